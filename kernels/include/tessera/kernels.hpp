@@ -1,0 +1,49 @@
+/// Built-in kernel families, their registration, and OpKernel: a kernel made from a whole-image function.
+#pragma once
+
+#include <functional>
+#include <initializer_list>
+#include <span>
+#include <string>
+
+#include "tessera/kernel.hpp"
+#include "tessera/registry.hpp"
+
+namespace tessera {
+
+/// A kernel defined by what it does to whole images, usually one OpenCV call.
+///
+/// Pointwise ops run on each tile as is. Stencil ops run on the tile grown by `halo`
+/// (the runtime has already filled the part outside the image per `border`) and the
+/// interior is kept, so the tiled result equals apply() on the whole image, bit for bit,
+/// provided apply() is a true stencil of radius <= halo. Global ops run once on the
+/// whole image.
+struct OpSpec {
+  std::string name;
+  KernelClass kernel_class = KernelClass::Pointwise;  ///< Pointwise, Stencil or Global
+  Halo halo{};
+  Border border{};
+  int arity = 1;
+  /// Output type for the input types; throw UsageError for an unsupported input.
+  std::function<PixelType(std::span<const PixelType>)> output_type;
+  /// out = op(in). `cv_border` is the OpenCV border flag to pass to stencil calls
+  /// (the kernel's mode, plus BORDER_ISOLATED when running on a tile).
+  std::function<void(std::span<const cv::Mat> in, cv::Mat& out, int cv_border)> apply;
+};
+
+/// Builds an immutable kernel from `spec`; throws UsageError if the spec is incomplete.
+KernelPtr make_op_kernel(OpSpec spec);
+
+/// Throws UsageError unless the input's depth and channel count are among those listed,
+/// e.g. "needs u8 input with 1, 3 or 4 channels, got f32x1".
+void require_type(const PixelType& in, std::initializer_list<int> depths, std::initializer_list<int> channels);
+
+// Kernel families (one file each under kernels/src), and all of them.
+void register_filters(Registry& r);    ///< gaussian, box
+void register_edges(Registry& r);      ///< sobel_mag
+void register_pointwise(Registry& r);  ///< threshold, invert
+void register_color(Registry& r);      ///< gray
+void register_arith(Registry& r);      ///< absdiff, addw (two inputs; C++ pipelines)
+void register_builtin_kernels(Registry& r);
+
+}  // namespace tessera

@@ -1,0 +1,51 @@
+// Two-input arithmetic: absdiff, addw. They join branches of a C++-built pipeline DAG.
+#include <opencv2/core.hpp>
+
+#include "param_helpers.hpp"
+#include "tessera/error.hpp"
+#include "tessera/kernels.hpp"
+
+namespace tessera {
+
+namespace {
+
+using detail::real_param;
+
+PixelType same_two(std::span<const PixelType> in) {
+  require_type(in[0], {CV_8U, CV_16U}, {1, 2, 3, 4});
+  if (!(in[1] == in[0])) throw UsageError("inputs differ in type: " + in[0].str() + " and " + in[1].str());
+  return in[0];
+}
+
+KernelPtr make_absdiff(const Params&) {
+  OpSpec s;
+  s.name = "absdiff";
+  s.arity = 2;
+  s.output_type = same_two;
+  s.apply = [](std::span<const cv::Mat> in, cv::Mat& out, int) { cv::absdiff(in[0], in[1], out); };
+  return make_op_kernel(std::move(s));
+}
+
+KernelPtr make_addw(const Params& p) {
+  const double a = p.number("alpha"), b = p.number("beta"), g = p.number("gamma");
+  OpSpec s;
+  s.name = "addw";
+  s.arity = 2;
+  s.output_type = same_two;
+  s.apply = [a, b, g](std::span<const cv::Mat> in, cv::Mat& out, int) { cv::addWeighted(in[0], a, in[1], b, g, out); };
+  return make_op_kernel(std::move(s));
+}
+
+}  // namespace
+
+void register_arith(Registry& r) {
+  r.add({"absdiff", "|a - b| of two inputs (cv::absdiff)", KernelClass::Pointwise, {}, "u8,u16 x1-4, two inputs",
+         make_absdiff});
+  r.add({"addw", "alpha*a + beta*b + gamma of two inputs, saturated (cv::addWeighted)", KernelClass::Pointwise,
+         {real_param("alpha", "0.5", -1e6, 1e6, "weight of the first input"),
+          real_param("beta", "0.5", -1e6, 1e6, "weight of the second input"),
+          real_param("gamma", "0", -1e9, 1e9, "added constant")},
+         "u8,u16 x1-4, two inputs", make_addw});
+}
+
+}  // namespace tessera

@@ -1,0 +1,70 @@
+/// Source and Sink: where pixels come from and go, read and written one rectangle at a time.
+#pragma once
+
+#include <string>
+
+#include <opencv2/core/mat.hpp>
+
+#include "tessera/geometry.hpp"
+#include "tessera/kernel.hpp"
+
+namespace tessera {
+
+/// A readable image. read() is called concurrently from many tile tasks.
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual Size size() const = 0;
+  virtual PixelType type() const = 0;
+  /// Fills `out` with the pixels of `r` (inside the image). `out` may be a view that
+  /// stays valid while the source lives; callers must not write through it.
+  virtual void read(const Rect& r, cv::Mat& out) const = 0;
+};
+
+/// A writable image. write() receives every output tile exactly once.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  /// Called once before any write.
+  virtual void open(Size size, PixelType type) = 0;
+  virtual void write(const Rect& r, const cv::Mat& tile) = 0;
+  /// True if write() may be called from several threads at once (disjoint rects).
+  virtual bool concurrent() const { return false; }
+  /// Called once after every tile was written successfully.
+  virtual void close() {}
+};
+
+/// An in-memory image as a Source (shares the pixels; no copy).
+class MatSource final : public Source {
+ public:
+  explicit MatSource(cv::Mat image);
+  Size size() const override;
+  PixelType type() const override;
+  void read(const Rect& r, cv::Mat& out) const override;
+  const cv::Mat& mat() const { return image_; }
+
+ private:
+  cv::Mat image_;
+};
+
+/// An in-memory image as a Sink. Tiles are written concurrently into disjoint regions.
+class MatSink final : public Sink {
+ public:
+  void open(Size size, PixelType type) override;
+  void write(const Rect& r, const cv::Mat& tile) override;
+  bool concurrent() const override { return true; }
+  const cv::Mat& mat() const { return image_; }
+
+ private:
+  cv::Mat image_;
+};
+
+/// Reads a whole image with OpenCV's codecs (PNG, JPEG, TIFF, ...) keeping its depth and
+/// channels. Throws IoError naming the file when it cannot be read.
+cv::Mat read_image(const std::string& path);
+
+/// Writes an image with OpenCV's codecs to a temporary file beside `path`, then renames
+/// it: a failure never leaves a partial file under `path`. Throws IoError.
+void write_image_atomic(const std::string& path, const cv::Mat& image);
+
+}  // namespace tessera

@@ -1,0 +1,86 @@
+/// Kernel: a named image operation, its class (how tiling treats it), its region mapping and its implementations.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include <opencv2/core/mat.hpp>
+
+#include "tessera/geometry.hpp"
+
+namespace tessera {
+
+/// Element depth and channel count of an image, e.g. 8-bit 3-channel.
+struct PixelType {
+  int depth = 0;     ///< OpenCV depth: CV_8U, CV_16U, CV_16S, CV_32F, ...
+  int channels = 1;  ///< 1..4
+
+  int cv_type() const;                  ///< CV_MAKETYPE(depth, channels)
+  static PixelType of(const cv::Mat& m);
+  std::string str() const;              ///< e.g. "u8x3", "s16x1", "f32x1"
+  friend bool operator==(const PixelType&, const PixelType&) = default;
+};
+
+/// How the runtime tiles a kernel (DESIGN.md, "Kernel classes").
+enum class KernelClass {
+  Pointwise,     ///< output pixel depends on the same input pixel
+  Stencil,       ///< output pixel depends on a (2rx+1)x(2ry+1) neighbourhood
+  Geometric,     ///< output rect maps to an input rect through the kernel's own mapping
+  ReduceThenMap, ///< per-tile partials, merged, then a per-tile map with the merged result
+  Global,        ///< output may depend on the whole image: input is materialised whole
+};
+std::string to_string(KernelClass c);
+
+/// What a kernel sees when it processes one output region.
+///
+/// in[i] holds exactly the region `in_rect[i]` of input i (the rectangle returned by
+/// Kernel::input_region for `out_rect`); parts of it outside the input image are already
+/// filled according to Kernel::border(). The kernel writes `out`, of size out_rect.
+struct TileIO {
+  std::span<const cv::Mat> in;
+  std::span<const Rect> in_rect;
+  std::span<const Size> in_size;  ///< full size of each input image
+  Rect out_rect;                  ///< in the output image's coordinates
+  Size out_size;                  ///< full size of the output image
+  cv::Mat& out;
+};
+
+/// A configured operation (parameters already bound). Immutable and thread-safe:
+/// process() is called concurrently from many tile tasks.
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+
+  /// Registry name, e.g. "gaussian".
+  virtual std::string name() const = 0;
+  virtual KernelClass kernel_class() const = 0;
+  /// Number of input images (1 for most kernels).
+  virtual int arity() const { return 1; }
+
+  /// Output pixel type for the given input types; throws UsageError naming the
+  /// unsupported type (the pipeline adds the stage name).
+  virtual PixelType output_type(std::span<const PixelType> in) const = 0;
+  /// Output image size for the given input sizes (same as input 0 unless geometric).
+  virtual Size output_size(std::span<const Size> in) const { return in[0]; }
+
+  /// Stencil radius (zero for pointwise kernels).
+  virtual Halo halo() const { return {}; }
+  /// The region of input `input` needed to produce `out`. May extend beyond the
+  /// input image; the runtime clips it and fills the rest with border().
+  virtual Rect input_region(const Rect& out, int input, Size in_size) const;
+  /// How this kernel's inputs are extended beyond their image edge.
+  virtual Border border() const { return {}; }
+
+  /// Computes io.out from io.in (see TileIO). For Global kernels it is called once
+  /// with the whole input images.
+  virtual void process(const TileIO& io) const = 0;
+
+  /// The operation on whole images, as the OpenCV call that defines it: the oracle
+  /// every tiled result is compared with.
+  virtual cv::Mat reference(std::span<const cv::Mat> in) const = 0;
+};
+
+using KernelPtr = std::shared_ptr<const Kernel>;
+
+}  // namespace tessera

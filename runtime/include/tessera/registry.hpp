@@ -1,0 +1,89 @@
+/// Registry: every kernel tessera knows, with its parameters; the CLI, spec parser, tests and benches enumerate it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "tessera/kernel.hpp"
+
+namespace tessera {
+
+/// The kinds of value a kernel parameter can take.
+enum class ParamType { Int, Float, Choice, Text };
+
+/// One parameter of a kernel: its type, default and valid range.
+struct ParamSpec {
+  std::string name;
+  ParamType type = ParamType::Float;
+  std::string help;
+  std::optional<std::string> default_value;  ///< as written in a spec; nullopt = required
+  double min = -1e300;                       ///< numeric range (Int and Float)
+  double max = 1e300;
+  bool min_exclusive = false;                ///< range is (min, max] instead of [min, max]
+  std::vector<std::string> choices;          ///< valid values for Choice
+
+  std::string range_str() const;  ///< e.g. "> 0", "1..31", "binary|binary_inv"
+};
+
+/// Parameter values of one kernel instance, already checked against its ParamSpecs.
+class Params {
+ public:
+  using Value = std::variant<std::int64_t, double, std::string>;
+
+  void set(const std::string& name, Value v) { values_[name] = std::move(v); }
+  bool has(const std::string& name) const { return values_.count(name) != 0; }
+  std::int64_t integer(const std::string& name) const;
+  double number(const std::string& name) const;  ///< Int or Float
+  const std::string& text(const std::string& name) const;  ///< Choice or Text
+  const std::map<std::string, Value>& values() const { return values_; }
+
+ private:
+  std::map<std::string, Value> values_;
+};
+
+/// A registry entry: name, description, parameters, class and how to construct it.
+struct KernelInfo {
+  std::string name;
+  std::string description;
+  KernelClass kernel_class = KernelClass::Pointwise;
+  std::vector<ParamSpec> params;
+  std::string types;  ///< supported pixel types, for documentation, e.g. "u8 x1,3,4"
+  /// Builds the kernel from checked parameters; may throw UsageError for
+  /// constraints between parameters (e.g. "ksize=4 must be odd").
+  std::function<KernelPtr(const Params&)> make;
+};
+
+/// The set of known kernels. Registry::builtin() holds every kernel shipped with tessera;
+/// applications may build their own or add to a copy.
+class Registry {
+ public:
+  /// Adds an entry; throws UsageError if the name is taken.
+  void add(KernelInfo info);
+  const KernelInfo* find(const std::string& name) const;
+  /// Throws UsageError "unknown kernel 'x' (did you mean 'y'?)".
+  const KernelInfo& at(const std::string& name) const;
+  /// Entries in name order.
+  std::vector<const KernelInfo*> entries() const;
+
+  /// Checks raw key=value strings against the entry's ParamSpecs (unknown key, missing
+  /// required value, bad number, out of range, bad choice) and fills in defaults.
+  Params parse_params(const KernelInfo& info, const std::map<std::string, std::string>& raw) const;
+  /// parse_params + info.make.
+  KernelPtr make(const std::string& name, const std::map<std::string, std::string>& raw = {}) const;
+
+  /// The built-in kernels (thread-safe, built once).
+  static const Registry& builtin();
+
+ private:
+  std::map<std::string, KernelInfo> entries_;
+};
+
+/// Closest name among `candidates` by edit distance, if reasonably close.
+std::optional<std::string> closest_name(const std::string& name, const std::vector<std::string>& candidates);
+
+}  // namespace tessera

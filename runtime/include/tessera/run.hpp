@@ -1,0 +1,58 @@
+/// Running a pipeline: tiling options, the three scheduler backends, and the entry points.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <opencv2/core/mat.hpp>
+
+#include "tessera/io.hpp"
+#include "tessera/pipeline.hpp"
+
+namespace tessera {
+
+/// Which scheduler executes the tile tasks.
+enum class Backend {
+  Tbb,     ///< a tbb::flow::graph in a task_arena owned by the run (default)
+  Omp,     ///< an OpenMP dynamic parallel loop
+  Serial,  ///< one tile after another on the calling thread
+};
+Backend parse_backend(const std::string& name);  ///< "tbb" | "omp" | "serial"; throws UsageError
+std::string to_string(Backend b);
+
+/// Parses "N" or "WxH" into a tile size; throws UsageError.
+Size parse_tile_size(const std::string& text);
+
+/// How a run is executed. Any choice gives the same output bits.
+struct RunOptions {
+  Size tile{256, 256};       ///< output tile size (clipped to the image)
+  int threads = 0;           ///< 0 = all cores
+  Backend backend = Backend::Tbb;
+  int max_tiles_in_flight = 0;  ///< 0 = 4 x threads (bounds memory in the TBB graph)
+  /// Called after each finished tile with (tiles done, tiles total) for the pass running.
+  std::function<void(std::int64_t, std::int64_t)> progress;
+  /// Polled between tiles; when it becomes true the run stops and throws Cancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+/// What a run did.
+struct RunStats {
+  std::int64_t tiles = 0;   ///< tile tasks executed, over all passes
+  int passes = 0;           ///< tiled passes plus whole-image (global) passes
+  int threads = 0;
+  double seconds = 0.0;
+};
+
+/// Runs `pipeline` on an in-memory image and returns the output image.
+cv::Mat run(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& options = {},
+            RunStats* stats = nullptr);
+
+/// Runs `pipeline` from `source` to `sink` tile by tile.
+RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const RunOptions& options = {});
+
+/// Threads a run with `threads` (0 = default) will use: all cores unless limited.
+int effective_threads(int threads);
+
+}  // namespace tessera

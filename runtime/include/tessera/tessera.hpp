@@ -1,0 +1,12 @@
+/// tessera: tile-parallel image processing. The one header an application includes.
+#pragma once
+
+#include "tessera/error.hpp"
+#include "tessera/geometry.hpp"
+#include "tessera/io.hpp"
+#include "tessera/kernel.hpp"
+#include "tessera/kernels.hpp"
+#include "tessera/pipeline.hpp"
+#include "tessera/registry.hpp"
+#include "tessera/run.hpp"
+#include "tessera/version.hpp"

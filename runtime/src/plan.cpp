@@ -1,0 +1,146 @@
+#include "plan.hpp"
+
+#include <algorithm>
+
+#include <opencv2/core.hpp>
+
+#include "tessera/error.hpp"
+
+namespace tessera::detail {
+
+namespace {
+
+bool is_barrier(const Kernel& k) {
+  return k.kernel_class() == KernelClass::Global || k.kernel_class() == KernelClass::ReduceThenMap;
+}
+
+cv::Rect to_cv(const Rect& r) {
+  return {static_cast<int>(r.x), static_cast<int>(r.y), static_cast<int>(r.w), static_cast<int>(r.h)};
+}
+
+}  // namespace
+
+Plan make_plan(const Pipeline& pipeline, const PipelineShape& shape) {
+  Plan plan;
+  plan.shape = shape;
+  const std::size_t n = shape.types.size();
+  // epoch: how many barriers lie on the longest path from the input. Tileable nodes of
+  // one epoch can run in the same tiled passes; a barrier starts a new epoch.
+  std::vector<int> epoch(n, 0);
+  std::vector<bool> used(n, false), materialised(n, false);
+  materialised[Pipeline::kInput] = true;
+  materialised[static_cast<std::size_t>(pipeline.output())] = true;
+  int max_epoch = 0;
+  for (NodeId id : shape.order) {
+    const Node& nd = pipeline.node(id);
+    int e = 0;
+    for (NodeId in : nd.inputs) e = std::max(e, epoch[in]);
+    const bool barrier = is_barrier(*nd.kernel);
+    epoch[id] = barrier ? e + 1 : e;
+    max_epoch = std::max(max_epoch, epoch[id]);
+    used[id] = true;
+    if (barrier) materialised[id] = true;
+    for (NodeId in : nd.inputs)
+      if (barrier || epoch[in] != epoch[id]) materialised[in] = true;
+  }
+  for (int e = 0; e <= max_epoch; ++e) {
+    for (NodeId id : shape.order)
+      if (epoch[id] == e && is_barrier(*pipeline.node(id).kernel))
+        plan.passes.push_back({Pass::Kind::Whole, id, {id}, pipeline.node(id).inputs});
+    for (NodeId id : shape.order) {
+      if (epoch[id] != e || !materialised[id] || is_barrier(*pipeline.node(id).kernel)) continue;
+      // The nodes this target needs back to materialised ones, in topological order.
+      std::vector<bool> in_pass(n, false);
+      in_pass[id] = true;
+      Pass pass{Pass::Kind::Tiled, id, {}, {}};
+      for (auto it = std::find(shape.order.rbegin(), shape.order.rend(), id); it != shape.order.rend(); ++it) {
+        if (!in_pass[*it]) continue;
+        for (NodeId in : pipeline.node(*it).inputs) {
+          if (materialised[in]) {
+            if (std::find(pass.inputs.begin(), pass.inputs.end(), in) == pass.inputs.end()) pass.inputs.push_back(in);
+          } else {
+            in_pass[in] = true;
+          }
+        }
+      }
+      for (NodeId m : shape.order)
+        if (in_pass[m]) pass.nodes.push_back(m);
+      plan.passes.push_back(std::move(pass));
+    }
+  }
+  return plan;
+}
+
+void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& want, Size image,
+                         const Border& border, cv::Mat& out) {
+  const Rect inside = clip(want, image);
+  if (inside.empty())
+    throw KernelError("region " + to_string(want) + " lies wholly outside the " + to_string(image) + " image", want);
+  if (!have.contains(inside))
+    throw KernelError("internal: region " + to_string(inside) + " not inside computed " + to_string(have), want);
+  const cv::Mat view = pixels(to_cv(have.relative(inside)));
+  if (inside == want) {
+    out = view;
+    return;
+  }
+  const int top = static_cast<int>(inside.y - want.y), left = static_cast<int>(inside.x - want.x);
+  const int bottom = static_cast<int>(want.y1() - inside.y1()), right = static_cast<int>(want.x1() - inside.x1());
+  cv::copyMakeBorder(view, out, top, bottom, left, right, static_cast<int>(border.mode) | cv::BORDER_ISOLATED,
+                     cv::Scalar::all(border.value));
+}
+
+cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
+                      const std::vector<const Source*>& values, const Rect& tile) {
+  const auto& sizes = plan.shape.sizes;
+  const auto& types = plan.shape.types;
+  const std::size_t n = sizes.size();
+  // Backward: the region of every node this tile needs, clipped to that node's image.
+  std::vector<Rect> need(n);
+  need[static_cast<std::size_t>(pass.target)] = tile;
+  for (auto it = pass.nodes.rbegin(); it != pass.nodes.rend(); ++it) {
+    const Node& nd = pipeline.node(*it);
+    for (std::size_t i = 0; i < nd.inputs.size(); ++i) {
+      const NodeId in = nd.inputs[i];
+      const Rect req = nd.kernel->input_region(need[*it], static_cast<int>(i), sizes[in]);
+      need[in] = bounding_union(need[in], clip(req, sizes[in]));
+    }
+  }
+  // Forward: read the materialised inputs, then run each node on its region.
+  std::vector<cv::Mat> buf(n);
+  for (NodeId in : pass.inputs)
+    if (!need[in].empty()) values[in]->read(need[in], buf[in]);
+  std::vector<cv::Mat> ins;
+  std::vector<Rect> in_rects;
+  std::vector<Size> in_sizes;
+  for (NodeId id : pass.nodes) {
+    const Node& nd = pipeline.node(id);
+    const std::size_t arity = nd.inputs.size();
+    ins.assign(arity, cv::Mat());
+    in_rects.assign(arity, Rect{});
+    in_sizes.assign(arity, Size{});
+    for (std::size_t i = 0; i < arity; ++i) {
+      const NodeId in = nd.inputs[i];
+      in_rects[i] = nd.kernel->input_region(need[id], static_cast<int>(i), sizes[in]);
+      in_sizes[i] = sizes[in];
+      extract_with_border(buf[in], need[in], in_rects[i], sizes[in], nd.kernel->border(), ins[i]);
+    }
+    const Rect& r = need[id];
+    cv::Mat out(static_cast<int>(r.h), static_cast<int>(r.w), types[id].cv_type());
+    TileIO io{ins, in_rects, in_sizes, r, sizes[id], out};
+    try {
+      nd.kernel->process(io);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw KernelError(nd.label + ": failed on tile " + to_string(r) + ": " + e.what(), r);
+    }
+    if (out.rows != r.h || out.cols != r.w || out.type() != types[id].cv_type())
+      throw KernelError(nd.label + ": produced a " + std::to_string(out.cols) + "x" + std::to_string(out.rows) + " " +
+                            PixelType::of(out).str() + " tile, expected " + to_string(r.size()) + " " +
+                            types[id].str(), r);
+    buf[id] = out;
+  }
+  return buf[static_cast<std::size_t>(pass.target)];
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,43 @@
+// Execution plan: how a validated pipeline is cut into passes, and how one tile of a
+// tiled pass is computed (backward region inference, forward evaluation).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "tessera/io.hpp"
+#include "tessera/pipeline.hpp"
+
+namespace tessera::detail {
+
+/// One step of a run. A Tiled pass computes node `target` tile by tile from materialised
+/// nodes (`inputs`); a Whole pass runs a Global or ReduceThenMap kernel once on its
+/// materialised inputs.
+struct Pass {
+  enum class Kind { Tiled, Whole } kind = Kind::Tiled;
+  NodeId target = 0;
+  std::vector<NodeId> nodes;   ///< Tiled: nodes computed per tile, topological order, target last
+  std::vector<NodeId> inputs;  ///< materialised nodes read by this pass
+};
+
+struct Plan {
+  PipelineShape shape;
+  std::vector<Pass> passes;
+};
+
+/// Cuts the pipeline into passes: barrier kernels (Global, ReduceThenMap) run whole;
+/// the maximal tileable regions between them run tiled.
+Plan make_plan(const Pipeline& pipeline, const PipelineShape& shape);
+
+/// Computes output tile `tile` of a Tiled pass. `values[id]` is the Source of each
+/// materialised node the pass reads. Returns the tile's pixels.
+cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
+                      const std::vector<const Source*>& values, const Rect& tile);
+
+/// Fills `out` with region `want` of an image whose pixels `have` (a rectangle of that
+/// image, inside it) are in `pixels`; parts of `want` outside the image follow `border`.
+/// `want` clipped to the image must lie inside `have`.
+void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& want, Size image,
+                         const Border& border, cv::Mat& out);
+
+}  // namespace tessera::detail
