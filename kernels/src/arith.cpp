@@ -40,12 +40,12 @@ KernelPtr make_addw(const Params& p) {
 
 void register_arith(Registry& r) {
   r.add({"absdiff", "|a - b| of two inputs (cv::absdiff)", KernelClass::Pointwise, {}, "u8,u16 x1-4, two inputs",
-         make_absdiff});
+         make_absdiff, ""});
   r.add({"addw", "alpha*a + beta*b + gamma of two inputs, saturated (cv::addWeighted)", KernelClass::Pointwise,
          {real_param("alpha", "0.5", -1e6, 1e6, "weight of the first input"),
           real_param("beta", "0.5", -1e6, 1e6, "weight of the second input"),
           real_param("gamma", "0", -1e9, 1e9, "added constant")},
-         "u8,u16 x1-4, two inputs", make_addw});
+         "u8,u16 x1-4, two inputs", make_addw, ""});
 }
 
 }  // namespace tessera

@@ -24,7 +24,7 @@ KernelPtr make_gray(const Params&) {
 
 void register_color(Registry& r) {
   r.add({"gray", "BGR(A) to gray (cv::cvtColor COLOR_BGR2GRAY)", KernelClass::Pointwise, {}, "u8,u16,f32 x3,4",
-         make_gray});
+         make_gray, ""});
 }
 
 }  // namespace tessera

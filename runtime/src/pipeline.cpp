@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <functional>
+#include <sstream>
 
 #include "tessera/error.hpp"
 
@@ -9,8 +10,10 @@ namespace tessera {
 
 namespace {
 
-/// Splits `text` on `sep` outside single or double quotes. Throws on an unclosed quote.
-std::vector<std::string> split_outside_quotes(const std::string& text, char sep, bool on_space,
+/// Splits `text` on `sep` (or on runs of white space) outside single or double quotes.
+/// Quotes are kept in the parts when `keep_quotes`, removed otherwise. Throws on an
+/// unclosed quote.
+std::vector<std::string> split_outside_quotes(const std::string& text, char sep, bool on_space, bool keep_quotes,
                                               const std::string& where) {
   std::vector<std::string> parts;
   std::string cur;
@@ -18,13 +21,15 @@ std::vector<std::string> split_outside_quotes(const std::string& text, char sep,
   bool any = false;
   for (char c : text) {
     if (quote) {
-      if (c == quote) quote = 0;
-      else cur += c;
+      const bool closing = c == quote;
+      if (closing) quote = 0;
+      if (!closing || keep_quotes) cur += c;
       continue;
     }
     if (c == '"' || c == '\'') {
       quote = c;
       any = true;
+      if (keep_quotes) cur += c;
       continue;
     }
     const bool is_sep = on_space ? std::isspace(static_cast<unsigned char>(c)) != 0 : c == sep;
@@ -79,12 +84,12 @@ NodeId Pipeline::add(const std::string& kernel_name, const std::map<std::string,
 Pipeline Pipeline::parse(const std::string& spec, const Registry& registry) {
   Pipeline p;
   if (trim(spec).empty()) throw UsageError("empty pipeline spec: expected e.g. \"gaussian sigma=2 | threshold t=40\"");
-  const auto stages = split_outside_quotes(spec, '|', false, "pipeline spec: ");
+  const auto stages = split_outside_quotes(spec, '|', false, true, "pipeline spec: ");
   for (std::size_t i = 0; i < stages.size(); ++i) {
     const std::string where = "stage " + std::to_string(i + 1);
     const std::string text = trim(stages[i]);
     if (text.empty()) throw UsageError(where + " is empty (two '|' in a row, or one at an end?)");
-    const auto tokens = split_outside_quotes(text, ' ', true, where + ": ");
+    const auto tokens = split_outside_quotes(text, ' ', true, false, where + ": ");
     const std::string& name = tokens.at(0);
     const std::string label = where + " '" + name + "'";
     std::map<std::string, std::string> params;
@@ -164,24 +169,24 @@ PipelineShape Pipeline::validate(PixelType type, Size size) const {
 }
 
 std::string Pipeline::str() const {
-  std::string s;
   bool linear = true;
   for (NodeId id = 1; id <= static_cast<NodeId>(nodes_.size()); ++id) {
     const Node& nd = node(id);
     if (nd.inputs.size() != 1 || nd.inputs[0] != id - 1) linear = false;
   }
+  // Linear chains print as a spec; other DAGs as "id=stage(inputs); ...".
+  std::ostringstream os;
   for (NodeId id = 1; id <= static_cast<NodeId>(nodes_.size()); ++id) {
     const Node& nd = node(id);
-    const std::string text = nd.spec.empty() ? nd.kernel->name() : nd.spec;
-    if (linear) {
-      s += (s.empty() ? "" : " | ") + text;
-    } else {
-      s += (s.empty() ? "" : "; ") + std::to_string(id) + "=" + text + "(";
-      for (std::size_t i = 0; i < nd.inputs.size(); ++i) s += (i ? "," : "") + std::to_string(nd.inputs[i]);
-      s += ")";
-    }
+    if (id > 1) os << (linear ? " | " : "; ");
+    if (!linear) os << id << "=";
+    os << (nd.spec.empty() ? nd.kernel->name() : nd.spec);
+    if (linear) continue;
+    os << "(";
+    for (std::size_t i = 0; i < nd.inputs.size(); ++i) os << (i ? "," : "") << nd.inputs[i];
+    os << ")";
   }
-  return s;
+  return os.str();
 }
 
 }  // namespace tessera

@@ -134,4 +134,17 @@ cv::Mat run(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& op
   return sink.mat();
 }
 
+cv::Mat run_reference(const Pipeline& pipeline, const cv::Mat& input) {
+  if (input.empty()) throw UsageError("input image is empty");
+  const PipelineShape shape = pipeline.validate(PixelType::of(input), {input.cols, input.rows});
+  std::vector<cv::Mat> values(shape.types.size());
+  values[Pipeline::kInput] = input;
+  for (NodeId id : shape.order) {
+    std::vector<cv::Mat> ins;
+    for (NodeId in : pipeline.node(id).inputs) ins.push_back(values[in]);
+    values[id] = pipeline.node(id).kernel->reference(ins);
+  }
+  return values[pipeline.output()];
+}
+
 }  // namespace tessera

@@ -56,6 +56,9 @@ struct KernelInfo {
   /// Builds the kernel from checked parameters; may throw UsageError for
   /// constraints between parameters (e.g. "ksize=4 must be odd").
   std::function<KernelPtr(const Params&)> make;
+  /// Values for the required parameters, as a spec would write them ("sigma=2"): used
+  /// by `tessera kernels` and by the generated tests.
+  std::string example;
 };
 
 /// The set of known kernels. Registry::builtin() holds every kernel shipped with tessera;

@@ -52,6 +52,10 @@ cv::Mat run(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& op
 /// Runs `pipeline` from `source` to `sink` tile by tile.
 RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const RunOptions& options = {});
 
+/// Runs `pipeline` without tiling: each kernel's reference() (the OpenCV call that
+/// defines it) once on whole images. The oracle that tiled runs are compared with.
+cv::Mat run_reference(const Pipeline& pipeline, const cv::Mat& input);
+
 /// Threads a run with `threads` (0 = default) will use: all cores unless limited.
 int effective_threads(int threads);
 

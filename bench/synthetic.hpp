@@ -1,0 +1,19 @@
+/// Deterministic synthetic test images that look like a pathology slide (for benches and tests).
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+namespace tessera::bench {
+
+/// An 8-bit gray (CV_8UC1) w x h image resembling a stained tissue slide scanned in
+/// gray: a light, unevenly lit background, clusters of dark nuclei and paler cell
+/// bodies of varying size, fibrous strands, and a low-amplitude smoothed noise texture.
+/// The same (w, h, seed) gives the same pixels. Content is drawn at up to 2048x2048
+/// and mirror-tiled beyond that, so 8192x8192 takes well under a second.
+cv::Mat make_slide_like(int w, int h, unsigned seed = 1);
+
+/// The same scene as make_slide_like, coloured like an H&E stain (CV_8UC3, BGR):
+/// purple-blue nuclei, pink cell bodies and fibres, near-white background.
+cv::Mat make_slide_like_bgr(int w, int h, unsigned seed = 1);
+
+}  // namespace tessera::bench

@@ -1,0 +1,37 @@
+// Shared test helpers: random images and a bit-exact comparison that says where it differs.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace tessera::test {
+
+/// Uniform random pixels of the given type, reproducible from `seed`.
+inline cv::Mat random_image(int w, int h, int type, unsigned seed) {
+  cv::Mat m(h, w, type);
+  cv::RNG rng(seed);
+  if (CV_MAT_DEPTH(type) == CV_8U) rng.fill(m, cv::RNG::UNIFORM, 0, 256);
+  else if (CV_MAT_DEPTH(type) == CV_16U) rng.fill(m, cv::RNG::UNIFORM, 0, 65536);
+  else rng.fill(m, cv::RNG::UNIFORM, -1000, 1000);
+  return m;
+}
+
+/// Succeeds when a and b have the same size, type and every element is equal.
+inline ::testing::AssertionResult identical(const cv::Mat& a, const cv::Mat& b) {
+  if (a.size() != b.size() || a.type() != b.type())
+    return ::testing::AssertionFailure() << "shape differs: " << a.cols << "x" << a.rows << " type " << a.type()
+                                         << " vs " << b.cols << "x" << b.rows << " type " << b.type();
+  cv::Mat diff;
+  cv::compare(a.reshape(1), b.reshape(1), diff, cv::CMP_NE);
+  const int n = cv::countNonZero(diff);
+  if (n == 0) return ::testing::AssertionSuccess();
+  std::vector<cv::Point> where;
+  cv::findNonZero(diff, where);
+  return ::testing::AssertionFailure() << n << " of " << diff.total() << " values differ, first at (x="
+                                       << where[0].x / a.channels() << ", y=" << where[0].y << ")";
+}
+
+}  // namespace tessera::test
