@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 
 #include <opencv2/imgproc.hpp>
 
@@ -186,6 +188,31 @@ TEST(Control, CancelStopsPromptlyOnEveryBackend) {
     };
     EXPECT_THROW(run(Pipeline::parse("invert"), in, o), Cancelled) << to_string(be);
     EXPECT_LT(seen.load(), 2500) << to_string(be);
+  }
+}
+
+// The run uses as many threads as asked, no more (also above the core count).
+TEST(Control, UsesTheRequestedThreads) {
+  for (Backend be : {Backend::Tbb, Backend::Omp}) {
+    for (int threads : {1, 3, 6}) {
+      std::atomic<int> running{0}, peak{0};
+      OpSpec s;
+      s.name = "slow";
+      s.output_type = [](std::span<const PixelType> in) { return in[0]; };
+      s.apply = [&](std::span<const cv::Mat> in, cv::Mat& out, int) {
+        const int now = ++running;
+        for (int p = peak.load(); now > p && !peak.compare_exchange_weak(p, now);) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        out = in[0].clone();
+        --running;
+      };
+      Pipeline p;
+      p.add(make_op_kernel(std::move(s)));
+      run(p, test::random_image(64, 64, CV_8UC1, 1), options(be, {8, 8}, threads));
+      EXPECT_LE(peak.load(), threads) << to_string(be);
+      EXPECT_GE(peak.load(), threads == 1 ? 1 : threads - 1) << to_string(be) << " " << threads << " threads";
+    }
   }
 }
 

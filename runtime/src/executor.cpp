@@ -2,10 +2,13 @@
 
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <omp.h>
 #include <tbb/flow_graph.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
 #include <tbb/task_arena.h>
 
 #include "tessera/error.hpp"
@@ -77,6 +80,11 @@ struct TileOut {
 void run_tbb(const TileJob& job, const RunOptions& options, int threads, Control& ctl) {
   namespace flow = tbb::flow;
   const int in_flight = options.max_tiles_in_flight > 0 ? options.max_tiles_in_flight : 4 * threads;
+  // TBB caps its worker pool at the core count; asking for more threads than cores
+  // (to study oversubscription, or in tests) raises the cap for this run only.
+  std::optional<tbb::global_control> raise_cap;
+  if (threads > tbb::info::default_concurrency())
+    raise_cap.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   arena.execute([&] {
     flow::graph g;
