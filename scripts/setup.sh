@@ -25,7 +25,7 @@ build() {  # build DIR CMAKE_ARGS...
   cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
   cmake --build "$dir" --parallel
 }
-build build -DCMAKE_BUILD_TYPE=Release
+build build -DCMAKE_BUILD_TYPE=Release -DTESSERA_BUILD_BENCH=ON
 if [ "${1:-}" = "--sanitize" ]; then
   build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=ON -DTESSERA_BUILD_BENCH=OFF
 fi
