@@ -52,7 +52,7 @@ void kernels_command(const std::string& name) {
   if (!name.empty()) {
     const KernelInfo& k = reg.at(name);
     std::cout << k.name << ": " << k.description << "\n  class: " << to_string(k.kernel_class)
-              << "\n  types: " << k.types << "\n  parameters:" << (k.params.empty() ? " none" : "") << "\n";
+              << "\n  types: " << k.types.str() << "\n  parameters:" << (k.params.empty() ? " none" : "") << "\n";
     for (const auto& p : k.params) std::cout << param_line(p) << "\n";
     return;
   }

@@ -39,13 +39,13 @@ KernelPtr make_addw(const Params& p) {
 }  // namespace
 
 void register_arith(Registry& r) {
-  r.add({"absdiff", "|a - b| of two inputs (cv::absdiff)", KernelClass::Pointwise, {}, "u8,u16 x1-4, two inputs",
+  r.add({"absdiff", "|a - b| of two inputs (cv::absdiff)", KernelClass::Pointwise, {}, {{CV_8U, CV_16U}, {1, 2, 3, 4}},
          make_absdiff, ""});
   r.add({"addw", "alpha*a + beta*b + gamma of two inputs, saturated (cv::addWeighted)", KernelClass::Pointwise,
          {real_param("alpha", "0.5", -1e6, 1e6, "weight of the first input"),
           real_param("beta", "0.5", -1e6, 1e6, "weight of the second input"),
           real_param("gamma", "0", -1e9, 1e9, "added constant")},
-         "u8,u16 x1-4, two inputs", make_addw, ""});
+         {{CV_8U, CV_16U}, {1, 2, 3, 4}}, make_addw, ""});
 }
 
 }  // namespace tessera

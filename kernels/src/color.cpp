@@ -23,7 +23,7 @@ KernelPtr make_gray(const Params&) {
 }  // namespace
 
 void register_color(Registry& r) {
-  r.add({"gray", "BGR(A) to gray (cv::cvtColor COLOR_BGR2GRAY)", KernelClass::Pointwise, {}, "u8,u16,f32 x3,4",
+  r.add({"gray", "BGR(A) to gray (cv::cvtColor COLOR_BGR2GRAY)", KernelClass::Pointwise, {}, {{CV_8U, CV_16U, CV_32F}, {3, 4}},
          make_gray, ""});
 }
 

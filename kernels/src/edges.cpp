@@ -32,7 +32,7 @@ KernelPtr make_sobel_mag(const Params&) {
 
 void register_edges(Registry& r) {
   r.add({"sobel_mag", "gradient magnitude (|Sobel dx| + |Sobel dy|) / 2, 3x3, saturated to 8 bits",
-         KernelClass::Stencil, {}, "u8 x1,3,4", make_sobel_mag, ""});
+         KernelClass::Stencil, {}, {{CV_8U}, {1, 3, 4}}, make_sobel_mag, ""});
 }
 
 }  // namespace tessera

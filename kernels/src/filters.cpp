@@ -56,10 +56,10 @@ void register_filters(Registry& r) {
   r.add({"gaussian", "Gaussian blur (cv::GaussianBlur)", KernelClass::Stencil,
          {real_param("sigma", std::nullopt, 0, 200, "standard deviation in pixels", true),
           int_param("ksize", "0", 0, 1001, "kernel size, odd; 0 derives it from sigma as OpenCV does")},
-         "u8 x1,3,4", make_gaussian, "sigma=2"});
+         {{CV_8U}, {1, 3, 4}}, make_gaussian, "sigma=2"});
   r.add({"box", "mean over a ksize x ksize window (cv::blur)", KernelClass::Stencil,
          {int_param("ksize", "3", 1, 1001, "window size")},
-         "u8 x1,3,4", make_box, ""});
+         {{CV_8U}, {1, 3, 4}}, make_box, ""});
 }
 
 }  // namespace tessera

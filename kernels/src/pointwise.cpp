@@ -55,9 +55,9 @@ void register_pointwise(Registry& r) {
           real_param("max", "255", -1e9, 1e9, "value given to pixels that pass (binary types)"),
           choice_param("type", "binary", {"binary", "binary_inv", "trunc", "tozero", "tozero_inv"},
                        "cv::ThresholdTypes")},
-         "u8 x1,3,4", make_threshold, "t=100"});
+         {{CV_8U}, {1, 3, 4}}, make_threshold, "t=100"});
   r.add({"invert", "photographic negative: max - x (255 - x for 8 bits)", KernelClass::Pointwise, {},
-         "u8,u16 x1-4", make_invert, ""});
+         {{CV_8U, CV_16U}, {1, 2, 3, 4}}, make_invert, ""});
 }
 
 }  // namespace tessera

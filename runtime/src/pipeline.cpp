@@ -59,26 +59,54 @@ NodeId Pipeline::add(KernelPtr kernel, std::vector<NodeId> inputs, std::string l
   if (!kernel) throw UsageError("Pipeline::add: null kernel");
   const NodeId id = static_cast<NodeId>(nodes_.size()) + 1;
   if (inputs.empty() && kernel->arity() == 1) inputs.push_back(id - 1);
+  else chain_ = false;
   if (label.empty()) label = "node " + std::to_string(id) + " '" + kernel->name() + "'";
+  stages_.push_back(kernel->name());
   nodes_.push_back(Node{std::move(kernel), std::move(inputs), std::move(label), {}});
   return id;
+}
+
+NodeId Pipeline::add_stage(std::vector<Step> steps, std::vector<NodeId> inputs, const std::string& label,
+                           const std::string& spec) {
+  const NodeId first = static_cast<NodeId>(nodes_.size()) + 1;
+  const bool default_inputs = inputs.empty();
+  if (default_inputs) inputs.push_back(first - 1);
+  for (std::size_t s = 0; s < steps.size(); ++s) {
+    std::vector<NodeId> ins;
+    for (int in : steps[s].inputs) {
+      if (in >= 0) {
+        ins.push_back(first + in);
+      } else if (static_cast<std::size_t>(-1 - in) < inputs.size()) {
+        ins.push_back(inputs[static_cast<std::size_t>(-1 - in)]);
+      } else {
+        throw UsageError(label + ": takes " + std::to_string(-in) + " inputs, given " + std::to_string(inputs.size()));
+      }
+    }
+    const bool last = s + 1 == steps.size();
+    std::string node_label = label;
+    if (!last)
+      node_label += " (step " + std::to_string(s + 1) + " of " + std::to_string(steps.size()) + ": " +
+                    steps[s].kernel->name() + ")";
+    nodes_.push_back(Node{std::move(steps[s].kernel), std::move(ins), std::move(node_label), last ? spec : ""});
+  }
+  if (!default_inputs) chain_ = false;
+  stages_.push_back(spec);
+  return static_cast<NodeId>(nodes_.size());
 }
 
 NodeId Pipeline::add(const std::string& kernel_name, const std::map<std::string, std::string>& params,
                      std::vector<NodeId> inputs, const Registry& registry) {
   const NodeId id = static_cast<NodeId>(nodes_.size()) + 1;
   const std::string label = "node " + std::to_string(id) + " '" + kernel_name + "'";
-  KernelPtr kernel;
+  std::vector<Step> steps;
   try {
-    kernel = registry.make(kernel_name, params);
+    steps = registry.steps(kernel_name, params);
   } catch (const UsageError& e) {
     throw UsageError(label + ": " + e.what());
   }
   std::string spec = kernel_name;
   for (const auto& [k, v] : params) spec += " " + k + "=" + v;
-  add(std::move(kernel), std::move(inputs), label);
-  nodes_.back().spec = spec;
-  return id;
+  return add_stage(std::move(steps), std::move(inputs), label, spec);
 }
 
 Pipeline Pipeline::parse(const std::string& spec, const Registry& registry) {
@@ -101,17 +129,18 @@ Pipeline Pipeline::parse(const std::string& spec, const Registry& registry) {
       if (!params.emplace(key, tokens[t].substr(eq + 1)).second)
         throw UsageError(label + ": parameter '" + key + "' given twice");
     }
-    KernelPtr kernel;
+    std::vector<Step> steps;
     try {
-      kernel = registry.make(name, params);
+      steps = registry.steps(name, params);
     } catch (const UsageError& e) {
       throw UsageError(label + ": " + e.what());
     }
-    if (kernel->arity() != 1)
-      throw UsageError(label + ": takes " + std::to_string(kernel->arity()) +
-                       " inputs; a spec chain feeds one (build such pipelines in C++)");
-    p.add(std::move(kernel), {}, label);
-    p.nodes_.back().spec = text;
+    for (const Step& st : steps)
+      for (int in : st.inputs)
+        if (in < -1)
+          throw UsageError(label + ": takes " + std::to_string(-in) +
+                           " inputs; a spec chain feeds one (build such pipelines in C++)");
+    p.add_stage(std::move(steps), {}, label, text);
   }
   return p;
 }
@@ -169,20 +198,15 @@ PipelineShape Pipeline::validate(PixelType type, Size size) const {
 }
 
 std::string Pipeline::str() const {
-  bool linear = true;
-  for (NodeId id = 1; id <= static_cast<NodeId>(nodes_.size()); ++id) {
-    const Node& nd = node(id);
-    if (nd.inputs.size() != 1 || nd.inputs[0] != id - 1) linear = false;
-  }
-  // Linear chains print as a spec; other DAGs as "id=stage(inputs); ...".
   std::ostringstream os;
+  if (chain_) {  // a linear chain of stages prints as a spec
+    for (std::size_t i = 0; i < stages_.size(); ++i) os << (i ? " | " : "") << stages_[i];
+    return os.str();
+  }
+  // Other DAGs as "id=stage(inputs); ...".
   for (NodeId id = 1; id <= static_cast<NodeId>(nodes_.size()); ++id) {
     const Node& nd = node(id);
-    if (id > 1) os << (linear ? " | " : "; ");
-    if (!linear) os << id << "=";
-    os << (nd.spec.empty() ? nd.kernel->name() : nd.spec);
-    if (linear) continue;
-    os << "(";
+    os << (id > 1 ? "; " : "") << id << "=" << (nd.spec.empty() ? nd.kernel->name() : nd.spec) << "(";
     for (std::size_t i = 0; i < nd.inputs.size(); ++i) os << (i ? "," : "") << nd.inputs[i];
     os << ")";
   }

@@ -10,9 +10,10 @@ namespace tessera::detail {
 
 namespace {
 
-bool is_barrier(const Kernel& k) {
-  return k.kernel_class() == KernelClass::Global || k.kernel_class() == KernelClass::ReduceThenMap;
-}
+/// Global kernels run once on whole images.
+bool is_whole(const Kernel& k) { return k.kernel_class() == KernelClass::Global; }
+/// Kernels that need all of their input before producing any output tile.
+bool starts_epoch(const Kernel& k) { return is_whole(k) || k.kernel_class() == KernelClass::ReduceThenMap; }
 
 cv::Rect to_cv(const Rect& r) {
   return {static_cast<int>(r.x), static_cast<int>(r.y), static_cast<int>(r.w), static_cast<int>(r.h)};
@@ -24,8 +25,8 @@ Plan make_plan(const Pipeline& pipeline, const PipelineShape& shape) {
   Plan plan;
   plan.shape = shape;
   const std::size_t n = shape.types.size();
-  // epoch: how many barriers lie on the longest path from the input. Tileable nodes of
-  // one epoch can run in the same tiled passes; a barrier starts a new epoch.
+  // epoch: how many epoch-starting kernels lie on the longest path from the input.
+  // Tileable nodes of one epoch can run in the same tiled passes.
   std::vector<int> epoch(n, 0);
   std::vector<bool> used(n, false), materialised(n, false);
   materialised[Pipeline::kInput] = true;
@@ -35,20 +36,26 @@ Plan make_plan(const Pipeline& pipeline, const PipelineShape& shape) {
     const Node& nd = pipeline.node(id);
     int e = 0;
     for (NodeId in : nd.inputs) e = std::max(e, epoch[in]);
-    const bool barrier = is_barrier(*nd.kernel);
-    epoch[id] = barrier ? e + 1 : e;
+    const bool starts = starts_epoch(*nd.kernel);
+    if (nd.kernel->kernel_class() == KernelClass::ReduceThenMap && !dynamic_cast<const ReduceKernel*>(nd.kernel.get()))
+      throw UsageError(nd.label + ": a ReduceThenMap kernel must derive from tessera::ReduceKernel");
+    epoch[id] = starts ? e + 1 : e;
     max_epoch = std::max(max_epoch, epoch[id]);
     used[id] = true;
-    if (barrier) materialised[id] = true;
+    if (is_whole(*nd.kernel)) materialised[id] = true;
     for (NodeId in : nd.inputs)
-      if (barrier || epoch[in] != epoch[id]) materialised[in] = true;
+      if (starts || epoch[in] != epoch[id]) materialised[in] = true;
   }
   for (int e = 0; e <= max_epoch; ++e) {
-    for (NodeId id : shape.order)
-      if (epoch[id] == e && is_barrier(*pipeline.node(id).kernel))
-        plan.passes.push_back({Pass::Kind::Whole, id, {id}, pipeline.node(id).inputs});
     for (NodeId id : shape.order) {
-      if (epoch[id] != e || !materialised[id] || is_barrier(*pipeline.node(id).kernel)) continue;
+      if (epoch[id] != e) continue;
+      const Kernel& k = *pipeline.node(id).kernel;
+      if (is_whole(k)) plan.passes.push_back({Pass::Kind::Whole, id, {id}, pipeline.node(id).inputs});
+      if (k.kernel_class() == KernelClass::ReduceThenMap)
+        plan.passes.push_back({Pass::Kind::Reduce, id, {id}, pipeline.node(id).inputs});
+    }
+    for (NodeId id : shape.order) {
+      if (epoch[id] != e || !materialised[id] || is_whole(*pipeline.node(id).kernel)) continue;
       // The nodes this target needs back to materialised ones, in topological order.
       std::vector<bool> in_pass(n, false);
       in_pass[id] = true;
@@ -90,7 +97,8 @@ void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& wa
 }
 
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
-                      const std::vector<const Source*>& values, const Rect& tile) {
+                      const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
+                      const Rect& tile) {
   const auto& sizes = plan.shape.sizes;
   const auto& types = plan.shape.types;
   const std::size_t n = sizes.size();
@@ -128,7 +136,10 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
     cv::Mat out(static_cast<int>(r.h), static_cast<int>(r.w), types[id].cv_type());
     TileIO io{ins, in_rects, in_sizes, r, sizes[id], out};
     try {
-      nd.kernel->process(io);
+      if (nd.kernel->kernel_class() == KernelClass::ReduceThenMap)
+        static_cast<const ReduceKernel&>(*nd.kernel).map(io, reduced[static_cast<std::size_t>(id)]);
+      else
+        nd.kernel->process(io);
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {

@@ -11,10 +11,11 @@
 namespace tessera::detail {
 
 /// One step of a run. A Tiled pass computes node `target` tile by tile from materialised
-/// nodes (`inputs`); a Whole pass runs a Global or ReduceThenMap kernel once on its
-/// materialised inputs.
+/// nodes (`inputs`); a Whole pass runs a Global kernel once on its materialised inputs; a
+/// Reduce pass computes a ReduceThenMap kernel's merged statistics from the tiles of its
+/// materialised input (its map then runs inside later tiled passes).
 struct Pass {
-  enum class Kind { Tiled, Whole } kind = Kind::Tiled;
+  enum class Kind { Tiled, Whole, Reduce } kind = Kind::Tiled;
   NodeId target = 0;
   std::vector<NodeId> nodes;   ///< Tiled: nodes computed per tile, topological order, target last
   std::vector<NodeId> inputs;  ///< materialised nodes read by this pass
@@ -25,14 +26,17 @@ struct Plan {
   std::vector<Pass> passes;
 };
 
-/// Cuts the pipeline into passes: barrier kernels (Global, ReduceThenMap) run whole;
-/// the maximal tileable regions between them run tiled.
+/// Cuts the pipeline into passes: Global kernels run whole, ReduceThenMap kernels get a
+/// reduce pass over their input, and the maximal tileable regions between them run tiled.
+/// Throws UsageError for a ReduceThenMap kernel that is not a ReduceKernel.
 Plan make_plan(const Pipeline& pipeline, const PipelineShape& shape);
 
 /// Computes output tile `tile` of a Tiled pass. `values[id]` is the Source of each
-/// materialised node the pass reads. Returns the tile's pixels.
+/// materialised node the pass reads; `reduced[id]` the merged statistics of each
+/// ReduceThenMap node. Returns the tile's pixels.
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
-                      const std::vector<const Source*>& values, const Rect& tile);
+                      const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
+                      const Rect& tile);
 
 /// Fills `out` with region `want` of an image whose pixels `have` (a rectangle of that
 /// image, inside it) are in `pixels`; parts of `want` outside the image follow `border`.

@@ -108,7 +108,10 @@ std::optional<std::string> closest_name(const std::string& name, const std::vect
 
 void Registry::add(KernelInfo info) {
   if (info.name.empty()) throw UsageError("a kernel needs a name");
-  if (!info.make) throw UsageError("kernel '" + info.name + "' has no constructor");
+  if (!info.make == !info.expand)
+    throw UsageError("kernel '" + info.name + "' needs exactly one of make (a kernel) and expand (a composite)");
+  if (info.types.depths.empty() || info.types.channels.empty())
+    throw UsageError("kernel '" + info.name + "' lists no input types");
   const std::string name = info.name;
   if (!entries_.emplace(name, std::move(info)).second)
     throw UsageError("kernel '" + name + "' is already registered");
@@ -189,7 +192,49 @@ Params Registry::parse_params(const KernelInfo& info, const std::map<std::string
 
 KernelPtr Registry::make(const std::string& name, const std::map<std::string, std::string>& raw) const {
   const KernelInfo& info = at(name);
+  if (!info.make)
+    throw UsageError("'" + name + "' is a composite of several kernels: add it to a Pipeline by name instead");
   return info.make(parse_params(info, raw));
+}
+
+std::vector<Step> Registry::steps(const std::string& name, const std::map<std::string, std::string>& raw) const {
+  const KernelInfo& info = at(name);
+  const Params params = parse_params(info, raw);
+  if (info.make) {
+    KernelPtr k = info.make(params);
+    std::vector<int> inputs;
+    for (int i = 0; i < k->arity(); ++i) inputs.push_back(-1 - i);
+    return {Step{std::move(k), std::move(inputs)}};
+  }
+  std::vector<Step> steps = info.expand(params);
+  if (steps.empty()) throw UsageError("composite '" + name + "' expanded to no kernels");
+  for (std::size_t s = 0; s < steps.size(); ++s)
+    for (int in : steps[s].inputs)
+      if (in >= static_cast<int>(s)) throw UsageError("composite '" + name + "': step " + std::to_string(s) + " reads a later step");
+  return steps;
+}
+
+std::vector<PixelType> TypeSet::all() const {
+  std::vector<PixelType> out;
+  for (int d : depths)
+    for (int c : channels) out.push_back({d, c});
+  return out;
+}
+
+bool TypeSet::contains(const PixelType& t) const {
+  return std::find(depths.begin(), depths.end(), t.depth) != depths.end() &&
+         std::find(channels.begin(), channels.end(), t.channels) != channels.end();
+}
+
+std::string TypeSet::str() const {
+  std::string out;
+  for (int d : depths) {
+    const std::string t = PixelType{d, 1}.str();
+    out += (out.empty() ? "" : "/") + t.substr(0, t.size() - 2);
+  }
+  out += " x ";
+  for (std::size_t i = 0; i < channels.size(); ++i) out += (i ? "," : "") + std::to_string(channels[i]);
+  return out;
 }
 
 const Registry& Registry::builtin() {

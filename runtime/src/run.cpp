@@ -1,7 +1,10 @@
 #include "tessera/run.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
+
+#include <unistd.h>
 
 #include <opencv2/core.hpp>
 
@@ -53,7 +56,101 @@ int effective_threads(int threads) {
   return hw == 0 ? 1 : static_cast<int>(hw);
 }
 
+std::int64_t default_memory_budget() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return std::int64_t{4} << 30;
+  return static_cast<std::int64_t>(pages) * page / 2;
+}
+
+std::int64_t parse_memory_size(const std::string& text) {
+  const auto bad = [&] {
+    return UsageError("memory size '" + text + "' is not a number of bytes with an optional K, M, G or T suffix (e.g. 512M)");
+  };
+  std::size_t end = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &end);
+  } catch (const std::exception&) {
+    throw bad();
+  }
+  std::string unit = text.substr(end);
+  if (unit.size() > 2 && unit.ends_with("iB")) unit.resize(unit.size() - 2);  // MiB
+  else if (unit.ends_with("B")) unit.pop_back();                             // MB, B
+  double scale = 1;
+  if (unit == "K" || unit == "k") scale = 1024.0;
+  else if (unit == "M" || unit == "m") scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "g") scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "t") scale = 1024.0 * 1024 * 1024 * 1024;
+  else if (!unit.empty()) throw bad();
+  if (!(v > 0) || v * scale > 9.0e18) throw bad();
+  return static_cast<std::int64_t>(v * scale);
+}
+
+std::string format_bytes(std::int64_t bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
 namespace {
+
+std::int64_t image_bytes(Size s, PixelType t) {
+  return s.area() * static_cast<std::int64_t>(CV_ELEM_SIZE(t.cv_type()));
+}
+
+/// Refuses, before anything runs, a Global stage whose whole input and output do not fit.
+void check_memory(const Pipeline& pipeline, const detail::Plan& plan, const RunOptions& options) {
+  const std::int64_t budget = options.memory_budget > 0 ? options.memory_budget : default_memory_budget();
+  for (const detail::Pass& pass : plan.passes) {
+    if (pass.kind != detail::Pass::Kind::Whole) continue;
+    const Node& nd = pipeline.node(pass.target);
+    std::int64_t need = image_bytes(plan.shape.sizes[pass.target], plan.shape.types[pass.target]);
+    for (NodeId in : nd.inputs) need += image_bytes(plan.shape.sizes[in], plan.shape.types[in]);
+    if (need > budget)
+      throw UsageError(nd.label + ": a global kernel needs its whole input and output in memory (" +
+                       format_bytes(need) + ") but the memory budget is " + format_bytes(budget) +
+                       "; raise it (--memory) or shrink the image first (crop, resize, pyrdown)");
+  }
+}
+
+/// Pass 1 of a reduce-then-map kernel: partials of every tile of its input, merged in a
+/// binary tree as they arrive (level k holds the merge of 2^k partials), so at most
+/// log2(tiles) partials are alive at once.
+cv::Mat reduce(const ReduceKernel& kernel, const Source& input, Size size, const RunOptions& options) {
+  const TileGrid grid(size, options.tile);
+  std::vector<cv::Mat> levels;
+  detail::TileJob job;
+  job.count = grid.count();
+  job.compute = [&](std::int64_t i) {
+    cv::Mat pixels;
+    input.read(grid.tile(i), pixels);
+    return kernel.partial(pixels);
+  };
+  job.write = [&](std::int64_t, const cv::Mat& part) {
+    cv::Mat carry = part;
+    for (std::size_t k = 0;; ++k) {
+      if (k == levels.size()) levels.emplace_back();
+      if (levels[k].empty()) {
+        levels[k] = carry;
+        return;
+      }
+      kernel.merge(carry, levels[k]);
+      levels[k].release();
+    }
+  };
+  detail::execute(job, options);
+  cv::Mat merged;
+  for (const cv::Mat& level : levels)
+    if (!level.empty()) kernel.merge(merged, level);
+  return merged;
+}
 
 void write_whole(Sink& sink, const cv::Mat& image, const RunOptions& options) {
   const TileGrid grid({image.cols, image.rows}, options.tile);
@@ -77,8 +174,12 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
   if (options.tile.w <= 0 || options.tile.h <= 0)
     throw UsageError("tile size " + to_string(options.tile) + " must be positive");
 
-  // Materialised node values: the source, then whole-image intermediates.
+  check_memory(pipeline, plan, options);
+
+  // Materialised node values: the source, then whole-image intermediates; and the merged
+  // statistics of reduce-then-map nodes.
   std::vector<const Source*> values(shape.types.size(), nullptr);
+  std::vector<cv::Mat> reduced(shape.types.size());
   std::vector<std::unique_ptr<MatSource>> owned;
   values[Pipeline::kInput] = &source;
   for (const detail::Pass& pass : plan.passes) {
@@ -86,6 +187,17 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
     const bool final_pass = pass.target == pipeline.output();
     const Size out_size = shape.sizes[pass.target];
     cv::Mat result;
+    if (pass.kind == detail::Pass::Kind::Reduce) {
+      const Node& nd = pipeline.node(pass.target);
+      const auto& kernel = static_cast<const ReduceKernel&>(*nd.kernel);
+      const NodeId in = nd.inputs.at(0);
+      reduced[pass.target] = reduce(kernel, *values[in], shape.sizes[in], options);
+      stats.tiles += TileGrid(shape.sizes[in], options.tile).count();
+      ++stats.passes;
+      const std::string json = kernel.result_json(reduced[pass.target]);
+      if (!json.empty()) stats.results.push_back({nd.label, json});
+      continue;
+    }
     if (pass.kind == detail::Pass::Kind::Whole) {
       const Node& nd = pipeline.node(pass.target);
       std::vector<cv::Mat> ins(nd.inputs.size());
@@ -107,7 +219,7 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
       target.open(out_size, shape.types[pass.target]);
       detail::TileJob job;
       job.count = grid.count();
-      job.compute = [&](std::int64_t i) { return detail::evaluate_tile(pipeline, plan, pass, values, grid.tile(i)); };
+      job.compute = [&](std::int64_t i) { return detail::evaluate_tile(pipeline, plan, pass, values, reduced, grid.tile(i)); };
       job.write = [&](std::int64_t i, const cv::Mat& m) { target.write(grid.tile(i), m); };
       job.concurrent_write = target.concurrent();
       detail::execute(job, options);

@@ -83,4 +83,31 @@ class Kernel {
 
 using KernelPtr = std::shared_ptr<const Kernel>;
 
+/// A reduce-then-map kernel (equalize, normalize, stats). The runtime runs it in two
+/// passes: pass 1 computes partial() on every tile of its input, merged pairwise in a
+/// reduction tree; pass 2 maps every output tile with the merged result. merge() must be
+/// exact, associative and commutative (integer histograms, min/max), so the result does
+/// not depend on the tiling.
+class ReduceKernel : public Kernel {
+ public:
+  KernelClass kernel_class() const final { return KernelClass::ReduceThenMap; }
+
+  /// Statistics of one tile of input 0 (pixels inside the image only).
+  virtual cv::Mat partial(const cv::Mat& tile) const = 0;
+  /// Folds `part` into `acc` (`acc` starts empty: then it becomes `part`).
+  virtual void merge(cv::Mat& acc, const cv::Mat& part) const = 0;
+  /// Writes io.out (io.in[0] is the same region of the input) using the merged statistics.
+  virtual void map(const TileIO& io, const cv::Mat& merged) const = 0;
+  /// The merged statistics as a JSON object, for kernels whose result is data (stats);
+  /// empty for the others.
+  virtual std::string result_json(const cv::Mat& merged) const { (void)merged; return {}; }
+
+  /// The whole image in one go: partial, then map.
+  void process(const TileIO& io) const override {
+    cv::Mat acc;
+    merge(acc, partial(io.in[0]));
+    map(io, acc);
+  }
+};
+
 }  // namespace tessera

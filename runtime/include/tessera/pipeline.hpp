@@ -18,7 +18,9 @@ struct Node {
   KernelPtr kernel;
   std::vector<NodeId> inputs;
   std::string label;  ///< how errors name it, e.g. "stage 2 'gaussian'"
-  std::string spec;   ///< the stage as text, e.g. "gaussian sigma=2" (empty for C++-built kernels)
+  /// The stage as text, e.g. "gaussian sigma=2"; empty for C++-built kernels and for the
+  /// inner nodes of a composite stage (its last node carries the text).
+  std::string spec;
 };
 
 /// Types and sizes of every node for a given input, as computed by Pipeline::validate.
@@ -36,7 +38,8 @@ class Pipeline {
   /// Adds a kernel fed by `inputs` (default: the previous node, or the input for the
   /// first). Inputs may name nodes added later; validate() checks them. Returns its id.
   NodeId add(KernelPtr kernel, std::vector<NodeId> inputs = {}, std::string label = {});
-  /// Adds a registry kernel by name with key=value parameters.
+  /// Adds a registry kernel by name with key=value parameters (a composite entry adds
+  /// the nodes it expands into). Returns the id of the stage's output node.
   NodeId add(const std::string& kernel_name, const std::map<std::string, std::string>& params = {},
              std::vector<NodeId> inputs = {}, const Registry& registry = Registry::builtin());
   /// The node whose image is the pipeline's result (default: the last added).
@@ -58,8 +61,13 @@ class Pipeline {
   std::string str() const;
 
  private:
+  NodeId add_stage(std::vector<Step> steps, std::vector<NodeId> inputs, const std::string& label,
+                   const std::string& spec);
+
   std::vector<Node> nodes_;
   NodeId output_ = -1;
+  std::vector<std::string> stages_;  ///< each add() as text, for str()
+  bool chain_ = true;                ///< every stage fed by the one before (prints as a spec)
 };
 
 }  // namespace tessera

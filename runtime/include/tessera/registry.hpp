@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -46,19 +47,48 @@ class Params {
   std::map<std::string, Value> values_;
 };
 
+/// The pixel types a kernel accepts: every combination of the listed depths and channel counts.
+struct TypeSet {
+  std::vector<int> depths;    ///< OpenCV depths, e.g. {CV_8U, CV_16U, CV_32F}
+  std::vector<int> channels;  ///< e.g. {1, 3, 4}
+
+  std::vector<PixelType> all() const;
+  bool contains(const PixelType& t) const;
+  std::string str() const;  ///< e.g. "u8/u16/f32 x 1,3,4"
+};
+
+/// One node of a composite entry's expansion (see KernelInfo::expand).
+struct Step {
+  KernelPtr kernel;
+  /// What feeds each kernel input: -1 - i for the composite's input i (so -1 is its
+  /// first input), k >= 0 for the output of step k (an earlier step).
+  std::vector<int> inputs;
+};
+
 /// A registry entry: name, description, parameters, class and how to construct it.
 struct KernelInfo {
   std::string name;
   std::string description;
   KernelClass kernel_class = KernelClass::Pointwise;
   std::vector<ParamSpec> params;
-  std::string types;  ///< supported pixel types, for documentation, e.g. "u8 x1,3,4"
+  TypeSet types;  ///< input pixel types it accepts (of its first input)
   /// Builds the kernel from checked parameters; may throw UsageError for
   /// constraints between parameters (e.g. "ksize=4 must be odd").
   std::function<KernelPtr(const Params&)> make;
   /// Values for the required parameters, as a spec would write them ("sigma=2"): used
   /// by `tessera kernels` and by the generated tests.
   std::string example;
+  /// For composite entries (e.g. `open` = erode then dilate, each with its own border),
+  /// instead of make: the nodes the stage expands into, the last being its output.
+  std::function<std::vector<Step>(const Params&)> expand;
+  /// The OpenCV call(s) on whole images that define the entry, when that is not simply
+  /// the kernel's reference() (composites, kernels computed differently from OpenCV).
+  /// Tests compare tiled runs with it.
+  std::function<cv::Mat(std::span<const cv::Mat>, const Params&)> oracle;
+  /// Largest absolute difference from `oracle` allowed per value; 0 = bit-exact. Only for
+  /// kernels whose OpenCV call cannot be reproduced exactly (its doc says why). Tiling
+  /// invariance is exact regardless.
+  double oracle_tolerance = 0;
 };
 
 /// The set of known kernels. Registry::builtin() holds every kernel shipped with tessera;
@@ -76,8 +106,11 @@ class Registry {
   /// Checks raw key=value strings against the entry's ParamSpecs (unknown key, missing
   /// required value, bad number, out of range, bad choice) and fills in defaults.
   Params parse_params(const KernelInfo& info, const std::map<std::string, std::string>& raw) const;
-  /// parse_params + info.make.
+  /// parse_params + info.make. Throws UsageError for composite entries (use steps()).
   KernelPtr make(const std::string& name, const std::map<std::string, std::string>& raw = {}) const;
+  /// The nodes a stage `name k=v...` becomes: one step for plain kernels, the expansion
+  /// for composites.
+  std::vector<Step> steps(const std::string& name, const std::map<std::string, std::string>& raw = {}) const;
 
   /// The built-in kernels (thread-safe, built once).
   static const Registry& builtin();

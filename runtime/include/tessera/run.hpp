@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <opencv2/core/mat.hpp>
 
@@ -35,6 +36,23 @@ struct RunOptions {
   std::function<void(std::int64_t, std::int64_t)> progress;
   /// Polled between tiles; when it becomes true the run stops and throws Cancelled.
   const std::atomic<bool>* cancel = nullptr;
+  /// Bytes a run may hold at once for whole-image stages: a Global kernel (canny) whose
+  /// input and output do not fit is refused with a UsageError before anything runs.
+  /// 0 = default_memory_budget().
+  std::int64_t memory_budget = 0;
+};
+
+/// Half of the machine's physical memory.
+std::int64_t default_memory_budget();
+/// Parses "512M", "2G", "1.5GiB", "65536" (bytes) into bytes; throws UsageError.
+std::int64_t parse_memory_size(const std::string& text);
+/// "512 MiB", "1.5 GiB", ...
+std::string format_bytes(std::int64_t bytes);
+
+/// A stage whose result is data rather than pixels (e.g. stats), as a JSON object.
+struct StageResult {
+  std::string stage;  ///< the node's label, e.g. "stage 2 'stats'"
+  std::string json;
 };
 
 /// What a run did.
@@ -43,6 +61,7 @@ struct RunStats {
   int passes = 0;           ///< tiled passes plus whole-image (global) passes
   int threads = 0;
   double seconds = 0.0;
+  std::vector<StageResult> results;  ///< from reduce kernels that report data, in pipeline order
 };
 
 /// Runs `pipeline` on an in-memory image and returns the output image.
