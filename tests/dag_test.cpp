@@ -203,7 +203,7 @@ TEST(Control, UsesTheRequestedThreads) {
         const int now = ++running;
         for (int p = peak.load(); now > p && !peak.compare_exchange_weak(p, now);) {
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
         out = in[0].clone();
         --running;
       };
