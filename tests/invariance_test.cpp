@@ -2,6 +2,7 @@
 // the kernel run once on the whole image, for every tile size, thread count and backend.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <sstream>
 
 #include <opencv2/core.hpp>
@@ -40,26 +41,40 @@ std::vector<Config> configs(Size image) {
 
 const Size kImageSizes[] = {{1, 1}, {1, 40}, {40, 1}, {37, 53}, {1000, 700}};
 
-/// A pipeline exercising `info`: the kernel with its example parameters; two-input
-/// kernels get the input and a box-blurred copy of it.
-Pipeline pipeline_for(const KernelInfo& info) {
-  Pipeline p;
+/// For the other types of a kernel: fewer sizes and configurations.
+const Size kOtherTypeSizes[] = {{1, 1}, {37, 53}, {203, 151}};
+std::vector<Config> few_configs(Size image) {
+  return {{{7, 5}, 3, Backend::Tbb}, {{64, 64}, 2, Backend::Omp}, {{64, 64}, 1, Backend::Serial},
+          {{image.w + 5, image.h + 3}, 8, Backend::Tbb}};
+}
+
+std::map<std::string, std::string> example_params(const KernelInfo& info) {
   std::map<std::string, std::string> params;
   std::istringstream is(info.example);
   for (std::string kv; is >> kv;) params[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
-  const KernelPtr k = info.make(Registry::builtin().parse_params(info, params));
-  if (k->arity() == 2) {
-    const NodeId blurred = p.add("box", {{"ksize", "5"}}, {Pipeline::kInput});
-    p.add(k, {Pipeline::kInput, blurred});
+  return params;
+}
+
+/// A pipeline exercising `info` with its example parameters; a two-input kernel gets the
+/// input and its negative (`invert`).
+Pipeline pipeline_for(const KernelInfo& info, bool& two_inputs) {
+  Pipeline p;
+  const auto steps = Registry::builtin().steps(info.name, example_params(info));
+  two_inputs = false;
+  for (const Step& s : steps)
+    for (int in : s.inputs) two_inputs |= in == -2;
+  if (two_inputs) {
+    const NodeId second = p.add("invert", {}, {Pipeline::kInput});
+    p.add(info.name, example_params(info), {Pipeline::kInput, second});
   } else {
-    p.add(k);
+    p.add(info.name, example_params(info));
   }
   return p;
 }
 
-void expect_invariant(const Pipeline& p, const cv::Mat& input, const std::string& what) {
-  const cv::Mat expect = run_reference(p, input);
-  for (const Config& c : configs({input.cols, input.rows})) {
+void expect_invariant(const Pipeline& p, const cv::Mat& input, const std::string& what,
+                      const std::vector<Config>& cfgs, const cv::Mat& expect) {
+  for (const Config& c : cfgs) {
     RunOptions o;
     o.tile = c.tile;
     o.threads = c.threads;
@@ -70,26 +85,55 @@ void expect_invariant(const Pipeline& p, const cv::Mat& input, const std::string
   }
 }
 
+void expect_invariant(const Pipeline& p, const cv::Mat& input, const std::string& what) {
+  expect_invariant(p, input, what, configs({input.cols, input.rows}), run_reference(p, input));
+}
+
+/// The entry's defining OpenCV call(s) on the whole image vs the whole-image reference
+/// of its kernels: equal, or within the entry's documented tolerance.
+void expect_oracle(const KernelInfo& info, const cv::Mat& input, bool two_inputs, const cv::Mat& reference) {
+  if (!info.oracle) return;  // the kernel's reference() is the OpenCV call itself
+  std::vector<cv::Mat> ins{input};
+  if (two_inputs) ins.push_back(run_reference(Pipeline::parse("invert"), input));
+  const cv::Mat want = info.oracle(ins, Registry::builtin().parse_params(info, example_params(info)));
+  if (info.oracle_tolerance == 0) {
+    ASSERT_TRUE(test::identical(reference, want)) << info.name << " vs its OpenCV oracle, "
+                                                  << PixelType::of(input).str() << " " << input.cols << "x" << input.rows;
+    return;
+  }
+  ASSERT_EQ(reference.size(), want.size());
+  ASSERT_EQ(reference.type(), want.type());
+  cv::Mat a, b;
+  reference.convertTo(a, CV_64F);
+  want.convertTo(b, CV_64F);
+  const double diff = reference.empty() ? 0 : cv::norm(a, b, cv::NORM_INF);
+  EXPECT_LE(diff, info.oracle_tolerance) << info.name << " vs its OpenCV oracle, " << PixelType::of(input).str();
+}
+
 class EveryKernel : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(EveryKernel, TiledEqualsWholeImage) {
+/// Every registry entry, every type it lists: the tiled result equals the whole-image
+/// result for every configuration, and that equals the OpenCV call defining the entry.
+TEST_P(EveryKernel, TiledEqualsWholeImageAndOpenCV) {
   const KernelInfo& info = Registry::builtin().at(GetParam());
-  const Pipeline p = pipeline_for(info);
-  int tested = 0;
+  bool two_inputs = false;
+  const Pipeline p = pipeline_for(info, two_inputs);
+  const std::vector<PixelType> types = info.types.all();
+  ASSERT_FALSE(types.empty());
   unsigned seed = 1;
-  for (int channels : {1, 3}) {
-    for (Size s : kImageSizes) {
-      const cv::Mat input = test::random_image(static_cast<int>(s.w), static_cast<int>(s.h), CV_8UC(channels), seed++);
-      try {
-        p.validate(PixelType::of(input), s);
-      } catch (const UsageError&) {
-        continue;  // the kernel does not take this type
-      }
-      expect_invariant(p, input, p.str());
-      ++tested;
+  for (std::size_t t = 0; t < types.size(); ++t) {
+    const bool first = t == 0;
+    const std::vector<Size> sizes = first ? std::vector<Size>(std::begin(kImageSizes), std::end(kImageSizes))
+                                          : std::vector<Size>(std::begin(kOtherTypeSizes), std::end(kOtherTypeSizes));
+    for (Size s : sizes) {
+      const cv::Mat input =
+          test::random_image(static_cast<int>(s.w), static_cast<int>(s.h), types[t].cv_type(), seed++);
+      ASSERT_NO_THROW(p.validate(types[t], s)) << info.name << " lists " << types[t].str() << " but refuses it";
+      const cv::Mat expect = run_reference(p, input);
+      expect_oracle(info, input, two_inputs, expect);
+      expect_invariant(p, input, p.str(), first ? configs(s) : few_configs(s), expect);
     }
   }
-  EXPECT_GT(tested, 0) << info.name << " accepted neither u8x1 nor u8x3 input";
 }
 
 std::vector<std::string> registered_names() {

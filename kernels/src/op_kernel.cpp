@@ -17,7 +17,10 @@ class OpKernel final : public Kernel {
   std::string name() const override { return spec_.name; }
   KernelClass kernel_class() const override { return spec_.kernel_class; }
   int arity() const override { return spec_.arity; }
-  PixelType output_type(std::span<const PixelType> in) const override { return spec_.output_type(in); }
+  PixelType output_type(std::span<const PixelType> in) const override {
+    if (!spec_.types.depths.empty()) require_type(in[0], spec_.types);
+    return spec_.output_type ? spec_.output_type(in) : in[0];
+  }
   Halo halo() const override { return spec_.halo; }
   Border border() const override { return spec_.border; }
 
@@ -48,7 +51,7 @@ class OpKernel final : public Kernel {
 
 KernelPtr make_op_kernel(OpSpec spec) {
   if (spec.name.empty()) throw UsageError("make_op_kernel: the kernel needs a name");
-  if (!spec.apply || !spec.output_type) throw UsageError("make_op_kernel: '" + spec.name + "' needs apply and output_type");
+  if (!spec.apply) throw UsageError("make_op_kernel: '" + spec.name + "' needs apply");
   if (spec.kernel_class != KernelClass::Pointwise && spec.kernel_class != KernelClass::Stencil &&
       spec.kernel_class != KernelClass::Global)
     throw UsageError("make_op_kernel: '" + spec.name + "' is " + to_string(spec.kernel_class) +
@@ -61,18 +64,17 @@ KernelPtr make_op_kernel(OpSpec spec) {
 }
 
 void require_type(const PixelType& in, std::initializer_list<int> depths, std::initializer_list<int> channels) {
-  bool depth_ok = false, channels_ok = false;
-  for (int d : depths) depth_ok |= d == in.depth;
-  for (int c : channels) channels_ok |= c == in.channels;
-  if (depth_ok && channels_ok) return;
+  require_type(in, TypeSet{depths, channels});
+}
+
+void require_type(const PixelType& in, const TypeSet& types) {
+  if (types.contains(in)) return;
   std::string ds, cs;
-  for (int d : depths) ds += (ds.empty() ? "" : "/") + depth_name(d);
-  std::size_t i = 0;
-  for (int c : channels) {
-    cs += (i == 0 ? "" : (i + 1 == channels.size() ? " or " : ", ")) + std::to_string(c);
-    ++i;
-  }
-  throw UsageError("needs " + ds + " input with " + cs + " channel" + (channels.size() > 1 || *channels.begin() != 1 ? "s" : "") +
+  for (int d : types.depths) ds += (ds.empty() ? "" : "/") + depth_name(d);
+  const auto& ch = types.channels;
+  for (std::size_t i = 0; i < ch.size(); ++i)
+    cs += (i == 0 ? "" : (i + 1 == ch.size() ? " or " : ", ")) + std::to_string(ch[i]);
+  throw UsageError("needs " + ds + " input with " + cs + " channel" + (ch.size() > 1 || ch[0] != 1 ? "s" : "") +
                    ", got " + in.str());
 }
 
@@ -82,6 +84,10 @@ void register_builtin_kernels(Registry& r) {
   register_pointwise(r);
   register_color(r);
   register_arith(r);
+  register_morphology(r);
+  register_geometric(r);
+  register_reduce(r);
+  register_global(r);
 }
 
 }  // namespace tessera

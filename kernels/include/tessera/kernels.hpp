@@ -24,7 +24,10 @@ struct OpSpec {
   Halo halo{};
   Border border{};
   int arity = 1;
+  /// Types input 0 accepts (checked before output_type); empty = output_type checks.
+  TypeSet types;
   /// Output type for the input types; throw UsageError for an unsupported input.
+  /// Default: the type of input 0.
   std::function<PixelType(std::span<const PixelType>)> output_type;
   /// out = op(in). `cv_border` is the OpenCV border flag to pass to stencil calls
   /// (the kernel's mode, plus BORDER_ISOLATED when running on a tile).
@@ -37,6 +40,7 @@ KernelPtr make_op_kernel(OpSpec spec);
 /// Throws UsageError unless the input's depth and channel count are among those listed,
 /// e.g. "needs u8 input with 1, 3 or 4 channels, got f32x1".
 void require_type(const PixelType& in, std::initializer_list<int> depths, std::initializer_list<int> channels);
+void require_type(const PixelType& in, const TypeSet& types);
 
 // Kernel families (one file each under kernels/src), and all of them.
 void register_filters(Registry& r);    ///< gaussian, box
@@ -44,6 +48,10 @@ void register_edges(Registry& r);      ///< sobel_mag
 void register_pointwise(Registry& r);  ///< threshold, invert
 void register_color(Registry& r);      ///< gray
 void register_arith(Registry& r);      ///< absdiff, addw (two inputs; C++ pipelines)
+void register_morphology(Registry& r); ///< erode, dilate, open, close, tophat, blackhat, morph_gradient
+void register_geometric(Registry& r);  ///< crop, resize, pad, pyrdown, flip, rotate90
+void register_reduce(Registry& r);     ///< equalize, normalize, stats (reduce-then-map)
+void register_global(Registry& r);     ///< canny
 void register_builtin_kernels(Registry& r);
 
 }  // namespace tessera
