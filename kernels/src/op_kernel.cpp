@@ -63,6 +63,16 @@ KernelPtr make_op_kernel(OpSpec spec) {
   return std::make_shared<OpKernel>(std::move(spec));
 }
 
+KernelPtr make_pointwise(std::string name, TypeSet types, std::function<void(const cv::Mat&, cv::Mat&)> apply,
+                         std::function<PixelType(const PixelType&)> output_type) {
+  OpSpec s;
+  s.name = std::move(name);
+  s.types = std::move(types);
+  if (output_type) s.output_type = [f = std::move(output_type)](std::span<const PixelType> in) { return f(in[0]); };
+  s.apply = [f = std::move(apply)](std::span<const cv::Mat> in, cv::Mat& out, int) { f(in[0], out); };
+  return make_op_kernel(std::move(s));
+}
+
 void require_type(const PixelType& in, std::initializer_list<int> depths, std::initializer_list<int> channels) {
   require_type(in, TypeSet{depths, channels});
 }

@@ -37,6 +37,11 @@ struct OpSpec {
 /// Builds an immutable kernel from `spec`; throws UsageError if the spec is incomplete.
 KernelPtr make_op_kernel(OpSpec spec);
 
+/// A one-input pointwise kernel: out = apply(in) on each tile. `output_type` maps the
+/// input type to the output type (default: unchanged).
+KernelPtr make_pointwise(std::string name, TypeSet types, std::function<void(const cv::Mat&, cv::Mat&)> apply,
+                         std::function<PixelType(const PixelType&)> output_type = {});
+
 /// Throws UsageError unless the input's depth and channel count are among those listed,
 /// e.g. "needs u8 input with 1, 3 or 4 channels, got f32x1".
 void require_type(const PixelType& in, std::initializer_list<int> depths, std::initializer_list<int> channels);

@@ -80,11 +80,11 @@ struct KernelInfo {
   std::string example;
   /// For composite entries (e.g. `open` = erode then dilate, each with its own border),
   /// instead of make: the nodes the stage expands into, the last being its output.
-  std::function<std::vector<Step>(const Params&)> expand;
+  std::function<std::vector<Step>(const Params&)> expand{};
   /// The OpenCV call(s) on whole images that define the entry, when that is not simply
   /// the kernel's reference() (composites, kernels computed differently from OpenCV).
   /// Tests compare tiled runs with it.
-  std::function<cv::Mat(std::span<const cv::Mat>, const Params&)> oracle;
+  std::function<cv::Mat(std::span<const cv::Mat>, const Params&)> oracle{};
   /// Largest absolute difference from `oracle` allowed per value; 0 = bit-exact. Only for
   /// kernels whose OpenCV call cannot be reproduced exactly (its doc says why). Tiling
   /// invariance is exact regardless.
