@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <map>
 #include <sstream>
 
 #include "tessera/tessera.hpp"
@@ -13,7 +14,7 @@ namespace tessera::cli {
 namespace {
 
 struct RunArgs {
-  std::string input, output, pipeline, tile = "256", backend = "tbb";
+  std::string input, output, pipeline, tile = "256", backend = "tbb", memory;
   int threads = 0;
   bool quiet = false;
 };
@@ -23,6 +24,7 @@ void run_command(const RunArgs& a) {
   options.tile = parse_tile_size(a.tile);
   options.backend = parse_backend(a.backend);
   options.threads = a.threads;
+  if (!a.memory.empty()) options.memory_budget = parse_memory_size(a.memory);
   const Pipeline pipeline = Pipeline::parse(a.pipeline);
   const cv::Mat input = read_image(a.input);
   RunStats stats;
@@ -38,6 +40,8 @@ void run_command(const RunArgs& a) {
        << (stats.seconds > 0 ? mpix / stats.seconds : 0.0) << " MP/s\n";
     std::cout << os.str();
   }
+  // Stages whose result is data (stats): one JSON object per line on stdout.
+  for (const StageResult& r : stats.results) std::cout << "{\"stage\": \"" << r.stage << "\", \"result\": " << r.json << "}\n";
 }
 
 std::string param_line(const ParamSpec& p) {
@@ -47,13 +51,32 @@ std::string param_line(const ParamSpec& p) {
   return os.str();
 }
 
+/// "  halo: 6x6 (with sigma=2)\n" for stencils; composites list the nodes they expand to.
+std::string halo_line(const KernelInfo& k) {
+  std::map<std::string, std::string> params;
+  std::istringstream is(k.example);
+  for (std::string kv; is >> kv;) params[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
+  const std::vector<Step> steps = Registry::builtin().steps(k.name, params);
+  const std::string with = k.example.empty() ? "" : " (with " + k.example + ")";
+  if (steps.size() > 1) {
+    std::string names;
+    for (const Step& s : steps) names += (names.empty() ? "" : ", ") + s.kernel->name();
+    return "  composite of: " + names + with + "\n";
+  }
+  const Halo h = steps[0].kernel->halo();
+  if (h == Halo{}) return "";
+  return "  halo: " + std::to_string(h.rx) + "x" + std::to_string(h.ry) + with + "\n";
+}
+
 void kernels_command(const std::string& name) {
   const Registry& reg = Registry::builtin();
   if (!name.empty()) {
     const KernelInfo& k = reg.at(name);
     std::cout << k.name << ": " << k.description << "\n  class: " << to_string(k.kernel_class)
-              << "\n  types: " << k.types.str() << "\n  parameters:" << (k.params.empty() ? " none" : "") << "\n";
+              << "\n  types: " << k.types.str() << "\n" << halo_line(k) << "  parameters:" << (k.params.empty() ? " none" : "")
+              << "\n";
     for (const auto& p : k.params) std::cout << param_line(p) << "\n";
+    if (!k.example.empty()) std::cout << "  example: " << k.name << " " << k.example << "\n";
     return;
   }
   for (const KernelInfo* k : reg.entries()) {
@@ -77,11 +100,14 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("-j,--threads", args->threads, "Worker threads; 0 = all cores")->capture_default_str();
   cmd->add_option("-b,--backend", args->backend, "Scheduler: tbb (task graph), omp (OpenMP) or serial")
       ->capture_default_str();
-  cmd->add_flag("-q,--quiet", args->quiet, "Print nothing on success");
+  cmd->add_option("-m,--memory", args->memory,
+                  "Memory budget for whole-image stages (canny), e.g. 512M or 4G; default: half the RAM");
+  cmd->add_flag("-q,--quiet", args->quiet, "No summary line on success (stats results are still printed)");
   cmd->footer(
       "Examples:\n"
       "  tessera run slide.png edges.png --pipeline \"gaussian sigma=2 | sobel_mag | threshold t=40\"\n"
       "  tessera run photo.jpg soft.jpg -p \"gaussian sigma=3\" --tile 512x128 --threads 8\n"
+      "  tessera run scan.tif eq.png -p \"gray | equalize | stats\"   (prints stats as JSON)\n"
       "The output is identical, bit for bit, for every tile size, thread count and backend.\n"
       "It is written to a temporary file and renamed, so a failed run leaves no partial file.");
   cmd->callback([args] { run_command(*args); });
