@@ -1,6 +1,8 @@
 // Pipeline: spec parsing, registry lookups, and the UsageError each bad input gives.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <sstream>
 
 #include <opencv2/core.hpp>
@@ -136,16 +138,21 @@ TEST(Registry, EntriesAreCompleteAndExamplesBuild) {
     EXPECT_FALSE(k->description.empty()) << k->name;
     EXPECT_FALSE(k->types.all().empty()) << k->name;
     for (const ParamSpec& p : k->params) EXPECT_FALSE(p.help.empty()) << k->name << "." << p.name;
-    KernelPtr kernel;
-    EXPECT_NO_THROW(kernel = reg.make(k->name, [&] {
-      std::map<std::string, std::string> raw;
-      std::istringstream is(k->example);
-      for (std::string kv; is >> kv;) raw[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
-      return raw;
-    }())) << k->name;
-    if (kernel) {
-      EXPECT_EQ(kernel->name(), k->name);
-      EXPECT_EQ(kernel->kernel_class(), k->kernel_class) << k->name;
+    std::map<std::string, std::string> raw;
+    std::istringstream is(k->example);
+    for (std::string kv; is >> kv;) raw[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
+    std::vector<Step> steps;
+    EXPECT_NO_THROW(steps = reg.steps(k->name, raw)) << k->name;
+    if (steps.empty()) continue;
+    // A plain entry is its kernel; a composite's class is that of one of its nodes.
+    if (steps.size() == 1) {
+      EXPECT_EQ(steps[0].kernel->name(), k->name);
+      EXPECT_EQ(steps[0].kernel->kernel_class(), k->kernel_class) << k->name;
+    } else {
+      EXPECT_TRUE(k->expand && k->oracle) << k->name << ": a composite needs expand and an OpenCV oracle";
+      EXPECT_TRUE(std::any_of(steps.begin(), steps.end(),
+                              [&](const Step& st) { return st.kernel->kernel_class() == k->kernel_class; }))
+          << k->name;
     }
   }
 }

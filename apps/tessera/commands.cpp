@@ -1,5 +1,6 @@
 #include "commands.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -46,8 +47,8 @@ void run_command(const RunArgs& a) {
 
 std::string param_line(const ParamSpec& p) {
   std::ostringstream os;
-  os << "    " << std::left << std::setw(10) << p.name << " " << std::setw(22) << p.range_str() << " "
-     << std::setw(10) << (p.default_value ? "default " + *p.default_value : "required") << "  " << p.help;
+  os << "    " << std::left << std::setw(12) << p.name << " " << std::setw(22) << p.range_str() << " "
+     << std::setw(16) << (p.default_value ? "default " + *p.default_value : "required") << " " << p.help;
   return os.str();
 }
 
@@ -79,8 +80,10 @@ void kernels_command(const std::string& name) {
     if (!k.example.empty()) std::cout << "  example: " << k.name << " " << k.example << "\n";
     return;
   }
+  std::size_t width = 0;
+  for (const KernelInfo* k : reg.entries()) width = std::max(width, k->name.size());
   for (const KernelInfo* k : reg.entries()) {
-    std::cout << std::left << std::setw(12) << k->name << std::setw(11) << to_string(k->kernel_class) << " "
+    std::cout << std::left << std::setw(static_cast<int>(width + 2)) << k->name << std::setw(16) << to_string(k->kernel_class) << " "
               << k->description << "\n";
     for (const auto& p : k->params) std::cout << param_line(p) << "\n";
   }

@@ -19,6 +19,19 @@ cv::Rect to_cv(const Rect& r) {
   return {static_cast<int>(r.x), static_cast<int>(r.y), static_cast<int>(r.w), static_cast<int>(r.h)};
 }
 
+/// A constant border value clamped to an integer depth's range, so that e.g. DBL_MAX means
+/// "the largest value" for any depth (OpenCV's conversion would turn it into 0 for 8 bits).
+double fill_value(double v, int depth) {
+  switch (depth) {
+    case CV_8U: return std::clamp(v, 0.0, 255.0);
+    case CV_8S: return std::clamp(v, -128.0, 127.0);
+    case CV_16U: return std::clamp(v, 0.0, 65535.0);
+    case CV_16S: return std::clamp(v, -32768.0, 32767.0);
+    case CV_32S: return std::clamp(v, -2147483648.0, 2147483647.0);
+    default: return v;
+  }
+}
+
 }  // namespace
 
 Plan make_plan(const Pipeline& pipeline, const PipelineShape& shape) {
@@ -93,7 +106,7 @@ void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& wa
   const int top = static_cast<int>(inside.y - want.y), left = static_cast<int>(inside.x - want.x);
   const int bottom = static_cast<int>(want.y1() - inside.y1()), right = static_cast<int>(want.x1() - inside.x1());
   cv::copyMakeBorder(view, out, top, bottom, left, right, static_cast<int>(border.mode) | cv::BORDER_ISOLATED,
-                     cv::Scalar::all(border.value));
+                     cv::Scalar::all(fill_value(border.value, view.depth())));
 }
 
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,

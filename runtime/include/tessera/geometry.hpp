@@ -82,7 +82,7 @@ enum class BorderMode {
 /// A border mode plus the fill value used by BorderMode::Constant.
 struct Border {
   BorderMode mode = BorderMode::Reflect101;
-  double value = 0.0;
+  double value = 0.0;  ///< clamped to the range of integer depths (DBL_MAX = the depth's max)
 };
 
 /// Parses "reflect101" / "reflect_101" / "replicate" / "reflect" / "constant"; throws UsageError.
