@@ -48,10 +48,10 @@ void require_type(const PixelType& in, std::initializer_list<int> depths, std::i
 void require_type(const PixelType& in, const TypeSet& types);
 
 // Kernel families (one file each under kernels/src), and all of them.
-void register_filters(Registry& r);    ///< gaussian, box
-void register_edges(Registry& r);      ///< sobel_mag
-void register_pointwise(Registry& r);  ///< threshold, invert
-void register_color(Registry& r);      ///< gray
+void register_filters(Registry& r);    ///< gaussian, box, median, bilateral, filter, sharpen, unsharp
+void register_edges(Registry& r);      ///< sobel, scharr, laplacian, sobel_mag, abs
+void register_pointwise(Registry& r);  ///< threshold, invert, gamma, convert, clamp
+void register_color(Registry& r);      ///< gray, hsv, lab, bgr2rgb
 void register_arith(Registry& r);      ///< absdiff, addw (two inputs; C++ pipelines)
 void register_morphology(Registry& r); ///< erode, dilate, open, close, tophat, blackhat, morph_gradient
 void register_geometric(Registry& r);  ///< crop, resize, pad, pyrdown, flip, rotate90
