@@ -9,4 +9,5 @@
 #include "tessera/pipeline.hpp"
 #include "tessera/registry.hpp"
 #include "tessera/run.hpp"
+#include "tessera/autotune.hpp"
 #include "tessera/version.hpp"

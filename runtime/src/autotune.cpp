@@ -1,0 +1,152 @@
+// Tile-size tuner: the cost model of DESIGN.md ("Cost model / autotune") calibrated by
+// timing a few real tiles of several sizes.
+//
+// Model: one tile task of size T costs  t(T) = o + c * A(T),  A(T) = (T.w + 2R)(T.h + 2R),
+// where R is the pipeline's total halo (the redundant border work grows with it), o the
+// fixed cost of a task (scheduling, per-call set-up of each stage) and c the cost of one
+// computed pixel. Tiles are spread over the threads, so the run takes about
+// ceil(tiles / threads) * t(T). o and c are fitted to timings of real tiles; sizes that were
+// timed use their measured t(T) directly, which also captures the cache effects of tiles
+// whose working set outgrows L2.
+#include "tessera/autotune.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include <opencv2/core.hpp>
+
+#include "tessera/error.hpp"
+
+namespace tessera {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+/// Sum of the halos of every node: how far a tile's input region can reach.
+std::int64_t total_halo(const Pipeline& p) {
+  std::int64_t r = 0;
+  for (NodeId id = 1; id <= static_cast<NodeId>(p.size()); ++id) {
+    const Halo h = p.node(id).kernel->halo();
+    r += std::max(h.rx, h.ry);
+  }
+  return r;
+}
+
+double computed_pixels(Size t, std::int64_t halo) {
+  return static_cast<double>(t.w + 2 * halo) * static_cast<double>(t.h + 2 * halo);
+}
+
+std::int64_t tile_count(Size image, Size t) {
+  return ((image.w + t.w - 1) / t.w) * ((image.h + t.h - 1) / t.h);
+}
+
+/// Candidate tile sizes: squares from 32 to the image size, and full-width strips.
+std::vector<Size> candidate_sizes(Size image) {
+  std::vector<Size> out;
+  for (std::int64_t s = 32; s <= 4096; s *= 2) {
+    const Size t{std::min(s, image.w), std::min(s, image.h)};
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+    if (s >= image.w && s >= image.h) break;
+  }
+  for (std::int64_t h : {16, 32, 64, 128}) {
+    const Size t{image.w, std::min(h, image.h)};
+    if (image.w > 256 && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  }
+  return out;
+}
+
+/// Seconds per tile of size t, single-threaded: the best of two serial runs over a crop
+/// from the middle of the image holding up to 2x2 tiles.
+double time_tile(const Pipeline& p, const cv::Mat& input, Size t) {
+  const int w = static_cast<int>(std::min<std::int64_t>(input.cols, 2 * t.w));
+  const int h = static_cast<int>(std::min<std::int64_t>(input.rows, 2 * t.h));
+  const cv::Mat crop = input(cv::Rect((input.cols - w) / 2, (input.rows - h) / 2, w, h));
+  RunOptions o;
+  o.backend = Backend::Serial;
+  o.tile = t;
+  double best = 1e300;
+  for (int rep = 0; rep < 2; ++rep) {
+    RunStats stats;
+    const auto t0 = Clock::now();
+    run(p, crop, o, &stats);
+    const double s = seconds_since(t0);
+    best = std::min(best, s / static_cast<double>(tile_count({w, h}, t)));
+  }
+  return best;
+}
+
+}  // namespace
+
+TileChoice choose_tile(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& options) {
+  if (input.empty()) throw UsageError("input image is empty");
+  pipeline.validate(PixelType::of(input), {input.cols, input.rows});
+  const auto start = Clock::now();
+  const Size image{input.cols, input.rows};
+  const int threads = options.backend == Backend::Serial ? 1 : effective_threads(options.threads);
+  const std::int64_t halo = total_halo(pipeline);
+  const double budget = 0.5;  // seconds of calibration at most (after the first two sizes)
+
+  TileChoice choice;
+  std::vector<Size> sizes = candidate_sizes(image);
+  std::vector<double> measured(sizes.size(), -1);
+  // Time the small sizes first (cheap, and they fix o), then larger ones while the budget lasts.
+  std::vector<std::size_t> order(sizes.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return sizes[a].area() < sizes[b].area(); });
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    if (k >= 2 && seconds_since(start) > budget) break;
+    measured[order[k]] = time_tile(pipeline, input, sizes[order[k]]);
+  }
+  // Least-squares fit of t = o + c * A over the measured sizes.
+  double n = 0, sa = 0, st = 0, saa = 0, sat = 0;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    if (measured[i] < 0) continue;
+    const double a = computed_pixels(sizes[i], halo);
+    n += 1;
+    sa += a;
+    st += measured[i];
+    saa += a * a;
+    sat += a * measured[i];
+  }
+  const double det = n * saa - sa * sa;
+  double c = det > 0 ? (n * sat - sa * st) / det : st / std::max(sa, 1.0);
+  c = std::max(c, 0.0);
+  const double o = std::max(0.0, (st - c * sa) / std::max(n, 1.0));
+  choice.per_tile_seconds = o;
+  choice.per_pixel_seconds = c;
+
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const double per_tile = measured[i] >= 0 ? measured[i] : o + c * computed_pixels(sizes[i], halo);
+    const std::int64_t tiles = tile_count(image, sizes[i]);
+    const double rounds = std::ceil(static_cast<double>(tiles) / threads);
+    choice.candidates.push_back({sizes[i], rounds * per_tile, measured[i] >= 0});
+  }
+  const auto best = std::min_element(choice.candidates.begin(), choice.candidates.end(),
+                                     [](const TileCandidate& a, const TileCandidate& b) {
+                                       return a.predicted_seconds < b.predicted_seconds;
+                                     });
+  choice.tile = best->tile;
+  choice.predicted_seconds = best->predicted_seconds;
+  choice.calibration_seconds = seconds_since(start);
+  return choice;
+}
+
+std::string TileChoice::explain() const {
+  std::ostringstream os;
+  os.setf(std::ios::fixed);
+  os.precision(4);
+  os << "auto tile: " << to_string(tile) << ", predicted " << predicted_seconds << " s (calibrated in "
+     << calibration_seconds << " s; per tile " << per_tile_seconds * 1e6 << " us + " << per_pixel_seconds * 1e9
+     << " ns per computed pixel)\n";
+  for (const TileCandidate& cand : candidates)
+    os << "  " << (cand.tile == tile ? "* " : "  ") << to_string(cand.tile) << ": " << cand.predicted_seconds << " s"
+       << (cand.measured ? " (timed)" : " (model)") << "\n";
+  return os.str();
+}
+
+}  // namespace tessera
