@@ -168,6 +168,10 @@ TEST(Geometric, PadEveryMode) {
 TEST(Geometric, CropAndChains) {
   expect_geometric("crop x=3 y=2 w=20 h=30", [](const cv::Mat& m) { return m(cv::Rect(3, 2, 20, 30)).clone(); }, 0,
                    {{37, 53}, {203, 151}, {23, 32}});
+  expect_geometric("crop margin=10", [](const cv::Mat& m) { return m(cv::Rect(10, 10, m.cols - 20, m.rows - 20)).clone(); },
+                   0, {{37, 53}, {203, 151}, {23, 32}});
+  expect_geometric("crop x=5 y=7", [](const cv::Mat& m) { return m(cv::Rect(5, 7, m.cols - 5, m.rows - 7)).clone(); },
+                   0, {{37, 53}, {23, 32}});
   const cv::Mat input = test::random_image(203, 151, CV_8UC3, 3);
   const Pipeline chain = Pipeline::parse("crop x=17 y=9 w=150 h=101 | pad top=5 left=40 mode=reflect | "
                                          "resize scale=0.7 | rotate90 | flip axis=v | pyrdown");
@@ -183,6 +187,8 @@ TEST(Geometric, ErrorsNameTheValues) {
     EXPECT_NE(std::string(e.what()).find("x=30"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("37x53"), std::string::npos) << e.what();
   }
+  EXPECT_THROW(Pipeline::parse("crop margin=20").validate({CV_8U, 1}, {37, 53}), UsageError);
+  EXPECT_THROW(Pipeline::parse("crop margin=2 x=1"), UsageError);
   EXPECT_THROW(Pipeline::parse("resize scale=0.01").validate({CV_8U, 1}, {37, 53}), UsageError);
   EXPECT_THROW(Pipeline::parse("resize"), UsageError);
   EXPECT_THROW(Pipeline::parse("resize scale=2 w=5 h=5"), UsageError);

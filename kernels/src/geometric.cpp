@@ -50,26 +50,39 @@ using detail::int_param;
 using detail::real_param;
 using detail::to_cv_rect;
 
-/// `crop x= y= w= h=`: src(Rect).
+/// `crop [x= y= w= h=] [margin=]`: src(Rect). w or h 0 = to the image's edge; margin=M
+/// trims M pixels off every edge (the image size is known only when the pipeline runs).
 class Crop final : public GeometricKernel {
  public:
-  explicit Crop(Rect r) : r_(r) {}
+  Crop(Rect r, std::int64_t margin) : r_(r), margin_(margin) {}
   std::string name() const override { return "crop"; }
-  Size output_size(std::span<const Size> in) const override {
-    if (!full_rect(in[0]).contains(r_))
-      throw UsageError("crop x=" + std::to_string(r_.x) + " y=" + std::to_string(r_.y) + " w=" + std::to_string(r_.w) +
-                       " h=" + std::to_string(r_.h) + " does not fit inside the " + to_string(in[0]) + " image");
-    return r_.size();
+  Size output_size(std::span<const Size> in) const override { return rect(in[0]).size(); }
+  Rect input_region(const Rect& out, int, Size in) const override {
+    const Rect r = rect(in);
+    return {out.x + r.x, out.y + r.y, out.w, out.h};
   }
-  Rect input_region(const Rect& out, int, Size) const override { return {out.x + r_.x, out.y + r_.y, out.w, out.h}; }
   cv::Mat reference(std::span<const cv::Mat> in) const override {
-    (void)output_size(std::array<Size, 1>{Size{in[0].cols, in[0].rows}});
-    return in[0](to_cv_rect(r_)).clone();
+    return in[0](to_cv_rect(rect({in[0].cols, in[0].rows}))).clone();
   }
 
  private:
+  /// The rectangle for an input of size `in`; throws UsageError if it does not fit.
+  Rect rect(Size in) const {
+    Rect r = r_;
+    if (margin_ > 0) r = {margin_, margin_, in.w - 2 * margin_, in.h - 2 * margin_};
+    if (r.w == 0) r.w = in.w - r.x;
+    if (r.h == 0) r.h = in.h - r.y;
+    if (r.w <= 0 || r.h <= 0 || !full_rect(in).contains(r)) {
+      const std::string what = margin_ > 0 ? "crop margin=" + std::to_string(margin_)
+                                           : "crop x=" + std::to_string(r_.x) + " y=" + std::to_string(r_.y) +
+                                                 " w=" + std::to_string(r_.w) + " h=" + std::to_string(r_.h);
+      throw UsageError(what + " does not fit inside the " + to_string(in) + " image");
+    }
+    return r;
+  }
   void compute(const cv::Mat& in, const Rect&, Size, const Rect&, Size, cv::Mat& out) const override { in.copyTo(out); }
   Rect r_;
+  std::int64_t margin_;
 };
 
 /// `flip axis=h|v|both`: cv::flip (h mirrors left-right, v top-bottom).
@@ -269,11 +282,17 @@ KernelInfo geometric_entry(std::string name, std::string description, std::vecto
 
 void register_geometric(Registry& r) {
   r.add(geometric_entry(
-      "crop", "the rectangle x,y,w,h of the image (src(cv::Rect)); it must lie inside the image",
-      {int_param("x", std::nullopt, 0, 1e9, "left edge"), int_param("y", std::nullopt, 0, 1e9, "top edge"),
-       int_param("w", std::nullopt, 1, 1e9, "width"), int_param("h", std::nullopt, 1, 1e9, "height")},
+      "crop", "the rectangle x,y,w,h of the image (src(cv::Rect)), or the image less margin= on every edge",
+      {int_param("x", "0", 0, 1e9, "left edge"), int_param("y", "0", 0, 1e9, "top edge"),
+       int_param("w", "0", 0, 1e9, "width; 0 = to the right edge"),
+       int_param("h", "0", 0, 1e9, "height; 0 = to the bottom edge"),
+       int_param("margin", "0", 0, 1e9, "trim this many pixels off every edge (instead of x, y, w, h)")},
       [](const Params& p) -> KernelPtr {
-        return std::make_shared<Crop>(Rect{p.integer("x"), p.integer("y"), p.integer("w"), p.integer("h")});
+        const std::int64_t margin = p.integer("margin");
+        const Rect r{p.integer("x"), p.integer("y"), p.integer("w"), p.integer("h")};
+        if (margin > 0 && !(r == Rect{}))
+          throw UsageError("give either margin= or x, y, w, h, not both");
+        return std::make_shared<Crop>(r, margin);
       },
       "x=0 y=0 w=1 h=1"));
   r.add(geometric_entry("flip", "mirror the image (cv::flip): h = left-right, v = top-bottom, both = 180 degrees",
