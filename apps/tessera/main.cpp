@@ -4,6 +4,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 
+#include "bench_command.hpp"
 #include "commands.hpp"
 #include "tessera/tessera.hpp"
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
              "Run 'tessera COMMAND --help' for a command's options.");
   cli::add_run_command(app);
   cli::add_kernels_command(app);
+  cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
