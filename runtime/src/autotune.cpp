@@ -15,6 +15,8 @@
 #include <cmath>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <opencv2/core.hpp>
 
 #include "tessera/error.hpp"
@@ -43,6 +45,20 @@ double computed_pixels(Size t, std::int64_t halo) {
 
 std::int64_t tile_count(Size image, Size t) {
   return ((image.w + t.w - 1) / t.w) * ((image.h + t.h - 1) / t.h);
+}
+
+/// L2 cache size of one core (1 MiB if the system does not say).
+std::int64_t l2_bytes() {
+  const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  return l2 > 0 ? l2 : (1 << 20);
+}
+
+/// Bytes a tile holds per pixel: the input plus every stage's output.
+double bytes_per_pixel(const Pipeline& p, const cv::Mat& input) {
+  const PipelineShape shape = p.validate(PixelType::of(input), {input.cols, input.rows});
+  double bytes = 0;
+  for (const PixelType& t : shape.types) bytes += CV_ELEM_SIZE(t.cv_type());
+  return std::max(bytes, 1.0);
 }
 
 /// Candidate tile sizes: squares from 32 to the image size, and full-width strips.
@@ -89,18 +105,26 @@ TileChoice choose_tile(const Pipeline& pipeline, const cv::Mat& input, const Run
   const Size image{input.cols, input.rows};
   const int threads = options.backend == Backend::Serial ? 1 : effective_threads(options.threads);
   const std::int64_t halo = total_halo(pipeline);
-  const double budget = 0.5;  // seconds of calibration at most (after the first two sizes)
 
   TileChoice choice;
   std::vector<Size> sizes = candidate_sizes(image);
   std::vector<double> measured(sizes.size(), -1);
-  // Time the small sizes first (cheap, and they fix o), then larger ones while the budget lasts.
+  // Time first the sizes whose working set (every stage's tile plus halo) best fills L2,
+  // the model's sweet spot, then the others while the budget lasts: 10% of the best run
+  // predicted so far (at least 50 ms, at most 0.5 s); at least three sizes are timed.
+  const double target = static_cast<double>(l2_bytes()) / bytes_per_pixel(pipeline, input);
   std::vector<std::size_t> order(sizes.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return sizes[a].area() < sizes[b].area(); });
+  const auto distance = [&](std::size_t i) { return std::fabs(std::log2(computed_pixels(sizes[i], halo) / target)); };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return distance(a) < distance(b); });
+  double best_so_far = 1e300;
   for (std::size_t k = 0; k < order.size(); ++k) {
-    if (k >= 2 && seconds_since(start) > budget) break;
-    measured[order[k]] = time_tile(pipeline, input, sizes[order[k]]);
+    const double budget = std::clamp(0.1 * best_so_far, 0.05, 0.5);
+    if (k >= 3 && seconds_since(start) > budget) break;
+    const Size t = sizes[order[k]];
+    measured[order[k]] = time_tile(pipeline, input, t);
+    best_so_far = std::min(best_so_far, std::ceil(static_cast<double>(tile_count(image, t)) / threads) *
+                                            measured[order[k]]);
   }
   // Least-squares fit of t = o + c * A over the measured sizes.
   double n = 0, sa = 0, st = 0, saa = 0, sat = 0;
@@ -126,8 +150,11 @@ TileChoice choose_tile(const Pipeline& pipeline, const cv::Mat& input, const Run
     const double rounds = std::ceil(static_cast<double>(tiles) / threads);
     choice.candidates.push_back({sizes[i], rounds * per_tile, measured[i] >= 0});
   }
+  // Choose among the timed sizes: the fitted model extrapolates the others but knows
+  // nothing of cache effects, so it only ranks them.
   const auto best = std::min_element(choice.candidates.begin(), choice.candidates.end(),
                                      [](const TileCandidate& a, const TileCandidate& b) {
+                                       if (a.measured != b.measured) return a.measured;
                                        return a.predicted_seconds < b.predicted_seconds;
                                      });
   choice.tile = best->tile;

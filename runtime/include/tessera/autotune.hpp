@@ -30,8 +30,10 @@ struct TileChoice {
 };
 
 /// Picks a tile size for running `pipeline` on `input` with `options` (threads, backend):
-/// times a few tiles of several sizes, fits time(tile) = o + c * computed_pixels(tile),
-/// and predicts each candidate's run as ceil(tiles / threads) * time(tile).
+/// times a few tiles of several sizes (those whose working set best fills L2 first, within
+/// a budget of ~10% of the predicted run), fits time(tile) = o + c * computed_pixels(tile),
+/// predicts each candidate's run as ceil(tiles / threads) * time(tile), and picks the
+/// fastest timed candidate.
 TileChoice choose_tile(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& options);
 
 }  // namespace tessera
