@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "tessera/error.hpp"
 
 namespace tessera::bench {
 namespace {
@@ -154,6 +157,31 @@ cv::Mat make(int w, int h, unsigned seed, bool colour) {
 }  // namespace
 
 cv::Mat make_slide_like(int w, int h, unsigned seed) { return make(w, h, seed, false); }
+
+SlideSource::SlideSource(Size size, bool colour, unsigned seed)
+    : size_(size),
+      base_(make(static_cast<int>(std::min<std::int64_t>(size.w, kMaxDrawSide)),
+                 static_cast<int>(std::min<std::int64_t>(size.h, kMaxDrawSide)), seed, colour)) {
+  if (size.empty()) throw UsageError("SlideSource: empty size " + to_string(size));
+}
+
+void SlideSource::read(const Rect& r, cv::Mat& out) const {
+  // Coordinate p of the big image is base coordinate p mod 2n, mirrored in the second half.
+  const auto fold = [](std::int64_t p, int n) {
+    const std::int64_t m = p % (2 * n);
+    return static_cast<int>(m < n ? m : 2 * n - 1 - m);
+  };
+  out.create(static_cast<int>(r.h), static_cast<int>(r.w), base_.type());
+  std::vector<int> cols(static_cast<std::size_t>(r.w));
+  for (std::int64_t x = 0; x < r.w; ++x) cols[static_cast<std::size_t>(x)] = fold(r.x + x, base_.cols);
+  const std::size_t px = base_.elemSize();
+  for (std::int64_t y = 0; y < r.h; ++y) {
+    const uchar* src = base_.ptr(fold(r.y + y, base_.rows));
+    uchar* dst = out.ptr(static_cast<int>(y));
+    for (std::int64_t x = 0; x < r.w; ++x)
+      std::memcpy(dst + static_cast<std::size_t>(x) * px, src + static_cast<std::size_t>(cols[static_cast<std::size_t>(x)]) * px, px);
+  }
+}
 
 cv::Mat make_slide_like_bgr(int w, int h, unsigned seed) { return make(w, h, seed, true); }
 
