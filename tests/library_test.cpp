@@ -2,6 +2,10 @@
 // memory budget of global stages, composite stages, and custom kernels registered from C++.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include <opencv2/imgproc.hpp>
 
 #include "tessera/tessera.hpp"
@@ -207,6 +211,33 @@ TEST(Autotune, ChoosesATimedCandidateAndKeepsTheBits) {
   EXPECT_NE(c.explain().find("auto tile: " + to_string(c.tile)), std::string::npos) << c.explain();
   o.tile = c.tile;
   EXPECT_TRUE(test::identical(run(p, in, o), run_reference(p, in)));
+}
+
+}  // namespace
+}  // namespace tessera
+
+namespace tessera {
+namespace {
+
+TEST(Memory, BudgetBoundsTilesInFlight) {
+  std::atomic<int> running{0}, peak{0};
+  OpSpec s;
+  s.name = "watch";
+  s.apply = [&](std::span<const cv::Mat> in, cv::Mat& out, int) {
+    const int now = ++running;
+    for (int p = peak.load(); now > p && !peak.compare_exchange_weak(p, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    out = in[0].clone();
+    --running;
+  };
+  Pipeline p;
+  p.add(make_op_kernel(std::move(s)));
+  const cv::Mat in = test::random_image(64, 64, CV_8UC1, 3);
+  RunOptions o = tiles({16, 16}, Backend::Tbb, 4);
+  o.memory_budget = 4 * 512;  // a 16x16 u8 tile holds 256 bytes in + 256 out: one tile fits
+  EXPECT_TRUE(test::identical(run(p, in, o), in));
+  EXPECT_EQ(peak.load(), 1) << "the budget allows one tile in flight";
 }
 
 }  // namespace

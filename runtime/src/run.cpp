@@ -1,5 +1,6 @@
 #include "tessera/run.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -120,6 +121,30 @@ void check_memory(const Pipeline& pipeline, const detail::Plan& plan, const RunO
   }
 }
 
+/// Bytes one tile task of `pass` holds at its peak, roughly: every node's region (the tile
+/// grown by the halos downstream of it) at its pixel size, plus the output tile.
+std::int64_t tile_bytes(const Pipeline& pipeline, const detail::Pass& pass, const PipelineShape& shape, Size tile) {
+  std::int64_t halo = 0, bytes = 0;
+  for (auto it = pass.nodes.rbegin(); it != pass.nodes.rend(); ++it) {
+    const Node& nd = pipeline.node(*it);
+    const Size region{tile.w + 2 * halo, tile.h + 2 * halo};
+    bytes += image_bytes(region, shape.types[*it]);
+    halo += std::max(nd.kernel->halo().rx, nd.kernel->halo().ry);
+    for (NodeId in : nd.inputs) bytes += image_bytes({tile.w + 2 * halo, tile.h + 2 * halo}, shape.types[in]);
+  }
+  return std::max<std::int64_t>(bytes, 1);
+}
+
+/// With an explicit memory budget, tiles in flight are limited so that they take at most a
+/// quarter of it (the rest is for the sink's buffers, codecs and the process itself).
+RunOptions with_memory_limit(RunOptions o, std::int64_t per_tile) {
+  if (o.max_tiles_in_flight > 0 || o.memory_budget <= 0) return o;
+  const int threads = o.backend == Backend::Serial ? 1 : effective_threads(o.threads);
+  const std::int64_t fit = o.memory_budget / 4 / per_tile;
+  o.max_tiles_in_flight = static_cast<int>(std::clamp<std::int64_t>(fit, 1, 4 * threads));
+  return o;
+}
+
 /// Pass 1 of a reduce-then-map kernel: partials of every tile of its input, merged in a
 /// binary tree as they arrive (level k holds the merge of 2^k partials), so at most
 /// log2(tiles) partials are alive at once.
@@ -222,7 +247,7 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
       job.compute = [&](std::int64_t i) { return detail::evaluate_tile(pipeline, plan, pass, values, reduced, grid.tile(i)); };
       job.write = [&](std::int64_t i, const cv::Mat& m) { target.write(grid.tile(i), m); };
       job.concurrent_write = target.concurrent();
-      detail::execute(job, options);
+      detail::execute(job, with_memory_limit(options, tile_bytes(pipeline, pass, shape, grid.tile_size())));
       target.close();
       stats.tiles += grid.count();
       if (!final_pass) result = intermediate.mat();

@@ -36,9 +36,10 @@ struct RunOptions {
   std::function<void(std::int64_t, std::int64_t)> progress;
   /// Polled between tiles; when it becomes true the run stops and throws Cancelled.
   const std::atomic<bool>* cancel = nullptr;
-  /// Bytes a run may hold at once for whole-image stages: a Global kernel (canny) whose
-  /// input and output do not fit is refused with a UsageError before anything runs.
-  /// 0 = default_memory_budget().
+  /// Bytes a run may hold at once. A Global kernel (canny) whose whole input and output do
+  /// not fit is refused with a UsageError before anything runs. When set (> 0), it also
+  /// bounds the tiles in flight (unless max_tiles_in_flight is given) to a quarter of it.
+  /// 0 = default_memory_budget() for the global check, no extra tile limit.
   std::int64_t memory_budget = 0;
 };
 
