@@ -1,11 +1,18 @@
 // The tessera binary: happy paths checked against the library, and each error's exit code and message.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "temp_dir.hpp"
@@ -39,6 +46,47 @@ Result tessera_cli(const test::TempDir& dir, const std::string& args) {
   std::filesystem::remove(out);
   std::filesystem::remove(err);
   return r;
+}
+
+/// The tessera binary started with `args`, stdout and stderr both to `fd`, the progress
+/// bar (on a terminal) from the start.
+pid_t spawn(const std::vector<std::string>& args, int fd) {
+  std::vector<char*> argv{const_cast<char*>(TESSERA_CLI)}, envp;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  static char no_delay[] = "TESSERA_PROGRESS_DELAY_MS=0";
+  for (char** e = environ; *e; ++e) envp.push_back(*e);
+  envp.push_back(no_delay);
+  envp.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+/// Appends what `fd` has to `text`, waiting up to `ms`; false at end of file (or EIO, a
+/// pty's end) and when nothing came in time.
+bool read_some(int fd, std::string& text, int ms) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, ms) <= 0) return false;
+  char buf[4096];
+  const ssize_t n = read(fd, buf, sizeof buf);
+  if (n <= 0) return false;
+  text.append(buf, static_cast<std::size_t>(n));
+  return true;
+}
+
+/// Reads `fd` to its end, then reaps `pid`: its exit code, or 128 + the signal that killed it.
+int finish(pid_t pid, int fd, std::string& text) {
+  while (read_some(fd, text, 20000)) {
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 class Cli : public ::testing::Test {
@@ -123,6 +171,150 @@ TEST_F(Cli, ErrorsExitNonZeroWithOneLineAndNoOutputFile) {
     EXPECT_EQ(r.out, "") << c.args;
   }
   EXPECT_EQ(dir_.files(), (std::set<std::string>{"in.png", "junk.png"}));
+}
+
+TEST_F(Cli, RunJsonMatchesTheLibrary) {
+  const std::string spec = "gray | gaussian sigma=2", in = dir_.file("in.png"), out = dir_.file("out.png");
+  const Result r = tessera_cli(dir_, "run " + in + " " + out + " -p '" + spec + "' --tile 50x30 -j 2 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);  // the whole of stdout is one JSON object
+  const Pipeline pipeline = Pipeline::parse(spec);
+  EXPECT_EQ(j["input"], in);
+  EXPECT_EQ(j["output"], out);
+  EXPECT_EQ(j["pipeline"], pipeline.str());
+  EXPECT_EQ(j["width"], input_.cols);
+  EXPECT_EQ(j["height"], input_.rows);
+  EXPECT_EQ(j["type"], PixelType::of(input_).str());
+  EXPECT_EQ(j["output_type"], "u8x1");
+  EXPECT_EQ(j["tile"], nlohmann::json({50, 30}));
+  EXPECT_EQ(j["tile_auto"], false);
+  EXPECT_EQ(j["threads"], 2);
+  EXPECT_EQ(j["backend"], "tbb");
+  EXPECT_EQ(j["tiles"], TileGrid({input_.cols, input_.rows}, {50, 30}).count());
+  EXPECT_EQ(j["passes"], 1);
+  EXPECT_GT(j["seconds"].get<double>(), 0);
+  EXPECT_GT(j["megapixels_per_s"].get<double>(), 0);
+  EXPECT_GT(j["peak_rss_mib"].get<double>(), 1);
+  EXPECT_EQ(j["results"], nlohmann::json::array());
+  EXPECT_TRUE(test::identical(cv::imread(out, cv::IMREAD_UNCHANGED), run_reference(pipeline, input_)));
+}
+
+TEST_F(Cli, RunJsonCarriesStageResults) {
+  const std::string spec = "gray | stats";
+  const Result r = tessera_cli(dir_, "run " + dir_.file("in.png") + " " + dir_.file("o.png") + " -p '" + spec + "' --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  RunStats stats;
+  run(Pipeline::parse(spec), input_, {}, &stats);
+  ASSERT_EQ(stats.results.size(), 1u);
+  ASSERT_EQ(j["results"].size(), 1u);
+  EXPECT_EQ(j["results"][0]["stage"], stats.results[0].stage);
+  EXPECT_EQ(j["results"][0]["result"], nlohmann::json::parse(stats.results[0].json));
+}
+
+TEST_F(Cli, TileAutoGivesTheSameBitsAndExplainsItself) {
+  const std::string in = dir_.file("in.png"), p = " -p 'gaussian sigma=3 | sobel_mag'";
+  const Result fixed = tessera_cli(dir_, "run -q " + in + " " + dir_.file("fixed.png") + p + " --tile 64");
+  ASSERT_EQ(fixed.code, 0) << fixed.err;
+  const Result tuned = tessera_cli(dir_, "run " + in + " " + dir_.file("auto.png") + p + " --tile auto --verbose --json");
+  ASSERT_EQ(tuned.code, 0) << tuned.err;
+  EXPECT_EQ(slurp(dir_.file("auto.png")), slurp(dir_.file("fixed.png")));
+  const auto j = nlohmann::json::parse(tuned.out);
+  EXPECT_EQ(j["tile_auto"], true);
+  EXPECT_GT(j["autotune"]["predicted_seconds"].get<double>(), 0);
+  EXPECT_NE(tuned.err.find("auto tile: "), std::string::npos) << tuned.err;
+  EXPECT_NE(tuned.err.find("measured "), std::string::npos) << tuned.err;
+  EXPECT_NE(tuned.err.find("(predicted "), std::string::npos) << tuned.err;
+}
+
+TEST_F(Cli, InfoDescribesAnImage) {
+  const cv::Mat image = test::random_image(200, 120, CV_16UC3, 5);
+  const std::string path = dir_.file("deep.png");
+  ASSERT_TRUE(cv::imwrite(path, image));
+  const Result text = tessera_cli(dir_, "info " + path);
+  ASSERT_EQ(text.code, 0) << text.err;
+  for (const char* want : {"format:     PNG", "size:       200x120", "channels:   3", "depth:      u16"})
+    EXPECT_NE(text.out.find(want), std::string::npos) << want << "\n" << text.out;
+  const Result json = tessera_cli(dir_, "info --json " + path);
+  ASSERT_EQ(json.code, 0) << json.err;
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["path"], path);
+  EXPECT_EQ(j["format"], "PNG");
+  EXPECT_EQ(j["width"], 200);
+  EXPECT_EQ(j["height"], 120);
+  EXPECT_EQ(j["channels"], 3);
+  EXPECT_EQ(j["depth"], "u16");
+  EXPECT_EQ(j["pages"], 1);
+  EXPECT_EQ(j["file_bytes"], std::filesystem::file_size(path));
+}
+
+TEST_F(Cli, InfoErrors) {
+  std::ofstream(dir_.file("junk.png")) << "not an image";
+  for (const auto& [file, message] : {std::pair{"missing.png", "no such file"}, {"junk.png", "cannot decode"}}) {
+    const Result r = tessera_cli(dir_, "info " + dir_.file(file));
+    EXPECT_EQ(r.code, 3) << file;
+    EXPECT_EQ(r.err.rfind("tessera: error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  const Result help = tessera_cli(dir_, "info --help");
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("Examples"), std::string::npos);
+}
+
+/// A 3000x3000 image and a pipeline of about half a second on two cores (a third median to interrupt).
+class CliLongRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    big_ = new test::TempDir;
+    ASSERT_TRUE(cv::imwrite(big_->file("big.png"), test::random_image(3000, 3000, CV_8UC1, 3)));
+  }
+  static void TearDownTestSuite() { delete big_; }
+  static inline test::TempDir* big_ = nullptr;
+  static inline const std::string slow_ = "median ksize=21 | median ksize=21";
+  test::TempDir dir_;
+};
+
+TEST_F(CliLongRun, CtrlCStopsPromptlyExits130AndLeavesNoFile) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = spawn({"run", big_->file("big.png"), dir_.file("out.png"), "-p", slow_ + " | median ksize=21",
+                           "--verbose"},
+                          fds[1]);
+  close(fds[1]);
+  std::string text;
+  // --verbose prints its settings line just before the tiles start.
+  while (text.find(" backend\n") == std::string::npos && read_some(fds[0], text, 10000)) {
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  const auto sent = std::chrono::steady_clock::now();
+  kill(pid, SIGINT);
+  const int code = finish(pid, fds[0], text);
+  close(fds[0]);
+  EXPECT_EQ(code, 130) << text;
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(2));
+  EXPECT_NE(text.find("tessera: cancelled\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("wrote"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\r["), std::string::npos) << "no progress bar unless stderr is a terminal";
+  EXPECT_EQ(dir_.files(), std::set<std::string>{}) << "no output, no temp file";
+}
+
+TEST_F(CliLongRun, ProgressBarOnATerminal) {
+  const int master = posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(grantpt(master), 0);
+  ASSERT_EQ(unlockpt(master), 0);
+  const int tty = open(ptsname(master), O_RDWR | O_NOCTTY);
+  ASSERT_GE(tty, 0);
+  const pid_t pid = spawn({"run", big_->file("big.png"), dir_.file("out.png"), "-p", slow_}, tty);
+  close(tty);
+  std::string text;
+  const int code = finish(pid, master, text);
+  close(master);
+  ASSERT_EQ(code, 0) << text;
+  for (const char* want : {"\r[", " tiles ", "%", " MP/s ETA ", "\r\033[K"})
+    EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
+  EXPECT_LT(text.find("\r\033[K"), text.find("tessera: wrote")) << "the bar is erased before the summary";
 }
 
 }  // namespace

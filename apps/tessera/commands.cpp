@@ -1,48 +1,152 @@
 #include "commands.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
-#include <memory>
 #include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+#include "progress.hpp"
 #include "tessera/tessera.hpp"
 
 namespace tessera::cli {
 
 namespace {
 
+using Json = nlohmann::ordered_json;
+
 struct RunArgs {
   std::string input, output, pipeline, tile = "256", backend = "tbb", memory;
   int threads = 0;
-  bool quiet = false;
+  bool quiet = false, verbose = false, json = false;
 };
+
+double megapixels(const cv::Mat& m) { return static_cast<double>(m.total()) / 1e6; }
+double mp_per_s(const cv::Mat& input, const RunStats& stats) {
+  return stats.seconds > 0 ? megapixels(input) / stats.seconds : 0.0;
+}
+
+/// Writes the output; exit 130 always means no output file. A Ctrl-C that arrives while
+/// the file is being written lets the write finish (no temp file may remain), then undoes it.
+void commit_output(const std::string& path, const cv::Mat& image, const CancelOnSignal& signals) {
+  if (signals.cancelled()) throw Cancelled();
+  CancelOnSignal::Defer defer;
+  write_image_atomic(path, image);
+  if (signals.cancelled()) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    throw Cancelled();
+  }
+}
+
+/// "tessera: wrote out.png (640x480 u8x1) in 0.012 s: 6 tiles of 256x256, 2 threads, tbb backend, 25.6 MP/s"
+std::string summary_line(const RunArgs& a, const cv::Mat& input, const cv::Mat& output, const RunOptions& options,
+                         const RunStats& stats) {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(3) << "tessera: wrote " << a.output << " (" << output.cols << "x"
+     << output.rows << " " << PixelType::of(output).str() << ") in " << stats.seconds << " s: " << stats.tiles
+     << " tiles of " << to_string(options.tile) << (a.tile == "auto" ? " (auto)" : "") << ", " << stats.threads
+     << " thread" << (stats.threads == 1 ? "" : "s") << ", " << to_string(options.backend) << " backend, "
+     << std::setprecision(1) << mp_per_s(input, stats) << " MP/s\n";
+  return os.str();
+}
+
+Json run_json(const RunArgs& a, const Pipeline& pipeline, const cv::Mat& input, const cv::Mat& output,
+              const RunOptions& options, const RunStats& stats, const std::optional<TileChoice>& choice) {
+  Json results = Json::array();
+  for (const StageResult& r : stats.results) results.push_back({{"stage", r.stage}, {"result", Json::parse(r.json)}});
+  Json j = {{"input", a.input},
+            {"output", a.output},
+            {"pipeline", pipeline.str()},
+            {"width", input.cols},
+            {"height", input.rows},
+            {"type", PixelType::of(input).str()},
+            {"output_width", output.cols},
+            {"output_height", output.rows},
+            {"output_type", PixelType::of(output).str()},
+            {"tile", {options.tile.w, options.tile.h}},
+            {"tile_auto", choice.has_value()},
+            {"threads", stats.threads},
+            {"backend", to_string(options.backend)},
+            {"tiles", stats.tiles},
+            {"passes", stats.passes},
+            {"seconds", stats.seconds},
+            {"megapixels_per_s", mp_per_s(input, stats)},
+            {"peak_rss_mib", peak_rss_mib()},
+            {"results", std::move(results)}};
+  if (choice)
+    j["autotune"] = {{"predicted_seconds", choice->predicted_seconds},
+                     {"calibration_seconds", choice->calibration_seconds}};
+  return j;
+}
+
+/// --verbose, after the run: what it did, and for --tile auto how the prediction held up.
+void print_verbose_result(std::ostream& os, const RunStats& stats, const std::optional<TileChoice>& choice) {
+  os << std::fixed << std::setprecision(4) << "tessera: " << stats.tiles << " tiles in " << stats.passes << " pass"
+     << (stats.passes == 1 ? "" : "es") << ", measured " << stats.seconds << " s";
+  if (choice && choice->predicted_seconds > 0)
+    os << " (predicted " << choice->predicted_seconds << " s, " << std::showpos << std::setprecision(0)
+       << 100.0 * (stats.seconds / choice->predicted_seconds - 1.0) << "%" << std::noshowpos << ")";
+  os << std::setprecision(1) << ", peak RSS " << peak_rss_mib() << " MiB\n";
+}
+
+/// How long a run goes before the progress bar appears: 1 s, or TESSERA_PROGRESS_DELAY_MS.
+std::chrono::milliseconds progress_delay() {
+  const char* env = std::getenv("TESSERA_PROGRESS_DELAY_MS");
+  return std::chrono::milliseconds(env && *env ? std::atol(env) : 1000);
+}
 
 void run_command(const RunArgs& a) {
   RunOptions options;
-  options.tile = parse_tile_size(a.tile);
+  const bool auto_tile = a.tile == "auto";
+  if (!auto_tile) options.tile = parse_tile_size(a.tile);
   options.backend = parse_backend(a.backend);
   options.threads = a.threads;
   if (!a.memory.empty()) options.memory_budget = parse_memory_size(a.memory);
   const Pipeline pipeline = Pipeline::parse(a.pipeline);
+  CancelOnSignal signals;  // from here on, Ctrl-C means "stop and exit 130"
+  options.cancel = signals.flag();
   const cv::Mat input = read_image(a.input);
+
+  std::optional<TileChoice> choice;
+  if (auto_tile) {
+    if (signals.cancelled()) throw Cancelled();  // the tuner does not poll the flag
+    choice = choose_tile(pipeline, input, options);
+    options.tile = choice->tile;
+    if (a.verbose) std::cerr << choice->explain();
+  }
+  if (a.verbose)
+    std::cerr << "tessera: " << pipeline.str() << " on " << input.cols << "x" << input.rows << " "
+              << PixelType::of(input).str() << ", tile " << to_string(options.tile) << ", "
+              << effective_threads(options.threads) << " threads, " << to_string(options.backend) << " backend\n";
+  std::optional<ProgressBar> bar;
+  if (!a.quiet && !a.json && stderr_is_terminal()) {
+    bar.emplace(megapixels(input), progress_delay());
+    options.progress = bar->callback();
+  }
   RunStats stats;
   const cv::Mat output = run(pipeline, input, options, &stats);
-  write_image_atomic(a.output, output);
-  if (!a.quiet) {
-    const double mpix = static_cast<double>(input.total()) / 1e6;
-    std::ostringstream os;
-    os << std::fixed << std::setprecision(3) << "tessera: wrote " << a.output << " (" << output.cols << "x"
-       << output.rows << " " << PixelType::of(output).str() << ") in " << stats.seconds << " s: " << stats.tiles
-       << " tiles of " << to_string(options.tile) << ", " << stats.threads << " thread"
-       << (stats.threads == 1 ? "" : "s") << ", " << to_string(options.backend) << " backend, " << std::setprecision(1)
-       << (stats.seconds > 0 ? mpix / stats.seconds : 0.0) << " MP/s\n";
-    std::cout << os.str();
+  if (bar) bar->finish();
+  commit_output(a.output, output, signals);
+
+  if (a.verbose) print_verbose_result(std::cerr, stats, choice);
+  if (a.json) {
+    std::cout << run_json(a, pipeline, input, output, options, stats, choice).dump() << "\n";
+    return;
   }
+  if (!a.quiet) std::cout << summary_line(a, input, output, options, stats);
   // Stages whose result is data (stats): one JSON object per line on stdout.
-  for (const StageResult& r : stats.results) std::cout << "{\"stage\": \"" << r.stage << "\", \"result\": " << r.json << "}\n";
+  for (const StageResult& r : stats.results)
+    std::cout << "{\"stage\": " << Json(r.stage).dump() << ", \"result\": " << r.json << "}\n";
 }
 
 std::string param_line(const ParamSpec& p) {
@@ -99,20 +203,29 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("-p,--pipeline", args->pipeline,
                   "Kernels separated by '|', each 'name key=value ...' ('tessera kernels' lists them)")
       ->required();
-  cmd->add_option("-t,--tile", args->tile, "Tile size: N (square) or WxH")->capture_default_str();
+  cmd->add_option("-t,--tile", args->tile,
+                  "Tile size: N (square), WxH, or auto (timed on a few tiles; see --verbose)")
+      ->capture_default_str();
   cmd->add_option("-j,--threads", args->threads, "Worker threads; 0 = all cores")->capture_default_str();
   cmd->add_option("-b,--backend", args->backend, "Scheduler: tbb (task graph), omp (OpenMP) or serial")
       ->capture_default_str();
   cmd->add_option("-m,--memory", args->memory,
                   "Memory budget for whole-image stages (canny), e.g. 512M or 4G; default: half the RAM");
-  cmd->add_flag("-q,--quiet", args->quiet, "No summary line on success (stats results are still printed)");
+  cmd->add_flag("-q,--quiet", args->quiet, "No summary line or progress bar (stats results are still printed)");
+  cmd->add_flag("-v,--verbose", args->verbose,
+                "On stderr: the run's settings, its tiles, time and peak memory; with --tile auto, the "
+                "candidates and the predicted time next to the measured one");
+  cmd->add_flag("--json", args->json, "Print one JSON object on stdout instead of the summary line");
   cmd->footer(
       "Examples:\n"
       "  tessera run slide.png edges.png --pipeline \"gaussian sigma=2 | sobel_mag | threshold t=40\"\n"
       "  tessera run photo.jpg soft.jpg -p \"gaussian sigma=3\" --tile 512x128 --threads 8\n"
-      "  tessera run scan.tif eq.png -p \"gray | equalize | stats\"   (prints stats as JSON)\n"
+      "  tessera run big.tif out.tif -p \"median ksize=5\" --tile auto --verbose\n"
+      "  tessera run scan.tif eq.png -p \"gray | equalize | stats\" --json   (stats inside the JSON)\n"
       "The output is identical, bit for bit, for every tile size, thread count and backend.\n"
-      "It is written to a temporary file and renamed, so a failed run leaves no partial file.");
+      "It is written to a temporary file and renamed, so a failed run leaves no partial file.\n"
+      "Runs over a second show a progress bar when stderr is a terminal. Ctrl-C stops the run\n"
+      "(tiles in flight finish), writes nothing and exits with 130; a second Ctrl-C kills it.");
   cmd->callback([args] { run_command(*args); });
 }
 

@@ -12,5 +12,7 @@ enum Exit : int { kOk = 0, kFailure = 1, kUsage = 2, kInput = 3, kCancelled = 13
 void add_run_command(CLI::App& app);
 /// Adds `tessera kernels [NAME]`.
 void add_kernels_command(CLI::App& app);
+/// Adds `tessera info FILE [--json]` (info_command.cpp).
+void add_info_command(CLI::App& app);
 
 }  // namespace tessera::cli

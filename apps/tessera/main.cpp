@@ -20,9 +20,11 @@ int main(int argc, char** argv) {
   app.footer("Examples:\n"
              "  tessera run in.png out.png --pipeline \"gaussian sigma=2 | sobel_mag | threshold t=40\"\n"
              "  tessera kernels gaussian\n"
+             "  tessera info in.png\n"
              "Run 'tessera COMMAND --help' for a command's options.");
   cli::add_run_command(app);
   cli::add_kernels_command(app);
+  cli::add_info_command(app);
   cli::add_bench_command(app);
   try {
     app.parse(argc, argv);

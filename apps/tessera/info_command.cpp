@@ -1,0 +1,143 @@
+// `tessera info FILE [--json]`: what an image file holds, as OpenCV reads it.
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "commands.hpp"
+#include "tessera/tessera.hpp"
+
+namespace tessera::cli {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+struct ImageInfo {
+  std::string path, format;
+  int width = 0, height = 0, channels = 0;
+  std::string depth;  ///< "u8", "u16", "f32", ...
+  std::uintmax_t file_bytes = 0;
+  std::size_t pages = 1;
+  /// Format-specific facts (label, value), printed after the common ones. Empty for now;
+  /// TIFF tiling, strips and compression go here once tessera reads TIFF with libtiff.
+  std::vector<std::pair<std::string, std::string>> details;
+
+  double megapixels() const { return static_cast<double>(width) * height / 1e6; }
+};
+
+/// The container format from the file's first bytes; the extension when no signature matches.
+std::string detect_format(const std::string& path) {
+  char head[16] = {};
+  std::ifstream(path, std::ios::binary).read(head, sizeof head);
+  const std::string_view h(head, sizeof head);
+  const auto starts = [&](std::string_view magic) { return h.substr(0, magic.size()) == magic; };
+  using namespace std::string_view_literals;
+  static const std::pair<std::string_view, const char*> signatures[] = {
+      {"\x89PNG\r\n\x1a\n"sv, "PNG"},       {"\xff\xd8\xff"sv, "JPEG"},
+      {"II*\0"sv, "TIFF"},                  {"MM\0*"sv, "TIFF"},
+      {"II+\0"sv, "BigTIFF"},               {"MM\0+"sv, "BigTIFF"},
+      {"BM"sv, "BMP"},                      {"\x76\x2f\x31\x01"sv, "OpenEXR"},
+      {"#?RADIANCE"sv, "Radiance HDR"},     {"#?RGBE"sv, "Radiance HDR"},
+      {"\0\0\0\x0cjP  "sv, "JPEG 2000"},    {"\xff\x4f\xff\x51"sv, "JPEG 2000 codestream"},
+      {"P1"sv, "PBM"}, {"P4"sv, "PBM"},     {"P2"sv, "PGM"}, {"P5"sv, "PGM"},
+      {"P3"sv, "PPM"}, {"P6"sv, "PPM"},     {"P7"sv, "PAM"}, {"PF"sv, "PFM"}, {"Pf"sv, "PFM"},
+      {"\x59\xa6\x6a\x95"sv, "Sun raster"},
+  };
+  for (const auto& [magic, name] : signatures)
+    if (starts(magic)) return name;
+  if (starts("RIFF") && h.substr(8, 4) == "WEBP") return "WebP";
+  std::string ext = std::filesystem::path(path).extension().string();
+  if (ext.empty()) return "unknown";
+  for (char& c : ext) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return ext.substr(1) + " (by extension)";
+}
+
+/// "u16" for CV_16U.
+std::string depth_name(int depth) {
+  const std::string s = PixelType{depth, 1}.str();  // "u16x1"
+  return s.substr(0, s.rfind('x'));
+}
+
+std::size_t page_count(const std::string& path) {
+  try {
+    return std::max<std::size_t>(1, cv::imcount(path, cv::IMREAD_UNCHANGED));
+  } catch (const cv::Exception&) {
+    return 1;  // the first page decoded; the codec cannot count the others
+  }
+}
+
+ImageInfo describe(const std::string& path) {
+  const cv::Mat image = read_image(path);  // throws IoError: missing, unreadable, corrupt
+  ImageInfo info;
+  info.path = path;
+  info.format = detect_format(path);
+  info.width = image.cols;
+  info.height = image.rows;
+  info.channels = image.channels();
+  info.depth = depth_name(image.depth());
+  info.file_bytes = std::filesystem::file_size(path);
+  info.pages = page_count(path);
+  return info;
+}
+
+Json to_json(const ImageInfo& info) {
+  Json j = {{"path", info.path},         {"format", info.format},     {"width", info.width},
+            {"height", info.height},     {"channels", info.channels}, {"depth", info.depth},
+            {"file_bytes", info.file_bytes}, {"pages", info.pages},   {"megapixels", info.megapixels()}};
+  for (const auto& [key, value] : info.details) j[key] = value;
+  return j;
+}
+
+void print_text(std::ostream& os, const ImageInfo& info) {
+  const auto row = [&os](const std::string& label) -> std::ostream& {
+    return os << "  " << std::left << std::setw(11) << (label + ":") << " ";
+  };
+  os << info.path << "\n";
+  row("format") << info.format << "\n";
+  row("size") << info.width << "x" << info.height << " (" << std::fixed << std::setprecision(2) << info.megapixels()
+              << " MP)\n";
+  row("channels") << info.channels << "\n";
+  row("depth") << info.depth << "\n";
+  if (info.pages > 1) row("pages") << info.pages << "\n";
+  row("file size") << format_bytes(static_cast<std::int64_t>(info.file_bytes));
+  if (info.file_bytes >= 1024) os << " (" << info.file_bytes << " bytes)";
+  os << "\n";
+  for (const auto& [label, value] : info.details) row(label) << value << "\n";
+}
+
+struct InfoArgs {
+  std::string path;
+  bool json = false;
+};
+
+}  // namespace
+
+void add_info_command(CLI::App& app) {
+  auto args = std::make_shared<InfoArgs>();
+  CLI::App* cmd = app.add_subcommand("info", "Describe an image file: format, size, channels, depth, pages");
+  cmd->add_option("file", args->path, "Image file (any format OpenCV reads)")->required();
+  cmd->add_flag("--json", args->json, "Print one JSON object instead of text");
+  cmd->footer(
+      "Examples:\n"
+      "  tessera info scan.tif\n"
+      "  tessera info photo.jpg --json\n"
+      "The format comes from the file's signature (the extension only when none matches).");
+  cmd->callback([args] {
+    const ImageInfo info = describe(args->path);
+    if (args->json) std::cout << to_json(info).dump() << "\n";
+    else print_text(std::cout, info);
+  });
+}
+
+}  // namespace tessera::cli

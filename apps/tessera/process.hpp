@@ -1,0 +1,38 @@
+// What the CLI needs from the process it runs in: Ctrl-C as a cancel flag, and peak memory.
+#pragma once
+
+#include <atomic>
+
+namespace tessera::cli {
+
+/// While alive, SIGINT and SIGTERM set a flag instead of killing the process; pass flag()
+/// as RunOptions::cancel. The handler then resets itself to the default, so a second
+/// Ctrl-C kills the process at once. The previous handlers come back on destruction.
+class CancelOnSignal {
+ public:
+  CancelOnSignal();
+  ~CancelOnSignal();
+  CancelOnSignal(const CancelOnSignal&) = delete;
+  CancelOnSignal& operator=(const CancelOnSignal&) = delete;
+
+  const std::atomic<bool>* flag() const;
+  bool cancelled() const { return flag()->load(); }
+
+  /// While a Defer lives, every SIGINT/SIGTERM only sets the flag (a second one
+  /// does not kill): for committing the output file, which must not leave a temp file.
+  class Defer {
+   public:
+    Defer();
+    ~Defer();
+    Defer(const Defer&) = delete;
+    Defer& operator=(const Defer&) = delete;
+  };
+};
+
+/// Peak resident set size of this process in MiB (VmHWM in /proc/self/status); 0 if unknown.
+double peak_rss_mib();
+
+/// True when stderr is a terminal (a progress bar makes sense there).
+bool stderr_is_terminal();
+
+}  // namespace tessera::cli
