@@ -1,0 +1,128 @@
+/// TIFF and BigTIFF streaming through libtiff: a Source that decodes only the tiles or
+/// strips a rectangle needs, a Sink that encodes each TIFF tile or strip as soon as it is
+/// complete, and helpers to recognise and describe TIFF files.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tessera/io.hpp"
+
+namespace tessera {
+
+/// One directory (page) of a TIFF file opened for reading. Tiled or striped; 8/16-bit
+/// unsigned or signed, or 32-bit float samples; 1-4 samples, chunky or planar;
+/// any compression libtiff decodes (none, LZW, deflate, JPEG, ...). YCbCr, palette and
+/// other 8-bit colour models are converted to RGB by libtiff. 3- and 4-channel images
+/// are delivered in OpenCV's BGR(A) order.
+///
+/// read() is thread-safe: each concurrent reader borrows its own libtiff handle from a
+/// pool (opened lazily) and decodes only the TIFF tiles or strips overlapping the rect;
+/// each handle keeps the last decoded tile or strip, nothing more. Errors are IoError
+/// naming the file, the page and, for decoding errors, the tile or strip.
+class TiffSource final : public Source {
+ public:
+  explicit TiffSource(const std::string& path, int page = 0);
+  ~TiffSource() override;
+  TiffSource(const TiffSource&) = delete;
+  TiffSource& operator=(const TiffSource&) = delete;
+
+  Size size() const override;
+  PixelType type() const override;
+  void read(const Rect& r, cv::Mat& out) const override;
+
+  const std::string& path() const;
+  int page() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+enum class TiffCompression { None, Lzw, Deflate, Jpeg };
+/// "none" | "lzw" | "deflate" (or "zip") | "jpeg"; throws UsageError.
+TiffCompression parse_tiff_compression(const std::string& name);
+std::string to_string(TiffCompression c);
+
+/// How TiffSink lays out and compresses the file.
+struct TiffWriteOptions {
+  bool tiled = true;
+  Size tile{256, 256};      ///< TIFF tile size; each side a positive multiple of 16
+  int rows_per_strip = 64;  ///< for striped files; a multiple of 16 with JPEG
+  TiffCompression compression = TiffCompression::Deflate;
+  int jpeg_quality = 90;  ///< 1..100
+  /// Force BigTIFF. Otherwise it is chosen when the uncompressed pixels exceed
+  /// 4 GiB minus headroom for the directory and incompressible data.
+  bool bigtiff = false;
+};
+
+/// Writes a tiled or striped TIFF. Tiles from tessera may arrive in any order and with any
+/// size: they are copied into pending TIFF tiles/strips, each encoded and written once
+/// complete. The file is written beside `path` under a temporary name and renamed by
+/// close(); destroying the sink before close() (an error, a cancelled run) removes it.
+/// write() is not concurrent (tessera serialises it through its sink node).
+class TiffSink final : public Sink {
+ public:
+  explicit TiffSink(std::string path, TiffWriteOptions options = {});
+  ~TiffSink() override;
+  TiffSink(const TiffSink&) = delete;
+  TiffSink& operator=(const TiffSink&) = delete;
+
+  /// Throws UsageError for types TIFF cannot hold with the chosen options (JPEG: 8-bit,
+  /// 1 or 3 channels), IoError when the temporary file cannot be created.
+  void open(Size size, PixelType type) override;
+  void write(const Rect& r, const cv::Mat& tile) override;
+  /// Checks every pixel was written, finishes the file and renames it to `path`.
+  void close() override;
+
+  /// Whether the file is (being) written as BigTIFF; valid after open().
+  bool bigtiff() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// True for names ending in .tif, .tiff, .svs, .btf or .tf8 (any case), or for existing
+/// files that start with a TIFF or BigTIFF header.
+bool is_tiff_path(const std::string& path);
+
+/// A path with an optional page selector: "in.svs[page=2]" -> {"in.svs", 2}.
+struct TiffPath {
+  std::string path;
+  int page = 0;
+};
+/// Splits a trailing "[page=N]" off `text` (page 0 without one); throws UsageError for a
+/// malformed or negative page.
+TiffPath parse_path_page(const std::string& text);
+
+/// What one directory of a TIFF file holds.
+struct TiffDirectoryInfo {
+  std::int64_t width = 0;
+  std::int64_t height = 0;
+  int samples = 0;
+  int bits = 0;
+  std::string sample_format;  ///< "uint", "int", "float", ...
+  bool tiled = false;
+  std::int64_t tile_width = 0, tile_height = 0;  ///< tiled files
+  std::int64_t rows_per_strip = 0;               ///< striped files
+  std::string compression;                       ///< "none", "lzw", "deflate", "jpeg", ... or "unknown (N)"
+  std::string photometric;                       ///< "minisblack", "rgb", "ycbcr", "palette", ...
+  std::string planar;                            ///< "contiguous" or "separate"
+  std::string description;                       ///< ImageDescription, first line, may be empty
+};
+
+struct TiffInfo {
+  std::string path;
+  bool bigtiff = false;
+  std::vector<TiffDirectoryInfo> directories;
+};
+
+/// Describes every directory of a TIFF file; throws IoError naming the file.
+TiffInfo tiff_info(const std::string& path);
+/// One line per directory, e.g. "page 0: 2220x2967 3x8-bit uint, tiled 240x240, jpeg, rgb".
+std::string to_string(const TiffInfo& info);
+
+}  // namespace tessera

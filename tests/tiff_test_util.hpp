@@ -1,0 +1,100 @@
+// Helpers shared by the TIFF tests: writing through TiffSink, reading through TiffSource,
+// and writing unusual files directly with libtiff.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <tiffio.h>
+
+#include "tessera/tessera.hpp"
+#include "tessera/tiff.hpp"
+
+namespace tessera::tifftest {
+
+/// Writes `image` through a TiffSink directly, in tessera tiles of `tile` sent in a
+/// shuffled order.
+inline void write_tiff(const std::string& path, const cv::Mat& image, const TiffWriteOptions& opt, Size tile = {7, 5}) {
+  TiffSink sink(path, opt);
+  sink.open({image.cols, image.rows}, PixelType::of(image));
+  const TileGrid grid({image.cols, image.rows}, tile);
+  std::vector<std::int64_t> order(static_cast<std::size_t>(grid.count()));
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
+  std::shuffle(order.begin(), order.end(), std::mt19937(42));
+  for (std::int64_t i : order) {
+    const Rect r = grid.tile(i);
+    sink.write(r, image(cv::Rect(int(r.x), int(r.y), int(r.w), int(r.h))));
+  }
+  sink.close();
+}
+
+/// The whole page read through tessera::run with `threads` threads and output tiles `tile`.
+inline cv::Mat read_tiff(const std::string& path, int page = 0, Size tile = {100, 37}, int threads = 2) {
+  const TiffSource source(path, page);
+  MatSink sink;
+  RunOptions o;
+  o.tile = tile;
+  o.threads = threads;
+  run(Pipeline::parse("invert | invert"), source, sink, o);
+  return sink.mat();
+}
+
+/// The message of the IoError that reading `path` throws, opening or reading every pixel.
+inline std::string read_error(const std::string& path, int page = 0) {
+  try {
+    const TiffSource source(path, page);
+    cv::Mat out;
+    source.read(full_rect(source.size()), out);
+  } catch (const IoError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+inline TiffWriteOptions layout(bool tiled, TiffCompression c) {
+  TiffWriteOptions o;
+  o.tiled = tiled;
+  o.tile = {48, 32};
+  o.rows_per_strip = 13;
+  o.compression = c;
+  return o;
+}
+
+/// Writes a TIFF directly with libtiff: `pages` directories, page p being (w+p*10)xh
+/// 8-bit gray striped with pixel value (x + y + p) & 255; `setup` may change the tags
+/// of each page before its data is written.
+template <class Setup>
+void write_raw(const std::string& path, int pages, int w, int h, Setup setup, int bits = 8) {
+  TIFF* tif = TIFFOpen(path.c_str(), "w");
+  ASSERT_NE(tif, nullptr);
+  for (int p = 0; p < pages; ++p) {
+    const int pw = w + p * 10;
+    TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, pw);
+    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, h);
+    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, bits);
+    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 8);
+    setup(tif, p);
+    std::vector<std::uint8_t> row(std::size_t(TIFFScanlineSize(tif)));
+    for (int y = 0; y < h; ++y) {
+      for (std::size_t x = 0; x < row.size(); ++x) row[x] = std::uint8_t(int(x) + y + p);
+      ASSERT_EQ(TIFFWriteScanline(tif, row.data(), std::uint32_t(y), 0), 1);
+    }
+    TIFFWriteDirectory(tif);
+  }
+  TIFFClose(tif);
+}
+
+inline cv::Mat expected_gray(int w, int h, int p) {
+  cv::Mat m(h, w, CV_8UC1);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) m.at<std::uint8_t>(y, x) = std::uint8_t(x + y + p);
+  return m;
+}
+
+}  // namespace tessera::tifftest
