@@ -233,8 +233,16 @@ TEST_F(Cli, InfoDescribesAnImage) {
   ASSERT_TRUE(cv::imwrite(path, image));
   const Result text = tessera_cli(dir_, "info " + path);
   ASSERT_EQ(text.code, 0) << text.err;
-  for (const char* want : {"format:     PNG", "size:       200x120", "channels:   3", "depth:      u16"})
-    EXPECT_NE(text.out.find(want), std::string::npos) << want << "\n" << text.out;
+  // "label:" then the value after any padding.
+  const auto has = [&](const std::string& label, const std::string& value) {
+    const auto at = text.out.find(label + ":");
+    return at != std::string::npos && text.out.find_first_not_of(' ', at + label.size() + 1) ==
+                                          text.out.find(value, at + label.size() + 1);
+  };
+  EXPECT_TRUE(has("format", "PNG")) << text.out;
+  EXPECT_TRUE(has("size", "200x120")) << text.out;
+  EXPECT_TRUE(has("channels", "3")) << text.out;
+  EXPECT_TRUE(has("depth", "u16")) << text.out;
   const Result json = tessera_cli(dir_, "info --json " + path);
   ASSERT_EQ(json.code, 0) << json.err;
   const auto j = nlohmann::json::parse(json.out);
@@ -315,6 +323,29 @@ TEST_F(CliLongRun, ProgressBarOnATerminal) {
   for (const char* want : {"\r[", " tiles ", "%", " MP/s ETA ", "\r\033[K"})
     EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
   EXPECT_LT(text.find("\r\033[K"), text.find("tessera: wrote")) << "the bar is erased before the summary";
+}
+
+TEST_F(Cli, TiffStreamsThroughRunAndInfo) {
+  const cv::Mat image = test::random_image(301, 203, CV_8UC3, 8);
+  const std::string in = dir_.file("in.png"), tif = dir_.file("in.tif"), out = dir_.file("out.tif");
+  ASSERT_TRUE(cv::imwrite(in, image));
+  // PNG -> tiled TIFF (lossless) -> pipeline -> striped LZW TIFF, compared with the library.
+  ASSERT_EQ(tessera_cli(dir_, "run " + in + " " + tif + " -q -p \"invert | invert\" --out-tile 64").code, 0);
+  const std::string spec = "crop margin=10 | resize scale=0.9 interp=linear | sharpen";
+  const Result r = tessera_cli(dir_, "run " + tif + " " + out + " -q -p \"" + spec + "\" --striped --compression lzw");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const cv::Mat got = cv::imread(out, cv::IMREAD_UNCHANGED);
+  EXPECT_TRUE(test::identical(got, run_reference(Pipeline::parse(spec), image)));
+  const Result info = tessera_cli(dir_, "info --json " + out);
+  ASSERT_EQ(info.code, 0) << info.err;
+  const auto j = nlohmann::json::parse(info.out);
+  EXPECT_EQ(j["format"], "TIFF");
+  EXPECT_EQ(j["compression"], "lzw");
+  EXPECT_EQ(j["width"], got.cols);
+  EXPECT_NE(std::string(j["layout"]).find("striped"), std::string::npos);
+  const Result bad_page = tessera_cli(dir_, "run " + tif + "[page=3] " + out + " -p invert");
+  EXPECT_EQ(bad_page.code, 3) << bad_page.err;
+  EXPECT_NE(bad_page.err.find("page 3"), std::string::npos) << bad_page.err;
 }
 
 }  // namespace

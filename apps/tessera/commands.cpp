@@ -17,6 +17,7 @@
 #include "process.hpp"
 #include "progress.hpp"
 #include "tessera/tessera.hpp"
+#include "tessera/tiff.hpp"
 
 namespace tessera::cli {
 
@@ -28,51 +29,93 @@ struct RunArgs {
   std::string input, output, pipeline, tile = "256", backend = "tbb", memory;
   int threads = 0;
   bool quiet = false, verbose = false, json = false;
+  // TIFF output
+  std::string out_tile = "256", compression = "deflate";
+  int quality = 90, rows_per_strip = 64;
+  bool striped = false, bigtiff = false;
 };
 
-double megapixels(const cv::Mat& m) { return static_cast<double>(m.total()) / 1e6; }
-double mp_per_s(const cv::Mat& input, const RunStats& stats) {
-  return stats.seconds > 0 ? megapixels(input) / stats.seconds : 0.0;
+/// The size and pixel type of the input and of the output of a run.
+struct Shapes {
+  Size in, out;
+  PixelType in_type, out_type;
+};
+
+double megapixels(Size s) { return static_cast<double>(s.area()) / 1e6; }
+double mp_per_s(Size input, const RunStats& stats) { return stats.seconds > 0 ? megapixels(input) / stats.seconds : 0.0; }
+
+/// The input: TIFF (optionally "file.tif[page=N]") streamed through libtiff, anything else
+/// decoded whole by OpenCV.
+std::unique_ptr<Source> open_input(const std::string& text) {
+  const TiffPath tp = parse_path_page(text);
+  if (is_tiff_path(tp.path)) return std::make_unique<TiffSource>(tp.path, tp.page);
+  if (tp.page != 0) throw UsageError("[page=" + std::to_string(tp.page) + "] is only for TIFF inputs");
+  return std::make_unique<MatSource>(read_image(text));
 }
 
-/// Writes the output; exit 130 always means no output file. A Ctrl-C that arrives while
-/// the file is being written lets the write finish (no temp file may remain), then undoes it.
+/// A non-TIFF output is assembled in memory and encoded by OpenCV: refuse, before running,
+/// one that does not fit the memory budget.
+void check_in_memory_output(const std::string& path, const Shapes& shapes, std::int64_t budget) {
+  const std::int64_t bytes = shapes.out.area() * CV_ELEM_SIZE(shapes.out_type.cv_type());
+  const std::int64_t limit = budget > 0 ? budget : default_memory_budget();
+  if (bytes > limit)
+    throw UsageError("the output " + path + " (" + to_string(shapes.out) + " " + shapes.out_type.str() + ", " +
+                     format_bytes(bytes) + ") does not fit the memory budget of " + format_bytes(limit) +
+                     " for an in-memory format; write a .tif (streamed tile by tile) instead");
+}
+
+TiffWriteOptions tiff_options(const RunArgs& a) {
+  TiffWriteOptions o;
+  o.tiled = !a.striped;
+  o.tile = parse_tile_size(a.out_tile);
+  o.rows_per_strip = a.rows_per_strip;
+  o.compression = parse_tiff_compression(a.compression);
+  o.jpeg_quality = a.quality;
+  o.bigtiff = a.bigtiff;
+  return o;
+}
+
+/// Exit 130 always means no output file: a Ctrl-C that arrived while the file was being
+/// finished (no temp file may remain) undoes the finished file.
+void undo_if_cancelled(const std::string& path, const CancelOnSignal& signals) {
+  if (!signals.cancelled()) return;
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  throw Cancelled();
+}
+
+/// Writes an in-memory output with OpenCV's codecs (temp file + rename).
 void commit_output(const std::string& path, const cv::Mat& image, const CancelOnSignal& signals) {
   if (signals.cancelled()) throw Cancelled();
   CancelOnSignal::Defer defer;
   write_image_atomic(path, image);
-  if (signals.cancelled()) {
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
-    throw Cancelled();
-  }
+  undo_if_cancelled(path, signals);
 }
 
 /// "tessera: wrote out.png (640x480 u8x1) in 0.012 s: 6 tiles of 256x256, 2 threads, tbb backend, 25.6 MP/s"
-std::string summary_line(const RunArgs& a, const cv::Mat& input, const cv::Mat& output, const RunOptions& options,
-                         const RunStats& stats) {
+std::string summary_line(const RunArgs& a, const Shapes& shapes, const RunOptions& options, const RunStats& stats) {
   std::ostringstream os;
-  os << std::fixed << std::setprecision(3) << "tessera: wrote " << a.output << " (" << output.cols << "x"
-     << output.rows << " " << PixelType::of(output).str() << ") in " << stats.seconds << " s: " << stats.tiles
+  os << std::fixed << std::setprecision(3) << "tessera: wrote " << a.output << " (" << to_string(shapes.out) << " "
+     << shapes.out_type.str() << ") in " << stats.seconds << " s: " << stats.tiles
      << " tiles of " << to_string(options.tile) << (a.tile == "auto" ? " (auto)" : "") << ", " << stats.threads
      << " thread" << (stats.threads == 1 ? "" : "s") << ", " << to_string(options.backend) << " backend, "
-     << std::setprecision(1) << mp_per_s(input, stats) << " MP/s\n";
+     << std::setprecision(1) << mp_per_s(shapes.in, stats) << " MP/s\n";
   return os.str();
 }
 
-Json run_json(const RunArgs& a, const Pipeline& pipeline, const cv::Mat& input, const cv::Mat& output,
-              const RunOptions& options, const RunStats& stats, const std::optional<TileChoice>& choice) {
+Json run_json(const RunArgs& a, const Pipeline& pipeline, const Shapes& shapes, const RunOptions& options,
+              const RunStats& stats, const std::optional<TileChoice>& choice) {
   Json results = Json::array();
   for (const StageResult& r : stats.results) results.push_back({{"stage", r.stage}, {"result", Json::parse(r.json)}});
   Json j = {{"input", a.input},
             {"output", a.output},
             {"pipeline", pipeline.str()},
-            {"width", input.cols},
-            {"height", input.rows},
-            {"type", PixelType::of(input).str()},
-            {"output_width", output.cols},
-            {"output_height", output.rows},
-            {"output_type", PixelType::of(output).str()},
+            {"width", shapes.in.w},
+            {"height", shapes.in.h},
+            {"type", shapes.in_type.str()},
+            {"output_width", shapes.out.w},
+            {"output_height", shapes.out.h},
+            {"output_type", shapes.out_type.str()},
             {"tile", {options.tile.w, options.tile.h}},
             {"tile_auto", choice.has_value()},
             {"threads", stats.threads},
@@ -80,7 +123,7 @@ Json run_json(const RunArgs& a, const Pipeline& pipeline, const cv::Mat& input, 
             {"tiles", stats.tiles},
             {"passes", stats.passes},
             {"seconds", stats.seconds},
-            {"megapixels_per_s", mp_per_s(input, stats)},
+            {"megapixels_per_s", mp_per_s(shapes.in, stats)},
             {"peak_rss_mib", peak_rss_mib()},
             {"results", std::move(results)}};
   if (choice)
@@ -115,35 +158,46 @@ void run_command(const RunArgs& a) {
   const Pipeline pipeline = Pipeline::parse(a.pipeline);
   CancelOnSignal signals;  // from here on, Ctrl-C means "stop and exit 130"
   options.cancel = signals.flag();
-  const cv::Mat input = read_image(a.input);
+  const std::unique_ptr<Source> input = open_input(a.input);
+  const PipelineShape ps = pipeline.validate(input->type(), input->size());
+  const Shapes shapes{input->size(), ps.sizes[pipeline.output()], input->type(), ps.types[pipeline.output()]};
+  const bool tiff_out = is_tiff_path(a.output);
+  std::unique_ptr<Sink> sink;
+  if (tiff_out) {
+    sink = std::make_unique<TiffSink>(a.output, tiff_options(a));
+  } else {
+    check_in_memory_output(a.output, shapes, options.memory_budget);
+    sink = std::make_unique<MatSink>();
+  }
 
   std::optional<TileChoice> choice;
   if (auto_tile) {
     if (signals.cancelled()) throw Cancelled();  // the tuner does not poll the flag
-    choice = choose_tile(pipeline, input, options);
+    choice = choose_tile(pipeline, *input, options);
     options.tile = choice->tile;
     if (a.verbose) std::cerr << choice->explain();
   }
   if (a.verbose)
-    std::cerr << "tessera: " << pipeline.str() << " on " << input.cols << "x" << input.rows << " "
-              << PixelType::of(input).str() << ", tile " << to_string(options.tile) << ", "
-              << effective_threads(options.threads) << " threads, " << to_string(options.backend) << " backend\n";
+    std::cerr << "tessera: " << pipeline.str() << " on " << to_string(shapes.in) << " " << shapes.in_type.str()
+              << ", tile " << to_string(options.tile) << ", " << effective_threads(options.threads) << " threads, "
+              << to_string(options.backend) << " backend\n";
   std::optional<ProgressBar> bar;
   if (!a.quiet && !a.json && stderr_is_terminal()) {
-    bar.emplace(megapixels(input), progress_delay());
+    bar.emplace(megapixels(shapes.in), progress_delay());
     options.progress = bar->callback();
   }
   RunStats stats;
-  const cv::Mat output = run(pipeline, input, options, &stats);
+  stats = run(pipeline, *input, *sink, options);  // a TiffSink finishes and renames its file in close()
   if (bar) bar->finish();
-  commit_output(a.output, output, signals);
+  if (tiff_out) undo_if_cancelled(a.output, signals);
+  else commit_output(a.output, static_cast<MatSink&>(*sink).mat(), signals);
 
   if (a.verbose) print_verbose_result(std::cerr, stats, choice);
   if (a.json) {
-    std::cout << run_json(a, pipeline, input, output, options, stats, choice).dump() << "\n";
+    std::cout << run_json(a, pipeline, shapes, options, stats, choice).dump() << "\n";
     return;
   }
-  if (!a.quiet) std::cout << summary_line(a, input, output, options, stats);
+  if (!a.quiet) std::cout << summary_line(a, shapes, options, stats);
   // Stages whose result is data (stats): one JSON object per line on stdout.
   for (const StageResult& r : stats.results)
     std::cout << "{\"stage\": " << Json(r.stage).dump() << ", \"result\": " << r.json << "}\n";
@@ -198,8 +252,13 @@ void kernels_command(const std::string& name) {
 void add_run_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("run", "Run a pipeline on an image, tile by tile, and write the result");
-  cmd->add_option("input", args->input, "Input image (any format OpenCV reads: PNG, JPEG, TIFF, ...)")->required();
-  cmd->add_option("output", args->output, "Output image; the format follows the extension")->required();
+  cmd->add_option("input", args->input,
+                  "Input image: TIFF/BigTIFF/SVS streamed tile by tile (file.tif[page=N] picks a page), or any "
+                  "format OpenCV reads (decoded whole)")
+      ->required();
+  cmd->add_option("output", args->output,
+                  "Output image; the format follows the extension (.tif is streamed; others are encoded whole)")
+      ->required();
   cmd->add_option("-p,--pipeline", args->pipeline,
                   "Kernels separated by '|', each 'name key=value ...' ('tessera kernels' lists them)")
       ->required();
@@ -216,11 +275,23 @@ void add_run_command(CLI::App& app) {
                 "On stderr: the run's settings, its tiles, time and peak memory; with --tile auto, the "
                 "candidates and the predicted time next to the measured one");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout instead of the summary line");
+  auto* out = "TIFF output";
+  cmd->add_option("--out-tile", args->out_tile, "TIFF tile size, N or WxH, multiples of 16")
+      ->capture_default_str()->group(out);
+  cmd->add_option("--compression", args->compression, "TIFF compression: none, lzw, deflate, jpeg")
+      ->capture_default_str()->group(out);
+  cmd->add_option("--quality", args->quality, "JPEG quality for --compression jpeg")
+      ->check(CLI::Range(1, 100))->capture_default_str()->group(out);
+  cmd->add_flag("--striped", args->striped, "Write strips instead of tiles")->group(out);
+  cmd->add_option("--rows-per-strip", args->rows_per_strip, "Rows per strip with --striped")
+      ->check(CLI::Range(1, 1 << 20))->capture_default_str()->group(out);
+  cmd->add_flag("--bigtiff", args->bigtiff, "Force BigTIFF (chosen automatically past 4 GiB)")->group(out);
   cmd->footer(
       "Examples:\n"
       "  tessera run slide.png edges.png --pipeline \"gaussian sigma=2 | sobel_mag | threshold t=40\"\n"
       "  tessera run photo.jpg soft.jpg -p \"gaussian sigma=3\" --tile 512x128 --threads 8\n"
       "  tessera run big.tif out.tif -p \"median ksize=5\" --tile auto --verbose\n"
+      "  tessera run slide.svs[page=1] out.tif -p \"gray | equalize\" --compression jpeg --quality 85\n"
       "  tessera run scan.tif eq.png -p \"gray | equalize | stats\" --json   (stats inside the JSON)\n"
       "The output is identical, bit for bit, for every tile size, thread count and backend.\n"
       "It is written to a temporary file and renamed, so a failed run leaves no partial file.\n"

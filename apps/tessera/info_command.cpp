@@ -16,6 +16,7 @@
 
 #include "commands.hpp"
 #include "tessera/tessera.hpp"
+#include "tessera/tiff.hpp"
 
 namespace tessera::cli {
 
@@ -29,8 +30,8 @@ struct ImageInfo {
   std::string depth;  ///< "u8", "u16", "f32", ...
   std::uintmax_t file_bytes = 0;
   std::size_t pages = 1;
-  /// Format-specific facts (label, value), printed after the common ones. Empty for now;
-  /// TIFF tiling, strips and compression go here once tessera reads TIFF with libtiff.
+  /// Format-specific facts (label, value), printed after the common ones: for TIFF the
+  /// page, tiling or strips, compression, photometric, and one line per directory.
   std::vector<std::pair<std::string, std::string>> details;
 
   double megapixels() const { return static_cast<double>(width) * height / 1e6; }
@@ -77,7 +78,41 @@ std::size_t page_count(const std::string& path) {
   }
 }
 
-ImageInfo describe(const std::string& path) {
+/// TIFF: the chosen page through libtiff (no pixels decoded) and every directory's layout.
+ImageInfo describe_tiff(const TiffPath& tp) {
+  const TiffSource source(tp.path, tp.page);
+  const TiffInfo tiff = tiff_info(tp.path);
+  const TiffDirectoryInfo& d = tiff.directories.at(static_cast<std::size_t>(tp.page));
+  ImageInfo info;
+  info.path = tp.path;
+  info.format = tiff.bigtiff ? "BigTIFF" : "TIFF";
+  info.width = static_cast<int>(source.size().w);
+  info.height = static_cast<int>(source.size().h);
+  info.channels = source.type().channels;
+  info.depth = depth_name(source.type().depth);
+  info.file_bytes = std::filesystem::file_size(tp.path);
+  info.pages = tiff.directories.size();
+  info.details = {{"page", std::to_string(tp.page)},
+                  {"layout", d.tiled ? "tiled " + std::to_string(d.tile_width) + "x" + std::to_string(d.tile_height)
+                                     : "striped, " + std::to_string(d.rows_per_strip) + " rows per strip"},
+                  {"compression", d.compression},
+                  {"photometric", d.photometric},
+                  {"planar", d.planar}};
+  for (std::size_t i = 0; i < tiff.directories.size(); ++i) {
+    const TiffDirectoryInfo& di = tiff.directories[i];
+    info.details.emplace_back("page " + std::to_string(i),
+                              std::to_string(di.width) + "x" + std::to_string(di.height) + ", " +
+                                  std::to_string(di.samples) + "x" + std::to_string(di.bits) + "-bit " + di.sample_format +
+                                  ", " + (di.tiled ? "tiled" : "striped") + ", " + di.compression +
+                                  (di.description.empty() ? "" : ", \"" + di.description + "\""));
+  }
+  return info;
+}
+
+ImageInfo describe(const std::string& text) {
+  const TiffPath tp = parse_path_page(text);
+  if (is_tiff_path(tp.path) && std::filesystem::exists(tp.path)) return describe_tiff(tp);
+  const std::string& path = text;
   const cv::Mat image = read_image(path);  // throws IoError: missing, unreadable, corrupt
   ImageInfo info;
   info.path = path;
@@ -101,7 +136,7 @@ Json to_json(const ImageInfo& info) {
 
 void print_text(std::ostream& os, const ImageInfo& info) {
   const auto row = [&os](const std::string& label) -> std::ostream& {
-    return os << "  " << std::left << std::setw(11) << (label + ":") << " ";
+    return os << "  " << std::left << std::setw(13) << (label + ":") << " ";
   };
   os << info.path << "\n";
   row("format") << info.format << "\n";

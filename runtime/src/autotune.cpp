@@ -61,8 +61,9 @@ double bytes_per_pixel(const Pipeline& p, const cv::Mat& input) {
   return std::max(bytes, 1.0);
 }
 
-/// Candidate tile sizes: squares from 32 to the image size, and full-width strips.
-std::vector<Size> candidate_sizes(Size image) {
+/// Candidate tile sizes: squares from 32 to the image size, and strips as wide as the image
+/// (at most as wide as the sample the tiles are timed on).
+std::vector<Size> candidate_sizes(Size image, Size sample) {
   std::vector<Size> out;
   for (std::int64_t s = 32; s <= 4096; s *= 2) {
     const Size t{std::min(s, image.w), std::min(s, image.h)};
@@ -70,8 +71,8 @@ std::vector<Size> candidate_sizes(Size image) {
     if (s >= image.w && s >= image.h) break;
   }
   for (std::int64_t h : {16, 32, 64, 128}) {
-    const Size t{image.w, std::min(h, image.h)};
-    if (image.w > 256 && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+    const Size t{sample.w, std::min(h, image.h)};
+    if (sample.w > 256 && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
   }
   return out;
 }
@@ -96,18 +97,34 @@ double time_tile(const Pipeline& p, const cv::Mat& input, Size t) {
   return best;
 }
 
+
+TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input, Size image, const RunOptions& options);
+
 }  // namespace
 
 TileChoice choose_tile(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& options) {
   if (input.empty()) throw UsageError("input image is empty");
-  pipeline.validate(PixelType::of(input), {input.cols, input.rows});
+  return choose_tile_on_sample(pipeline, input, {input.cols, input.rows}, options);
+}
+
+TileChoice choose_tile(const Pipeline& pipeline, const Source& source, const RunOptions& options) {
+  const Size image = source.size();
+  const Size sample_size{std::min<std::int64_t>(image.w, 4096), std::min<std::int64_t>(image.h, 4096)};
+  cv::Mat sample;
+  source.read({(image.w - sample_size.w) / 2, (image.h - sample_size.h) / 2, sample_size.w, sample_size.h}, sample);
+  return choose_tile_on_sample(pipeline, sample.clone(), image, options);
+}
+
+namespace {
+
+TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input, Size image, const RunOptions& options) {
+  pipeline.validate(PixelType::of(input), image);
   const auto start = Clock::now();
-  const Size image{input.cols, input.rows};
   const int threads = options.backend == Backend::Serial ? 1 : effective_threads(options.threads);
   const std::int64_t halo = total_halo(pipeline);
 
   TileChoice choice;
-  std::vector<Size> sizes = candidate_sizes(image);
+  std::vector<Size> sizes = candidate_sizes(image, {input.cols, input.rows});
   std::vector<double> measured(sizes.size(), -1);
   // Time first the sizes whose working set (every stage's tile plus halo) best fills L2,
   // the model's sweet spot, then the others while the budget lasts: 10% of the best run
@@ -162,6 +179,8 @@ TileChoice choose_tile(const Pipeline& pipeline, const cv::Mat& input, const Run
   choice.calibration_seconds = seconds_since(start);
   return choice;
 }
+
+}  // namespace
 
 std::string TileChoice::explain() const {
   std::ostringstream os;

@@ -6,6 +6,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "tessera/io.hpp"
 #include "tessera/pipeline.hpp"
 #include "tessera/run.hpp"
 
@@ -35,5 +36,8 @@ struct TileChoice {
 /// predicts each candidate's run as ceil(tiles / threads) * time(tile), and picks the
 /// fastest timed candidate.
 TileChoice choose_tile(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& options);
+/// The same for a streamed image: tiles are timed on a sample read from the middle of the
+/// source (at most 4096x4096); predictions are for the whole image.
+TileChoice choose_tile(const Pipeline& pipeline, const Source& source, const RunOptions& options);
 
 }  // namespace tessera
