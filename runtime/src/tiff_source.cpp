@@ -1,7 +1,10 @@
 // TiffSource: one page of a TIFF/BigTIFF file read rect by rect, decoding only the TIFF
-// tiles or strips a rect overlaps, with a pool of libtiff handles for concurrent reads.
+// tiles or strips a rect overlaps, with a pool of libtiff handles for concurrent reads and a
+// shared cache of recently decoded tiles/strips (64 MiB).
 #include <cstring>
+#include <list>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -34,6 +37,43 @@ struct Reader {
   std::vector<std::uint32_t> raster;  // RGBA interface output
 };
 
+/// Decoded chunks shared by every reader, the least recently used dropped first. A tessera
+/// tile grown by its halo usually overlaps several TIFF tiles that its neighbours need too;
+/// without sharing, each would be decoded again by whichever thread gets the neighbour.
+class ChunkCache {
+ public:
+  static constexpr std::int64_t kLimit = std::int64_t{64} << 20;  // bytes of decoded pixels
+
+  cv::Mat find(std::int64_t i) {
+    std::lock_guard lock(mutex_);
+    const auto it = index_.find(i);
+    if (it == index_.end()) return {};
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->second;
+  }
+  void put(std::int64_t i, const cv::Mat& chunk) {
+    const std::int64_t size = static_cast<std::int64_t>(chunk.total() * chunk.elemSize());
+    if (size > kLimit / 8) return;  // huge strips are not worth keeping
+    std::lock_guard lock(mutex_);
+    if (index_.count(i)) return;
+    lru_.emplace_front(i, chunk);
+    index_[i] = lru_.begin();
+    bytes_ += size;
+    while (bytes_ > kLimit && lru_.size() > 1) {
+      const cv::Mat& old = lru_.back().second;
+      bytes_ -= static_cast<std::int64_t>(old.total() * old.elemSize());
+      index_.erase(lru_.back().first);
+      lru_.pop_back();
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::list<std::pair<std::int64_t, cv::Mat>> lru_;
+  std::unordered_map<std::int64_t, std::list<std::pair<std::int64_t, cv::Mat>>::iterator> index_;
+  std::int64_t bytes_ = 0;
+};
+
 }  // namespace
 
 struct TiffSource::Impl {
@@ -50,6 +90,7 @@ struct TiffSource::Impl {
 
   mutable std::mutex mutex;
   mutable std::vector<std::unique_ptr<Reader>> idle;
+  mutable ChunkCache cache;
 
   std::string where() const { return "'" + path + "'" + (page ? " page " + std::to_string(page) : ""); }
   [[noreturn]] void fail(const std::string& what) const { throw IoError("cannot read " + where() + ": " + what); }
@@ -63,7 +104,7 @@ struct TiffSource::Impl {
 
 std::unique_ptr<Reader> TiffSource::Impl::open_reader() const {
   auto rd = std::make_unique<Reader>();
-  rd->file = std::make_unique<TiffHandle>(path, "r");
+  rd->file = std::make_unique<TiffHandle>(path, "rm");
   TIFF* tif = rd->file->get();
   if (TIFFSetDirectory(tif, static_cast<tdir_t>(page)) != 1) fail(rd->file->take_error());
   if (jpeg_rgb && TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB) != 1) fail(rd->file->take_error());
@@ -240,14 +281,19 @@ void TiffSource::read(const Rect& r, cv::Mat& out) const {
 
   out = cv::Mat(static_cast<int>(r.h), static_cast<int>(r.w), im.type.cv_type());  // never into a caller's buffer
   im.grid.for_each_overlapping(r, [&](std::int64_t i) {
-    im.decode_chunk(*rd, i);
+    cv::Mat pixels = im.cache.find(i);
+    if (pixels.empty()) {
+      im.decode_chunk(*rd, i);
+      pixels = rd->chunk.clone();
+      im.cache.put(i, pixels);
+    }
     const Rect chunk = im.grid.rect(i);
     const Rect part = intersect(chunk, r);
     const auto cv_rect = [](const Rect& q) {
       return cv::Rect(static_cast<int>(q.x), static_cast<int>(q.y), static_cast<int>(q.w), static_cast<int>(q.h));
     };
     cv::Mat dst = out(cv_rect(r.relative(part)));
-    detail::copy_pixels(rd->chunk(cv_rect(chunk.relative(part))), dst, im.swap_rb);
+    detail::copy_pixels(pixels(cv_rect(chunk.relative(part))), dst, im.swap_rb);
   });
 }
 
