@@ -2,7 +2,8 @@
 # The libvips benchmark job, end to end, three ways in one session, alternating:
 #   tessera run (one command, streaming TIFF to TIFF), a libvips C program and an OpenCV
 #   program (bench/vips_job/). Load a 10000x10000 RGB tiled TIFF, crop 100 pixels off each
-#   edge, shrink to 90% (bilinear), sharpen with [-1 -1 -1; -1 16 -1; -1 -1 -1] / 8, save TIFF.
+#   edge, shrink to 90% (bilinear), sharpen with [-1 -1 -1; -1 16 -1; -1 -1 -1] / 8, save TIFF
+#   (uncompressed for all three: libvips' default).
 # Prints wall time and peak RSS of each run, the medians and the ratios.
 # Usage: scripts/vips_bench.sh [ROUNDS=5] [SIZE=10000]
 set -euo pipefail
@@ -35,7 +36,7 @@ fi
 
 spec="crop margin=100 | resize scale=0.9 interp=linear | filter kernel='-1 -1 -1; -1 16 -1; -1 -1 -1' scale=0.125"
 declare -A cmd=(
-  [tessera]="build/bin/tessera run $input $work/out-tessera.tif --quiet --pipeline \"$spec\""
+  [tessera]="build/bin/tessera run $input $work/out-tessera.tif --quiet --compression none --pipeline \"$spec\""
   [libvips]="build/bin/vips_job $input $work/out-vips.tif"
   [opencv]="build/bin/opencv_job $input $work/out-opencv.tif"
 )

@@ -1,6 +1,7 @@
 // TiffSource: one page of a TIFF/BigTIFF file read rect by rect, decoding only the TIFF
 // tiles or strips a rect overlaps, with a pool of libtiff handles for concurrent reads and a
-// shared cache of recently decoded tiles/strips (64 MiB).
+// shared cache of recently decoded tiles/strips (three rows of them, 8 to 64 MiB).
+#include <algorithm>
 #include <cstring>
 #include <list>
 #include <mutex>
@@ -42,7 +43,11 @@ struct Reader {
 /// without sharing, each would be decoded again by whichever thread gets the neighbour.
 class ChunkCache {
  public:
-  static constexpr std::int64_t kLimit = std::int64_t{64} << 20;  // bytes of decoded pixels
+  /// Three rows of chunks across the image (the band that the tiles in flight read from),
+  /// but at least 8 MiB and at most 64 MiB of decoded pixels.
+  void set_limit(std::int64_t row_bytes) {
+    limit_ = std::clamp<std::int64_t>(3 * row_bytes, std::int64_t{8} << 20, std::int64_t{64} << 20);
+  }
 
   cv::Mat find(std::int64_t i) {
     std::lock_guard lock(mutex_);
@@ -53,13 +58,13 @@ class ChunkCache {
   }
   void put(std::int64_t i, const cv::Mat& chunk) {
     const std::int64_t size = static_cast<std::int64_t>(chunk.total() * chunk.elemSize());
-    if (size > kLimit / 8) return;  // huge strips are not worth keeping
+    if (size > limit_ / 3) return;  // huge strips are not worth keeping
     std::lock_guard lock(mutex_);
     if (index_.count(i)) return;
     lru_.emplace_front(i, chunk);
     index_[i] = lru_.begin();
     bytes_ += size;
-    while (bytes_ > kLimit && lru_.size() > 1) {
+    while (bytes_ > limit_ && lru_.size() > 1) {
       const cv::Mat& old = lru_.back().second;
       bytes_ -= static_cast<std::int64_t>(old.total() * old.elemSize());
       index_.erase(lru_.back().first);
@@ -72,6 +77,7 @@ class ChunkCache {
   std::list<std::pair<std::int64_t, cv::Mat>> lru_;
   std::unordered_map<std::int64_t, std::list<std::pair<std::int64_t, cv::Mat>>::iterator> index_;
   std::int64_t bytes_ = 0;
+  std::int64_t limit_ = std::int64_t{8} << 20;
 };
 
 }  // namespace
@@ -244,6 +250,8 @@ TiffSource::TiffSource(const std::string& path, int page) : impl_(std::make_uniq
                   std::to_string(pages) + (pages == 1 ? " page)" : " pages, 0 to " + std::to_string(pages - 1) + ")"));
   if (TIFFSetDirectory(file->get(), static_cast<tdir_t>(page)) != 1) impl_->fail(file->take_error());
   impl_->inspect(file->get());
+  const Rect first = impl_->grid.rect(0);
+  impl_->cache.set_limit(impl_->size.w * first.h * CV_ELEM_SIZE(impl_->type.cv_type()));
   file.reset();
   impl_->idle.push_back(impl_->open_reader());  // checks that the page reads as configured
 }
