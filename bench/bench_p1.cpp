@@ -190,6 +190,14 @@ std::vector<Case> make_cases(int size) {
     cases.push_back({"tessera/tbb/" + name, "tessera tbb " + name + note,
                      [o](benchmark::State& s) { bm_tessera(s, o); }, o});
   }
+  // The same runs with fused row-wise execution off (every stage an OpenCV call per tile).
+  for (const tessera::Size tile : std::vector<tessera::Size>{{64, 64}, {256, 256}, {1024, 1024}}) {
+    tessera::RunOptions o = options_for(tessera::Backend::Tbb, tile);
+    o.fused = false;
+    const std::string name = size_text(tile);
+    cases.push_back({"tessera/tbb/" + name + "/tile_at_a_time", "tessera tbb " + name + ", fused off",
+                     [o](benchmark::State& s) { bm_tessera(s, o); }, o});
+  }
   const tessera::RunOptions reused = options_for(tessera::Backend::Tbb, {512, 512});
   cases.push_back({"tessera/tbb/512x512/reused_sink", "tessera tbb 512x512, reused MatSink",
                    [reused](benchmark::State& s) { bm_tessera_reused_sink(s, reused); }, std::nullopt});

@@ -10,6 +10,7 @@
 
 #include "op_helpers.hpp"
 #include "param_helpers.hpp"
+#include "row_kernels.hpp"
 #include "tessera/error.hpp"
 #include "tessera/kernels.hpp"
 
@@ -143,7 +144,8 @@ KernelPtr make_scharr(const Params& p) { return deriv_kernel("scharr", scharr_de
 KernelPtr make_laplacian(const Params& p) { return deriv_kernel("laplacian", laplacian_deriv(p)); }
 
 KernelPtr make_sobel_mag(const Params&) {
-  return stencil_kernel("sobel_mag", {1, 1}, TypeSet{{CV_8U}, {1, 3, 4}},
+  auto rows = [](const PixelType&, Size) { return std::vector<RowStagePtr>{detail::sobel_mag_u8_row_stage()}; };
+  return detail::with_row_stages(stencil_kernel("sobel_mag", {1, 1}, TypeSet{{CV_8U}, {1, 3, 4}},
                         [](std::span<const cv::Mat> in, cv::Mat& out, int border) {
                           cv::Mat gx, gy, ax, ay;
                           cv::Sobel(in[0], gx, CV_16S, 1, 0, 3, 1, 0, border);
@@ -151,7 +153,7 @@ KernelPtr make_sobel_mag(const Params&) {
                           cv::convertScaleAbs(gx, ax);
                           cv::convertScaleAbs(gy, ay);
                           cv::addWeighted(ax, 0.5, ay, 0.5, 0, out);
-                        });
+                        }), rows);
 }
 
 KernelPtr make_abs(const Params& p) {

@@ -2,6 +2,7 @@
 // Each is the OpenCV call on the whole image (the description says where it deviates).
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 
 #include "op_helpers.hpp"
 #include "param_helpers.hpp"
+#include "row_kernels.hpp"
 #include "tessera/error.hpp"
 #include "tessera/kernels.hpp"
 
@@ -50,6 +52,7 @@ class GaussianKernel final : public Kernel {
     const int r = ksize > 0 ? ksize / 2 : (static_cast<int>(std::lround(sigma * 4 * 2 + 1)) | 1) / 2;
     // Small float kernels run as 7 taps (see blur).
     halo_ = {r == 1 || r == 2 ? 3 : r, r == 1 || r == 2 ? 3 : r};
+    if (sigma > 0) rows_u8_.emplace(sigma, ksize > 0 ? ksize : (cvRound(sigma * 3 * 2 + 1) | 1));
   }
   std::string name() const override { return "gaussian"; }
   KernelClass kernel_class() const override { return KernelClass::Stencil; }
@@ -68,6 +71,11 @@ class GaussianKernel final : public Kernel {
     cv::Mat out;
     blur(in[0], out, Size{in[0].cols, in[0].rows}, cv::BORDER_REFLECT_101);
     return out;
+  }
+  /// u8: OpenCV's fixed-point blur, row by row (row_gaussian.cpp).
+  std::vector<RowStagePtr> row_stages(const PixelType& in, Size in_size) const override {
+    if (in.depth != CV_8U || !rows_u8_) return {};
+    return rows_u8_->stages(in_size);
   }
 
  private:
@@ -96,6 +104,7 @@ class GaussianKernel final : public Kernel {
   double sigma_;
   int ksize_;
   Halo halo_;
+  std::optional<detail::GaussianRowsU8> rows_u8_;
 };
 
 KernelPtr gaussian_kernel(double sigma, int ksize) { return std::make_shared<GaussianKernel>(sigma, ksize); }

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "param_helpers.hpp"
+#include "row_kernels.hpp"
 #include "tessera/error.hpp"
 #include "tessera/kernels.hpp"
 
@@ -30,8 +31,13 @@ int threshold_type(const std::string& name) {
 KernelPtr make_threshold(const Params& p) {
   const double t = p.number("t"), maxval = p.number("max");
   const int type = threshold_type(p.text("type"));
-  return make_pointwise("threshold", kCommon,
-                        [t, maxval, type](const cv::Mat& in, cv::Mat& out) { cv::threshold(in, out, t, maxval, type); });
+  auto rows = [u8 = detail::threshold_u8_row_stage(t, maxval, type)](const PixelType& in, Size) {
+    return in.depth == CV_8U ? std::vector<RowStagePtr>{u8} : std::vector<RowStagePtr>{};
+  };
+  return detail::with_row_stages(
+      make_pointwise("threshold", kCommon,
+                     [t, maxval, type](const cv::Mat& in, cv::Mat& out) { cv::threshold(in, out, t, maxval, type); }),
+      rows);
 }
 
 KernelPtr make_invert(const Params&) {

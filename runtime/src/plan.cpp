@@ -4,6 +4,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "fused.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::detail {
@@ -111,7 +112,9 @@ void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& wa
 
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
                       const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
-                      const Rect& tile) {
+                      const Rect& tile, bool fused) {
+  if (fused)
+    if (const auto chain = fused_chain(pipeline, plan, pass)) return evaluate_tile_fused(*chain, *values[chain->input], tile);
   const auto& sizes = plan.shape.sizes;
   const auto& types = plan.shape.types;
   const std::size_t n = sizes.size();

@@ -33,10 +33,11 @@ Plan make_plan(const Pipeline& pipeline, const PipelineShape& shape);
 
 /// Computes output tile `tile` of a Tiled pass. `values[id]` is the Source of each
 /// materialised node the pass reads; `reduced[id]` the merged statistics of each
-/// ReduceThenMap node. Returns the tile's pixels.
+/// ReduceThenMap node. Returns the tile's pixels. With `fused`, a pass whose nodes all
+/// offer row stages runs row by row (fused.hpp); the bits are the same either way.
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
                       const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
-                      const Rect& tile);
+                      const Rect& tile, bool fused = true);
 
 /// Fills `out` with region `want` of an image whose pixels `have` (a rectangle of that
 /// image, inside it) are in `pixels`; parts of `want` outside the image follow `border`.

@@ -244,7 +244,7 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
       target.open(out_size, shape.types[pass.target]);
       detail::TileJob job;
       job.count = grid.count();
-      job.compute = [&](std::int64_t i) { return detail::evaluate_tile(pipeline, plan, pass, values, reduced, grid.tile(i)); };
+      job.compute = [&](std::int64_t i) { return detail::evaluate_tile(pipeline, plan, pass, values, reduced, grid.tile(i), options.fused); };
       job.write = [&](std::int64_t i, const cv::Mat& m) { target.write(grid.tile(i), m); };
       job.concurrent_write = target.concurrent();
       detail::execute(job, with_memory_limit(options, tile_bytes(pipeline, pass, shape, grid.tile_size())));

@@ -4,6 +4,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <opencv2/core/mat.hpp>
 
@@ -46,6 +47,24 @@ struct TileIO {
   cv::Mat& out;
 };
 
+/// One step of row-wise (fused) execution (DESIGN.md, "Execution"): computes one output row
+/// from the 2*ry+1 input rows centred on it. Immutable and thread-safe.
+class RowStage {
+ public:
+  virtual ~RowStage() = default;
+  /// Window radius: output row y, columns [x, x+w) reads input rows y-ry..y+ry, columns
+  /// [x-rx, x+w+rx). The runtime resolves rows and columns outside the image by the kernel's
+  /// border() relative to the true image edge, so a stage never tests for edges.
+  virtual Halo halo() const = 0;
+  /// OpenCV depth of the output elements (the input depth is the previous stage's output,
+  /// or the kernel's input type for the first stage); channels are unchanged.
+  virtual int out_depth() const = 0;
+  /// rows[j] points at input row y-ry+j, column x-rx (channels interleaved); writes
+  /// `width` pixels (width*channels elements) to `out`.
+  virtual void run(const void* const* rows, void* out, int width, int channels) const = 0;
+};
+using RowStagePtr = std::shared_ptr<const RowStage>;
+
 /// A configured operation (parameters already bound). Immutable and thread-safe:
 /// process() is called concurrently from many tile tasks.
 class Kernel {
@@ -79,6 +98,14 @@ class Kernel {
   /// The operation on whole images, as the OpenCV call that defines it: the oracle
   /// every tiled result is compared with.
   virtual cv::Mat reference(std::span<const cv::Mat> in) const = 0;
+
+  /// Optional row-wise implementation for fused execution: stages that, applied one after
+  /// another row by row, give exactly the bits of process() for input type `in` in an image
+  /// of size `in_size`. Empty (the default): this kernel runs tile at a time only.
+  virtual std::vector<RowStagePtr> row_stages(const PixelType& in, Size in_size) const {
+    (void)in, (void)in_size;
+    return {};
+  }
 };
 
 using KernelPtr = std::shared_ptr<const Kernel>;

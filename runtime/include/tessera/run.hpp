@@ -41,6 +41,9 @@ struct RunOptions {
   /// bounds the tiles in flight (unless max_tiles_in_flight is given) to a quarter of it.
   /// 0 = default_memory_budget() for the global check, no extra tile limit.
   std::int64_t memory_budget = 0;
+  /// Fused row-wise execution for passes whose kernels all offer row stages (DESIGN.md,
+  /// "Execution"); false forces tile-at-a-time execution. Same bits either way.
+  bool fused = true;
 };
 
 /// Half of the machine's physical memory.

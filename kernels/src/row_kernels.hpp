@@ -1,0 +1,41 @@
+// Row stages of the kernels that support fused row-wise execution (DESIGN.md, "Execution"),
+// and the adapter that attaches them to a kernel. Every stage gives the same bits as the
+// OpenCV call that defines its kernel.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "tessera/kernel.hpp"
+
+namespace tessera::detail {
+
+/// Row stages for an input type and image size; empty when that input has none.
+using RowFactory = std::function<std::vector<RowStagePtr>(const PixelType& in, Size in_size)>;
+
+/// A kernel that behaves exactly as `base` and also offers the row stages of `rows`.
+KernelPtr with_row_stages(KernelPtr base, RowFactory rows);
+
+/// cv::GaussianBlur of 8-bit images as two row stages (horizontal u8 -> u16 fixed point,
+/// vertical u16 -> u8), for a kernel of `taps` taps (odd) and sigma > 0.
+class GaussianRowsU8 {
+ public:
+  GaussianRowsU8(double sigma, int taps);
+  /// The stages for an image of `size`: OpenCV blurs an image one pixel wide (high) only
+  /// along its length, so that direction gets the identity.
+  std::vector<RowStagePtr> stages(Size size) const;
+  /// The 8.8 fixed-point taps, as OpenCV derives them from sigma (see row_gaussian.cpp).
+  static std::vector<int> fixed_point_taps(double sigma, int taps);
+
+ private:
+  RowStagePtr h_, v_, h_identity_, v_identity_;
+};
+
+/// sobel_mag on 8-bit images: (|Sobel dx| + |Sobel dy|) / 2 as cv::Sobel to s16,
+/// cv::convertScaleAbs and cv::addWeighted(0.5, 0.5) compute it.
+RowStagePtr sobel_mag_u8_row_stage();
+
+/// cv::threshold of 8-bit images with the given parameters.
+RowStagePtr threshold_u8_row_stage(double thresh, double maxval, int type);
+
+}  // namespace tessera::detail

@@ -1,0 +1,155 @@
+// Fused row-wise execution: the same bits as the tile-at-a-time path and as OpenCV called on
+// the whole image, for every tiling, thread count and backend; and the row kernels alone
+// against the OpenCV calls that define them.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include "fused.hpp"
+#include "plan.hpp"
+#include "../kernels/src/row_kernels.hpp"
+#include "tessera/tessera.hpp"
+#include "test_util.hpp"
+
+namespace tessera {
+namespace {
+
+/// Random pixels, or a structured image (gradients, stripes, a disc: long runs of equal and
+/// of saturating values) from the same seed.
+cv::Mat image(int w, int h, unsigned seed, bool structured) {
+  if (!structured) return test::random_image(w, h, CV_8UC1, seed);
+  cv::Mat m(h, w, CV_8UC1);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) m.at<uchar>(y, x) = static_cast<uchar>(((x * 7 + seed) / 3 + (y / 5) * 40) % 256);
+  cv::circle(m, {w / 2, h / 2}, std::max(1, std::min(w, h) / 3), cv::Scalar(255), -1);
+  cv::rectangle(m, {0, 0}, {w / 4, h / 4}, cv::Scalar(0), -1);
+  return m;
+}
+
+cv::Mat opencv_p1(const cv::Mat& in) {
+  cv::Mat g, gx, gy, ax, ay, mag, out;
+  cv::GaussianBlur(in, g, cv::Size(in.cols == 1 ? 1 : 0, in.rows == 1 ? 1 : 0), 2, 2);
+  cv::Sobel(g, gx, CV_16S, 1, 0);
+  cv::Sobel(g, gy, CV_16S, 0, 1);
+  cv::convertScaleAbs(gx, ax);
+  cv::convertScaleAbs(gy, ay);
+  cv::addWeighted(ax, 0.5, ay, 0.5, 0, mag);
+  cv::threshold(mag, out, 40, 255, cv::THRESH_BINARY);
+  return out;
+}
+
+/// Runs `spec` fused and unfused over tilings x backends and compares both with `want`.
+void expect_fused(const std::string& spec, const cv::Mat& in, const cv::Mat& want) {
+  const Pipeline p = Pipeline::parse(spec);
+  std::vector<Size> tiles{{7, 5}, {64, 64}, {333, 129}, {in.cols + 50, in.rows + 3}};
+  if (in.total() <= 3000) tiles.push_back({1, 1});
+  for (Size t : tiles) {
+    for (Backend b : {Backend::Tbb, Backend::Omp, Backend::Serial}) {
+      for (bool fused : {true, false}) {
+        if (!fused && (t.area() == 1 || b == Backend::Omp)) continue;  // the slow path is covered elsewhere
+        RunOptions o;
+        o.tile = t;
+        o.backend = b;
+        o.threads = b == Backend::Serial ? 1 : 3;
+        o.fused = fused;
+        ASSERT_TRUE(test::identical(run(p, in, o), want))
+            << spec << " on " << in.cols << "x" << in.rows << ", tile " << to_string(t) << ", " << to_string(b)
+            << (fused ? ", fused" : ", tile at a time");
+      }
+    }
+  }
+}
+
+const std::vector<cv::Size> kSizes{{1, 1}, {1, 40}, {40, 1}, {2, 3}, {37, 53}, {1000, 700}};
+
+TEST(Fused, P1MatchesOpenCV) {
+  unsigned seed = 1;
+  for (cv::Size s : kSizes)
+    for (bool structured : {false, true}) {
+      const cv::Mat in = image(s.width, s.height, seed++, structured);
+      expect_fused("gaussian sigma=2 | sobel_mag | threshold t=40", in, opencv_p1(in));
+      // Without the threshold, so that every rounding of the magnitude shows.
+      const Pipeline mag = Pipeline::parse("gaussian sigma=2 | sobel_mag");
+      expect_fused("gaussian sigma=2 | sobel_mag", in, run_reference(mag, in));
+    }
+}
+
+TEST(Fused, OtherChains) {
+  unsigned seed = 100;
+  for (cv::Size s : kSizes) {
+    const cv::Mat in = image(s.width, s.height, seed++, s.area() % 2 == 0);
+    auto blur = [&](const cv::Mat& m, double sigma, int k) {
+      cv::Mat out;
+      cv::GaussianBlur(m, out, cv::Size(m.cols == 1 ? 1 : k, m.rows == 1 ? 1 : k), sigma, sigma);
+      return out;
+    };
+    cv::Mat t;
+    cv::threshold(blur(blur(in, 0.8, 0), 3.5, 9), t, 100, 200, cv::THRESH_BINARY_INV);
+    expect_fused("gaussian sigma=0.8 | gaussian sigma=3.5 ksize=9 | threshold t=100 max=200 type=binary_inv", in, t);
+    cv::threshold(in, t, 77.5, 0, cv::THRESH_TRUNC);
+    expect_fused("threshold t=77.5 type=trunc | sobel_mag | sobel_mag", in,
+                 run_reference(Pipeline::parse("threshold t=77.5 type=trunc | sobel_mag | sobel_mag"), in));
+    expect_fused("gaussian sigma=5", in, blur(in, 5, 0));
+  }
+}
+
+TEST(Fused, MultiChannel) {
+  const cv::Mat in = test::random_image(129, 71, CV_8UC3, 7);
+  const Pipeline p = Pipeline::parse("gaussian sigma=1.3 | sobel_mag | threshold t=20 type=tozero");
+  expect_fused("gaussian sigma=1.3 | sobel_mag | threshold t=20 type=tozero", in, run_reference(p, in));
+}
+
+TEST(Fused, FallsBackWhenAStageHasNoRows) {
+  // box has no row stages: the pass runs tile at a time, with the same bits.
+  const cv::Mat in = test::random_image(90, 61, CV_8UC1, 8);
+  const Pipeline p = Pipeline::parse("gaussian sigma=2 | box ksize=3 | threshold t=40");
+  const auto plan = detail::make_plan(p, p.validate(PixelType{CV_8U, 1}, Size{90, 61}));
+  EXPECT_FALSE(detail::fused_chain(p, plan, plan.passes.back()));
+  const Pipeline p1 = Pipeline::parse("gaussian sigma=2 | sobel_mag | threshold t=40");
+  const auto plan1 = detail::make_plan(p1, p1.validate(PixelType{CV_8U, 1}, Size{90, 61}));
+  EXPECT_TRUE(detail::fused_chain(p1, plan1, plan1.passes.back()));
+  expect_fused("gaussian sigma=2 | box ksize=3 | threshold t=40", in, run_reference(p, in));
+}
+
+/// The row kernel alone (both passes through a whole-image tile) against cv::GaussianBlur.
+TEST(Fused, GaussianRowsMatchOpenCV) {
+  cv::RNG rng(3);
+  int cases = 0;
+  for (double sigma : {0.5, 0.7, 0.9, 1.0, 1.25, 1.5, 2.0, 2.2, 2.5, 3.0, 3.7, 4.0, 4.5, 5.0, 9.0, 20.0}) {
+    for (int ksize : {0, 1, 3, 5, 7, 11, 15, 25}) {
+      const int w = rng.uniform(1, 90), h = rng.uniform(1, 70);
+      const cv::Mat in = test::random_image(w, h, CV_8UC1, static_cast<unsigned>(++cases));
+      cv::Mat want;
+      cv::GaussianBlur(in, want, cv::Size(w == 1 ? 1 : ksize, h == 1 ? 1 : ksize), sigma, sigma);
+      const Pipeline p = Pipeline::parse("gaussian sigma=" + std::to_string(sigma) + " ksize=" + std::to_string(ksize));
+      RunOptions o;
+      o.tile = {rng.uniform(1, 40), rng.uniform(1, 40)};
+      ASSERT_TRUE(test::identical(run(p, in, o), want)) << "sigma " << sigma << " ksize " << ksize << " " << w << "x" << h;
+    }
+  }
+}
+
+TEST(Fused, GaussianFixedPointTapsSumTo256) {
+  for (double sigma : {0.5, 2.0, 5.0, 20.0})
+    for (int n : {1, 3, 13, 61}) {
+      const auto taps = detail::GaussianRowsU8::fixed_point_taps(sigma, n);
+      int sum = 0;
+      for (int t : taps) sum += t;
+      EXPECT_EQ(sum, 256) << sigma << " " << n;
+    }
+}
+
+TEST(Fused, ThresholdTypes) {
+  const cv::Mat in = image(301, 17, 9, true);
+  for (const char* type : {"binary", "binary_inv", "trunc", "tozero", "tozero_inv"})
+    for (double t : {-3.0, 0.0, 40.5, 254.0, 255.0, 300.0}) {
+      const std::string spec = "threshold t=" + std::to_string(t) + " max=180 type=" + type;
+      const Pipeline p = Pipeline::parse(spec);
+      RunOptions o;
+      o.tile = {64, 5};
+      ASSERT_TRUE(test::identical(run(p, in, o), run_reference(p, in))) << spec;
+    }
+}
+
+}  // namespace
+}  // namespace tessera
