@@ -5,6 +5,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "image_memory.hpp"
 #include "temp_dir.hpp"
 #include "tessera/tessera.hpp"
 #include "test_util.hpp"
@@ -30,6 +31,93 @@ TEST(MatIo, SourceReadsViewsAndSinkStitches) {
   }
   EXPECT_TRUE(test::identical(sink.mat(), image));
   EXPECT_THROW(MatSource(cv::Mat()), UsageError);
+}
+
+/// A sink that keeps nothing in memory for the runtime to write into: every tile is copied
+/// by write(), as a file sink does.
+class CopyingSink final : public Sink {
+ public:
+  void open(Size size, PixelType type) override { image.create(int(size.h), int(size.w), type.cv_type()); }
+  void write(const Rect& r, const cv::Mat& tile) override {
+    tile.copyTo(image(cv::Rect(int(r.x), int(r.y), int(r.w), int(r.h))));
+    ++writes;
+  }
+  cv::Mat image;
+  int writes = 0;
+};
+
+TEST(MatIo, TilesGoStraightIntoAMatSinkAndThroughWriteElsewhere) {
+  const cv::Mat in = test::random_image(301, 203, CV_8UC1, 2);
+  for (const char* spec : {"gaussian sigma=2 | sobel_mag | threshold t=40", "box ksize=5 | invert"}) {
+    const Pipeline p = Pipeline::parse(spec);
+    const cv::Mat want = run_reference(p, in);
+    RunOptions o;
+    o.tile = {64, 48};
+    MatSink direct;
+    run(p, MatSource(in), direct, o);
+    EXPECT_TRUE(test::identical(direct.mat(), want)) << spec;
+    CopyingSink copying;
+    run(p, MatSource(in), copying, o);
+    EXPECT_TRUE(test::identical(copying.image, want)) << spec;
+    EXPECT_EQ(copying.writes, TileGrid({301, 203}, o.tile).count());
+  }
+}
+
+TEST(MatIo, RunIntoReusesTheOutputBufferUnlessItOverlapsTheInput) {
+  const Pipeline p = Pipeline::parse("gaussian sigma=1.5 | threshold t=100");
+  const cv::Mat in = test::random_image(257, 130, CV_8UC1, 3);
+  const cv::Mat want = run_reference(p, in);
+  cv::Mat out;
+  run(p, in, out);
+  ASSERT_TRUE(test::identical(out, want));
+  const uchar* buffer = out.data;
+  out.setTo(7);
+  run(p, in, out);  // same size and type: the same buffer, overwritten
+  EXPECT_EQ(out.data, buffer);
+  EXPECT_TRUE(test::identical(out, want));
+  const cv::Mat shared = out;  // a header sharing that buffer sees the new pixels too
+  run(p, in, out);
+  EXPECT_EQ(shared.data, out.data);
+  cv::Mat wrong_size(10, 10, CV_8UC1, cv::Scalar(1));
+  run(p, in, wrong_size);  // another size: a new buffer
+  EXPECT_TRUE(test::identical(wrong_size, want));
+  cv::Mat wrong_type(130, 257, CV_16UC1);
+  run(p, in, wrong_type);
+  EXPECT_TRUE(test::identical(wrong_type, want));
+  // In place: writing into the input while tiles still read it would corrupt the result.
+  cv::Mat inplace = in.clone();
+  const cv::Mat original = inplace;
+  RunOptions small_tiles;
+  small_tiles.tile = {16, 16};
+  run(p, inplace, inplace, small_tiles);
+  EXPECT_TRUE(test::identical(inplace, want));
+  EXPECT_TRUE(test::identical(original, in)) << "the input was written to";
+  // A view of part of the input's buffer overlaps it as well.
+  cv::Mat big = in.clone();
+  cv::Mat view = big(cv::Rect(0, 0, 257, 130));
+  run(p, big, view);
+  EXPECT_TRUE(test::identical(view, want));
+}
+
+TEST(ImageMemory, LargeImagesAreHugePageAlignedAndReleased) {
+  cv::Mat big;
+  detail::create_image(big, 4096, 1500, CV_8UC3);  // 18 MiB
+  EXPECT_EQ(big.allocator, detail::huge_page_allocator());
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(big.data) % (2 << 20), 0u);
+  EXPECT_TRUE(big.isContinuous());
+  big.setTo(cv::Scalar(1, 2, 3));
+  cv::Mat copy = big.clone();  // OpenCV's own allocator for clones
+  EXPECT_TRUE(test::identical(copy, big));
+  const uchar* data = big.data;
+  detail::create_image(big, 4096, 1500, CV_8UC3);  // same shape: kept
+  EXPECT_EQ(big.data, data);
+  cv::Mat roi = big(cv::Rect(100, 100, 50, 50));
+  big.release();  // the view keeps the mapping alive
+  EXPECT_EQ(roi.at<cv::Vec3b>(3, 3), cv::Vec3b(1, 2, 3));
+  roi.release();
+  cv::Mat small;
+  detail::create_image(small, 100, 100, CV_8UC1);
+  EXPECT_NE(small.allocator, detail::huge_page_allocator());
 }
 
 TEST(ImageFiles, RoundTripKeepsDepthAndChannels) {

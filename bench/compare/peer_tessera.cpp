@@ -1,4 +1,5 @@
-// tessera as an application calls it: parse the spec once, tessera::run(pipeline, mat, options).
+// tessera as an application calls it: parse the spec once, then tessera::run(pipeline, mat, out, options)
+// with the output kept between calls (as the OpenCV and Halide peers keep theirs).
 #include <opencv2/core.hpp>
 
 #include "peer.hpp"
@@ -28,15 +29,19 @@ class TesseraPeer final : public Peer {
   }
 
   std::string describe() const override {
-    return "tessera::run(Pipeline::parse(spec), mat, {tbb, " + how_ + "}), a new output Mat each call";
+    return "tessera::run(Pipeline::parse(spec), mat, out, {tbb, " + how_ + "}), the output buffer reused between calls";
   }
 
-  cv::Mat run(const cv::Mat& input) override { return tessera::run(pipeline_, input, options_); }
+  cv::Mat run(const cv::Mat& input) override {
+    tessera::run(pipeline_, input, out_, options_);
+    return out_;
+  }
 
  private:
   Size requested_tile_;
   Pipeline pipeline_;
   RunOptions options_;
+  cv::Mat out_;
   std::string how_;
 };
 

@@ -68,7 +68,7 @@ std::size_t aligned(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; 
 
 class Runner {
  public:
-  Runner(const FusedChain& chain, const Source& input, const Rect& tile) : chain_(chain) {
+  Runner(const FusedChain& chain, const Source& input, const Rect& tile, cv::Mat dst) : chain_(chain), out_(std::move(dst)) {
     const std::size_t m = chain.steps.size();
     levels_.resize(m + 1);
     // Backward: each level computes what the next stage's window needs, clipped to the image.
@@ -96,7 +96,7 @@ class Runner {
       l.next = l.region.y;
       if (s > 0 && s < m) scratch += static_cast<std::size_t>(l.cap) * l.step;
     }
-    out_.create(static_cast<int>(tile.h), static_cast<int>(tile.w),
+    out_.create(static_cast<int>(tile.h), static_cast<int>(tile.w),  // keeps a given view
                 CV_MAKETYPE(chain.steps.back().stage->out_depth(), chain.channels));
     last.data = out_.data;
     last.step = out_.step;
@@ -173,13 +173,13 @@ class Runner {
   const FusedChain& chain_;
   std::vector<Level> levels_;
   std::vector<const void*> rows_;
-  cv::Mat src_, out_;
+  cv::Mat out_, src_;
 };
 
 }  // namespace
 
-cv::Mat evaluate_tile_fused(const FusedChain& chain, const Source& input, const Rect& tile) {
-  return Runner(chain, input, tile).run();
+cv::Mat evaluate_tile_fused(const FusedChain& chain, const Source& input, const Rect& tile, cv::Mat dst) {
+  return Runner(chain, input, tile, std::move(dst)).run();
 }
 
 }  // namespace tessera::detail

@@ -28,7 +28,8 @@ struct FusedChain {
 std::optional<FusedChain> fused_chain(const Pipeline& pipeline, const Plan& plan, const Pass& pass);
 
 /// Computes output tile `tile` of the pass with the chain, row by row: the same bits as
-/// evaluate_tile. `input` is the chain's materialised input.
-cv::Mat evaluate_tile_fused(const FusedChain& chain, const Source& input, const Rect& tile);
+/// evaluate_tile. `input` is the chain's materialised input. The rows go straight into
+/// `dst` when it is given (a view of the tile's size and type), else into a new image.
+cv::Mat evaluate_tile_fused(const FusedChain& chain, const Source& input, const Rect& tile, cv::Mat dst = {});
 
 }  // namespace tessera::detail

@@ -9,6 +9,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "image_memory.hpp"
 #include "tessera/error.hpp"
 #include "tessera/io.hpp"
 
@@ -35,9 +36,13 @@ void MatSource::read(const Rect& r, cv::Mat& out) const { out = image_(to_cv(r))
 void MatSink::open(Size size, PixelType type) {
   if (size.w > INT32_MAX || size.h > INT32_MAX)
     throw UsageError("image size " + to_string(size) + " is too large for an in-memory image");
-  image_.create(static_cast<int>(size.h), static_cast<int>(size.w), type.cv_type());
+  detail::create_image(image_, static_cast<int>(size.h), static_cast<int>(size.w), type.cv_type());
 }
-void MatSink::write(const Rect& r, const cv::Mat& tile) { tile.copyTo(image_(to_cv(r))); }
+void MatSink::write(const Rect& r, const cv::Mat& tile) {
+  cv::Mat dst = image_(to_cv(r));
+  if (tile.data != dst.data) tile.copyTo(dst);  // else computed in place (region())
+}
+cv::Mat MatSink::region(const Rect& r) { return image_(to_cv(r)); }
 
 cv::Mat read_image(const std::string& path) {
   std::error_code ec;

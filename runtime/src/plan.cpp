@@ -112,9 +112,8 @@ void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& wa
 
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
                       const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
-                      const Rect& tile, bool fused) {
-  if (fused)
-    if (const auto chain = fused_chain(pipeline, plan, pass)) return evaluate_tile_fused(*chain, *values[chain->input], tile);
+                      const Rect& tile, const FusedChain* fused, cv::Mat dst) {
+  if (fused) return evaluate_tile_fused(*fused, *values[fused->input], tile, dst);
   const auto& sizes = plan.shape.sizes;
   const auto& types = plan.shape.types;
   const std::size_t n = sizes.size();
@@ -149,7 +148,8 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
       extract_with_border(buf[in], need[in], in_rects[i], sizes[in], nd.kernel->border(), ins[i]);
     }
     const Rect& r = need[id];
-    cv::Mat out(static_cast<int>(r.h), static_cast<int>(r.w), types[id].cv_type());
+    const bool into_dst = id == pass.target && !dst.empty();
+    cv::Mat out = into_dst ? dst : cv::Mat(static_cast<int>(r.h), static_cast<int>(r.w), types[id].cv_type());
     TileIO io{ins, in_rects, in_sizes, r, sizes[id], out};
     try {
       if (nd.kernel->kernel_class() == KernelClass::ReduceThenMap)
@@ -165,7 +165,8 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
       throw KernelError(nd.label + ": produced a " + std::to_string(out.cols) + "x" + std::to_string(out.rows) + " " +
                             PixelType::of(out).str() + " tile, expected " + to_string(r.size()) + " " +
                             types[id].str(), r);
-    buf[id] = out;
+    if (into_dst && out.data != dst.data) out.copyTo(dst);  // the kernel returned a view of its own
+    buf[id] = into_dst ? dst : out;
   }
   return buf[static_cast<std::size_t>(pass.target)];
 }

@@ -10,6 +10,7 @@
 #include <opencv2/core.hpp>
 
 #include "executor.hpp"
+#include "fused.hpp"
 #include "plan.hpp"
 #include "tessera/error.hpp"
 
@@ -244,7 +245,12 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
       target.open(out_size, shape.types[pass.target]);
       detail::TileJob job;
       job.count = grid.count();
-      job.compute = [&](std::int64_t i) { return detail::evaluate_tile(pipeline, plan, pass, values, reduced, grid.tile(i), options.fused); };
+      const auto chain = options.fused ? detail::fused_chain(pipeline, plan, pass) : std::nullopt;
+      const detail::FusedChain* fused = chain ? &*chain : nullptr;
+      job.compute = [&](std::int64_t i) {
+        const Rect r = grid.tile(i);
+        return detail::evaluate_tile(pipeline, plan, pass, values, reduced, r, fused, target.region(r));
+      };
       job.write = [&](std::int64_t i, const cv::Mat& m) { target.write(grid.tile(i), m); };
       job.concurrent_write = target.concurrent();
       detail::execute(job, with_memory_limit(options, tile_bytes(pipeline, pass, shape, grid.tile_size())));
@@ -263,12 +269,20 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
 }
 
 cv::Mat run(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& options, RunStats* stats) {
-  if (input.empty()) throw UsageError("input image is empty");
-  const MatSource source(input);
-  MatSink sink;
-  const RunStats s = run(pipeline, source, sink, options);
+  cv::Mat output;
+  const RunStats s = run(pipeline, input, output, options);
   if (stats) *stats = s;
-  return sink.mat();
+  return output;
+}
+
+RunStats run(const Pipeline& pipeline, const cv::Mat& input, cv::Mat& output, const RunOptions& options) {
+  if (input.empty()) throw UsageError("input image is empty");
+  // An output sharing memory with the input would be overwritten while still being read.
+  const bool overlaps = output.data && output.datastart < input.dataend && input.datastart < output.dataend;
+  MatSink sink(overlaps ? cv::Mat() : output);
+  const RunStats s = run(pipeline, MatSource(input), sink, options);
+  output = sink.mat();
+  return s;
 }
 
 cv::Mat run_reference(const Pipeline& pipeline, const cv::Mat& input) {

@@ -28,6 +28,13 @@ class Sink {
   /// Called once before any write.
   virtual void open(Size size, PixelType type) = 0;
   virtual void write(const Rect& r, const cv::Mat& tile) = 0;
+  /// A writable view of rect `r` of the destination, for a sink that holds the whole image
+  /// in memory; empty (the default) for one that does not. The runtime may compute a tile
+  /// straight into it and then pass that same view to write(), which must not copy it.
+  virtual cv::Mat region(const Rect& r) {
+    (void)r;
+    return {};
+  }
   /// True if write() may be called from several threads at once (disjoint rects).
   virtual bool concurrent() const { return false; }
   /// Called once after every tile was written successfully.
@@ -47,11 +54,17 @@ class MatSource final : public Source {
   cv::Mat image_;
 };
 
-/// An in-memory image as a Sink. Tiles are written concurrently into disjoint regions.
+/// An in-memory image as a Sink. Tiles are computed straight into it (region()), or
+/// written concurrently into disjoint regions. Its buffer is reused by the next open() of
+/// the same size and type; large images are mapped with transparent huge pages.
 class MatSink final : public Sink {
  public:
+  MatSink() = default;
+  /// Writes into `buffer` when open() asks for its size and type (else allocates anew).
+  explicit MatSink(cv::Mat buffer) : image_(std::move(buffer)) {}
   void open(Size size, PixelType type) override;
   void write(const Rect& r, const cv::Mat& tile) override;
+  cv::Mat region(const Rect& r) override;
   bool concurrent() const override { return true; }
   const cv::Mat& mat() const { return image_; }
 

@@ -72,6 +72,12 @@ struct RunStats {
 cv::Mat run(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& options = {},
             RunStats* stats = nullptr);
 
+/// Runs `pipeline` on an in-memory image into `output`, reusing output's buffer when it
+/// already has the output's size and type and shares no memory with `input` (as an OpenCV
+/// output array does); otherwise `output` gets a new buffer. For repeated runs (frames of a
+/// video, benchmarks) this saves allocating, and first touching, a new image every call.
+RunStats run(const Pipeline& pipeline, const cv::Mat& input, cv::Mat& output, const RunOptions& options = {});
+
 /// Runs `pipeline` from `source` to `sink` tile by tile.
 RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const RunOptions& options = {});
 
