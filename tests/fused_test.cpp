@@ -38,9 +38,8 @@ cv::Mat opencv_p1(const cv::Mat& in) {
   return out;
 }
 
-/// Runs `spec` fused and unfused over tilings x backends and compares both with `want`.
-void expect_fused(const std::string& spec, const cv::Mat& in, const cv::Mat& want) {
-  const Pipeline p = Pipeline::parse(spec);
+/// Runs `p` fused and unfused over tilings x backends and compares both with `want`.
+void expect_fused_pipeline(const Pipeline& p, const cv::Mat& in, const cv::Mat& want, const std::string& spec) {
   std::vector<Size> tiles{{7, 5}, {64, 64}, {333, 129}, {in.cols + 50, in.rows + 3}};
   if (in.total() <= 3000) tiles.push_back({1, 1});
   for (Size t : tiles) {
@@ -58,6 +57,10 @@ void expect_fused(const std::string& spec, const cv::Mat& in, const cv::Mat& wan
       }
     }
   }
+}
+
+void expect_fused(const std::string& spec, const cv::Mat& in, const cv::Mat& want) {
+  expect_fused_pipeline(Pipeline::parse(spec), in, want, spec);
 }
 
 const std::vector<cv::Size> kSizes{{1, 1}, {1, 40}, {40, 1}, {2, 3}, {37, 53}, {1000, 700}};
@@ -104,11 +107,114 @@ TEST(Fused, FallsBackWhenAStageHasNoRows) {
   const cv::Mat in = test::random_image(90, 61, CV_8UC1, 8);
   const Pipeline p = Pipeline::parse("gaussian sigma=2 | box ksize=3 | threshold t=40");
   const auto plan = detail::make_plan(p, p.validate(PixelType{CV_8U, 1}, Size{90, 61}));
-  EXPECT_FALSE(detail::fused_chain(p, plan, plan.passes.back()));
+  EXPECT_FALSE(detail::fuse(p, plan, plan.passes.back()));
   const Pipeline p1 = Pipeline::parse("gaussian sigma=2 | sobel_mag | threshold t=40");
   const auto plan1 = detail::make_plan(p1, p1.validate(PixelType{CV_8U, 1}, Size{90, 61}));
-  EXPECT_TRUE(detail::fused_chain(p1, plan1, plan1.passes.back()));
+  EXPECT_TRUE(detail::fuse(p1, plan1, plan1.passes.back()));
   expect_fused("gaussian sigma=2 | box ksize=3 | threshold t=40", in, run_reference(p, in));
+}
+
+/// True when the (single tiled) pass of `p` on `in` runs fused.
+bool fuses(const Pipeline& p, const cv::Mat& in) {
+  const auto plan = detail::make_plan(p, p.validate(PixelType::of(in), Size{in.cols, in.rows}));
+  return detail::fuse(p, plan, plan.passes.back()).has_value();
+}
+
+TEST(Fused, ColourChainWithUnsharpIsADagAndMatchesOpenCV) {
+  // unsharp = combine(g, gaussian(g)): the combine reads two levels, one of them also read
+  // by a stencil, so that level keeps the rows of both readers.
+  const std::string spec = "gaussian sigma=1.5 | unsharp sigma=2 amount=1 | gamma g=0.8";
+  unsigned seed = 300;
+  for (cv::Size s : kSizes) {
+    const cv::Mat in = test::random_image(s.width, s.height, CV_8UC3, seed++);
+    const Pipeline p = Pipeline::parse(spec);
+    ASSERT_TRUE(fuses(p, in));
+    cv::Mat g, g2, sharp, want, lut(1, 256, CV_8U);
+    const auto blur = [](const cv::Mat& m, cv::Mat& out, double sigma) {
+      cv::GaussianBlur(m, out, cv::Size(m.cols == 1 ? 1 : 0, m.rows == 1 ? 1 : 0), sigma, sigma);
+    };
+    blur(in, g, 1.5);
+    blur(g, g2, 2);
+    cv::addWeighted(g, 2, g2, -1, 0, sharp);
+    for (int i = 0; i < 256; ++i) lut.at<uchar>(i) = cv::saturate_cast<uchar>(std::pow(i / 255.0, 0.8) * 255);
+    cv::LUT(sharp, lut, want);
+    expect_fused(spec, in, want);
+  }
+}
+
+TEST(Fused, WeightedSumsMatchOpenCVForAnyWeights) {
+  // Weights whose products round: cv::addWeighted's float fused multiply-adds, exactly.
+  const cv::Mat in = image(211, 97, 5, true);
+  for (const char* amount : {"0.3", "1.7", "0.77", "3"}) {
+    const std::string spec = std::string("unsharp sigma=1.2 amount=") + amount + " | invert";
+    const Pipeline p = Pipeline::parse(spec);
+    EXPECT_TRUE(fuses(p, in)) << spec;
+    expect_fused(spec, in, run_reference(p, in));
+  }
+  // A C++ DAG: two stencils of the input joined by addw.
+  Pipeline p;
+  const NodeId a = p.add("gaussian", {{"sigma", "3"}}, {Pipeline::kInput});
+  const NodeId b = p.add("sobel_mag", {}, {Pipeline::kInput});
+  p.add("addw", {{"alpha", "0.6"}, {"beta", "0.45"}, {"gamma", "-7.5"}}, {a, b});
+  EXPECT_TRUE(fuses(p, in));
+  cv::Mat ga, gx, gy, ax, ay, mag, want;
+  cv::GaussianBlur(in, ga, cv::Size(0, 0), 3);
+  cv::Sobel(in, gx, CV_16S, 1, 0);
+  cv::Sobel(in, gy, CV_16S, 0, 1);
+  cv::convertScaleAbs(gx, ax);
+  cv::convertScaleAbs(gy, ay);
+  cv::addWeighted(ax, 0.5, ay, 0.5, 0, mag);
+  cv::addWeighted(ga, 0.6, mag, 0.45, -7.5, want);
+  for (Size t : {Size{7, 5}, Size{64, 64}, Size{500, 3}}) {
+    RunOptions o;
+    o.tile = t;
+    EXPECT_TRUE(test::identical(run(p, in, o), want)) << to_string(t);
+  }
+}
+
+/// `base` with its border mode replaced (its row stages kept): a reader of a level that
+/// extends it differently from the other readers.
+class WithBorder final : public Kernel {
+ public:
+  WithBorder(KernelPtr base, BorderMode mode) : base_(std::move(base)), mode_(mode) {}
+  std::string name() const override { return base_->name(); }
+  KernelClass kernel_class() const override { return base_->kernel_class(); }
+  int arity() const override { return base_->arity(); }
+  PixelType output_type(std::span<const PixelType> in) const override { return base_->output_type(in); }
+  Size output_size(std::span<const Size> in) const override { return base_->output_size(in); }
+  Halo halo() const override { return base_->halo(); }
+  Border border() const override { return {mode_, 0}; }
+  void process(const TileIO& io) const override { base_->process(io); }
+  cv::Mat reference(std::span<const cv::Mat> in) const override { return base_->reference(in); }
+  std::vector<RowStagePtr> row_stages(const PixelType& in, Size size) const override {
+    return base_->row_stages(in, size);
+  }
+
+ private:
+  KernelPtr base_;
+  BorderMode mode_;
+};
+
+TEST(Fused, ReadersThatExtendALevelDifferentlyAreNotFused) {
+  const cv::Mat in = image(90, 70, 6, true);
+  const auto dag = [](BorderMode mode) {
+    Pipeline p;
+    const NodeId a = p.add("gaussian", {{"sigma", "1"}}, {Pipeline::kInput});
+    const NodeId b = p.add(std::make_shared<WithBorder>(Registry::builtin().make("sobel_mag", {}), mode), {a});
+    p.add("addw", {}, {a, b});
+    return p;
+  };
+  EXPECT_TRUE(fuses(dag(BorderMode::Reflect101), in));
+  // addw reads level a with reflection, the other reader with replication: no fusion.
+  EXPECT_FALSE(fuses(dag(BorderMode::Replicate), in));
+  // A replicating stencil alone fuses, and its rows are extended by replication.
+  Pipeline p;
+  p.add(std::make_shared<WithBorder>(Registry::builtin().make("gaussian", {{"sigma", "2"}}), BorderMode::Replicate),
+        {Pipeline::kInput});
+  EXPECT_TRUE(fuses(p, in));
+  cv::Mat want;
+  cv::GaussianBlur(in, want, cv::Size(0, 0), 2, 2, cv::BORDER_REPLICATE);
+  expect_fused_pipeline(p, in, want, "gaussian (replicate)");
 }
 
 /// The row kernel alone (both passes through a whole-image tile) against cv::GaussianBlur.

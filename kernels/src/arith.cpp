@@ -2,6 +2,7 @@
 #include <opencv2/core.hpp>
 
 #include "param_helpers.hpp"
+#include "row_kernels.hpp"
 #include "tessera/error.hpp"
 #include "tessera/kernels.hpp"
 
@@ -33,7 +34,7 @@ KernelPtr make_addw(const Params& p) {
   s.arity = 2;
   s.output_type = same_two;
   s.apply = [a, b, g](std::span<const cv::Mat> in, cv::Mat& out, int) { cv::addWeighted(in[0], a, in[1], b, g, out); };
-  return make_op_kernel(std::move(s));
+  return detail::with_row_stages(make_op_kernel(std::move(s)), detail::u8_rows(detail::add_weighted_u8_row_stage(a, b, g)));
 }
 
 }  // namespace

@@ -347,12 +347,13 @@ KernelPtr make_sharpen(const Params&) {
 
 /// dst = (1 + amount) * src - amount * blurred, as cv::addWeighted (inputs: src, blurred).
 KernelPtr unsharp_combine_kernel(double amount) {
-  return detail::pointwise_kernel(
-      "unsharp", kFilterTypes,
-      [amount](std::span<const cv::Mat> in, cv::Mat& out, int) {
-        cv::addWeighted(in[0], 1 + amount, in[1], -amount, 0, out);
-      },
-      {}, 2);
+  return detail::with_row_stages(detail::pointwise_kernel(
+                                     "unsharp", kFilterTypes,
+                                     [amount](std::span<const cv::Mat> in, cv::Mat& out, int) {
+                                       cv::addWeighted(in[0], 1 + amount, in[1], -amount, 0, out);
+                                     },
+                                     {}, 2),
+                                 detail::u8_rows(detail::add_weighted_u8_row_stage(1 + amount, -amount, 0)));
 }
 
 std::vector<Step> expand_unsharp(const Params& p) {

@@ -1,5 +1,6 @@
 // Per-pixel operations: threshold, invert, gamma, convert, clamp. Each is the OpenCV call on
 // the whole image (pointwise, so every tile is simply the call on that tile).
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -31,19 +32,19 @@ int threshold_type(const std::string& name) {
 KernelPtr make_threshold(const Params& p) {
   const double t = p.number("t"), maxval = p.number("max");
   const int type = threshold_type(p.text("type"));
-  auto rows = [u8 = detail::threshold_u8_row_stage(t, maxval, type)](const PixelType& in, Size) {
-    return in.depth == CV_8U ? std::vector<RowStagePtr>{u8} : std::vector<RowStagePtr>{};
-  };
   return detail::with_row_stages(
       make_pointwise("threshold", kCommon,
                      [t, maxval, type](const cv::Mat& in, cv::Mat& out) { cv::threshold(in, out, t, maxval, type); }),
-      rows);
+      detail::u8_rows(detail::threshold_u8_row_stage(t, maxval, type)));
 }
 
 KernelPtr make_invert(const Params&) {
   // For unsigned integers, bitwise not is exactly max - x.
-  return make_pointwise("invert", {{CV_8U, CV_16U}, {1, 2, 3, 4}},
-                        [](const cv::Mat& in, cv::Mat& out) { cv::bitwise_not(in, out); });
+  std::array<uchar, 256> table;
+  for (int i = 0; i < 256; ++i) table[static_cast<std::size_t>(i)] = static_cast<uchar>(255 - i);
+  return detail::with_row_stages(make_pointwise("invert", {{CV_8U, CV_16U}, {1, 2, 3, 4}},
+                                                [](const cv::Mat& in, cv::Mat& out) { cv::bitwise_not(in, out); }),
+                                 detail::u8_rows(detail::lut_u8_row_stage(table)));
 }
 
 /// Gamma table for an unsigned depth: lut[i] = round(max * (i / max)^g), saturated.
@@ -93,9 +94,11 @@ void apply_gamma(const cv::Mat& in, cv::Mat& out, double g, const cv::Mat& lut8,
 KernelPtr make_gamma(const Params& p) {
   const double g = p.number("g");
   const cv::Mat lut8 = gamma_table<uchar>(g), lut16 = gamma_table<ushort>(g);
-  return make_pointwise("gamma", kCommon, [g, lut8, lut16](const cv::Mat& in, cv::Mat& out) {
-    apply_gamma(in, out, g, lut8, lut16, false);
-  });
+  return detail::with_row_stages(make_pointwise("gamma", kCommon,
+                                                [g, lut8, lut16](const cv::Mat& in, cv::Mat& out) {
+                                                  apply_gamma(in, out, g, lut8, lut16, false);
+                                                }),
+                                 detail::u8_rows(detail::lut_u8_row_stage(lut8)));
 }
 
 cv::Mat gamma_oracle(std::span<const cv::Mat> in, const Params& p) {

@@ -3,8 +3,11 @@
 // OpenCV call that defines its kernel.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <vector>
+
+#include <opencv2/core/mat.hpp>
 
 #include "tessera/kernel.hpp"
 
@@ -15,6 +18,9 @@ using RowFactory = std::function<std::vector<RowStagePtr>(const PixelType& in, S
 
 /// A kernel that behaves exactly as `base` and also offers the row stages of `rows`.
 KernelPtr with_row_stages(KernelPtr base, RowFactory rows);
+
+/// Rows for 8-bit inputs only: {stage} for u8 (when `stage` is not null), none otherwise.
+RowFactory u8_rows(RowStagePtr stage);
 
 /// cv::GaussianBlur of 8-bit images as two row stages (horizontal u8 -> u16 fixed point,
 /// vertical u16 -> u8), for a kernel of `taps` taps (odd) and sigma > 0.
@@ -35,7 +41,16 @@ class GaussianRowsU8 {
 /// cv::convertScaleAbs and cv::addWeighted(0.5, 0.5) compute it.
 RowStagePtr sobel_mag_u8_row_stage();
 
+/// out = table[in] on 8-bit images (`table`: 256 entries, or a 1x256 / 256x1 CV_8UC1 Mat).
+RowStagePtr lut_u8_row_stage(const std::array<uchar, 256>& table);
+RowStagePtr lut_u8_row_stage(const cv::Mat& table);
+
 /// cv::threshold of 8-bit images with the given parameters.
 RowStagePtr threshold_u8_row_stage(double thresh, double maxval, int type);
+
+/// cv::addWeighted(a, alpha, b, beta, gamma) of two 8-bit images (a two-input stage), or
+/// nullptr when this machine's cv::addWeighted does not give the same bits (the kernel then
+/// runs tile at a time).
+RowStagePtr add_weighted_u8_row_stage(double alpha, double beta, double gamma);
 
 }  // namespace tessera::detail

@@ -25,6 +25,9 @@ struct RowSimd {
   int (*sobel_mag)(const uchar* up, const uchar* mid, const uchar* down, uchar* dst, int n, int cn);
   /// dst = src > level ? high : low.
   int (*step)(const uchar* src, uchar* dst, int n, uchar level, uchar low, uchar high);
+  /// dst = saturate(round(fma(a, w[0], fma(b, w[1], w[2])))) in float; only where the
+  /// vectors have a fused multiply-add (0 elsewhere: the scalar loop's std::fma is exact).
+  int (*add_weighted)(const uchar* a, const uchar* b, uchar* dst, int n, const float* w);
 };
 
 /// The AVX2 loops when the CPU has AVX2, else the baseline ones.
@@ -127,7 +130,37 @@ int step(const uchar* src, uchar* dst, int n, uchar level, uchar low, uchar high
   return e;
 }
 
-const RowSimd table{gaussian_h, gaussian_v, sobel_mag, step};
+int add_weighted(const uchar* a, const uchar* b, uchar* dst, int n, const float* w) {
+#if CV_FMA3
+  const v_float32 wa = vx_setall_f32(w[0]), wb = vx_setall_f32(w[1]), wg = vx_setall_f32(w[2]);
+  // v_fma is one rounding (as OpenCV's dispatched code computes); four vectors of 32-bit
+  // lanes per vector of bytes.
+  auto weigh = [&](const v_uint32& x, const v_uint32& y) {
+    return v_round(v_fma(v_cvt_f32(v_reinterpret_as_s32(x)), wa,
+                         v_fma(v_cvt_f32(v_reinterpret_as_s32(y)), wb, wg)));
+  };
+  int e = 0;
+  for (; e < n; e += v_uint8::nlanes) {
+    if (!last_vector(e, n, v_uint8::nlanes)) break;
+    v_uint16 a0, a1, b0, b1;
+    v_expand(vx_load(a + e), a0, a1);
+    v_expand(vx_load(b + e), b0, b1);
+    v_uint32 a00, a01, a10, a11, b00, b01, b10, b11;
+    v_expand(a0, a00, a01);
+    v_expand(a1, a10, a11);
+    v_expand(b0, b00, b01);
+    v_expand(b1, b10, b11);
+    const v_int16 lo = v_pack(weigh(a00, b00), weigh(a01, b01)), hi = v_pack(weigh(a10, b10), weigh(a11, b11));
+    v_store(dst + e, v_pack_u(lo, hi));
+  }
+  return e;
+#else
+  (void)a, (void)b, (void)dst, (void)n, (void)w;
+  return 0;
+#endif
+}
+
+const RowSimd table{gaussian_h, gaussian_v, sobel_mag, step, add_weighted};
 
 }  // namespace tessera::detail::TESSERA_ROW_SIMD_VARIANT
 #endif  // TESSERA_ROW_SIMD_VARIANT

@@ -37,4 +37,10 @@ KernelPtr with_row_stages(KernelPtr base, RowFactory rows) {
   return std::make_shared<WithRows>(std::move(base), std::move(rows));
 }
 
+RowFactory u8_rows(RowStagePtr stage) {
+  return [stage = std::move(stage)](const PixelType& in, Size) {
+    return in.depth == CV_8U && stage ? std::vector<RowStagePtr>{stage} : std::vector<RowStagePtr>{};
+  };
+}
+
 }  // namespace tessera::detail

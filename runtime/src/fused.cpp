@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <map>
 
 #include <opencv2/core.hpp>
 
@@ -10,46 +11,69 @@
 
 namespace tessera::detail {
 
-std::optional<FusedChain> fused_chain(const Pipeline& pipeline, const Plan& plan, const Pass& pass) {
+std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const Pass& pass) {
   if (pass.kind != Pass::Kind::Tiled || pass.inputs.size() != 1) return std::nullopt;
   const auto& sizes = plan.shape.sizes;
   const auto& types = plan.shape.types;
-  NodeId prev = pass.inputs[0];
-  FusedChain chain;
-  chain.input = prev;
-  chain.size = sizes[prev];
-  chain.channels = types[prev].channels;
-  chain.in_depth = types[prev].depth;
+  FusedPass f;
+  f.input = pass.inputs[0];
+  f.size = sizes[f.input];
+  f.channels = types[f.input].channels;
+  f.in_depth = types[f.input].depth;
+  f.borders.resize(1);
+  std::map<NodeId, int> level_of{{f.input, 0}};
+  std::vector<bool> read(1, false);  // per level: has a reader fixed its border yet
+  // Readers of one level must extend it the same way; rows and columns outside the image
+  // must map to pixels inside the window being computed: replication and reflection do,
+  // a constant fill does not.
+  const auto reads = [&](int level, BorderMode mode) {
+    if (mode == BorderMode::Constant) return false;
+    const auto l = static_cast<std::size_t>(level);
+    if (read[l] && f.borders[l] != mode) return false;
+    read[l] = true;
+    f.borders[l] = mode;
+    return true;
+  };
   for (NodeId id : pass.nodes) {
     const Node& nd = pipeline.node(id);
     const Kernel& k = *nd.kernel;
     const KernelClass kc = k.kernel_class();
-    if (nd.inputs.size() != 1 || nd.inputs[0] != prev) return std::nullopt;
     if (kc != KernelClass::Pointwise && kc != KernelClass::Stencil) return std::nullopt;
-    if (!(sizes[id] == chain.size) || types[id].channels != chain.channels) return std::nullopt;
-    // Rows and columns outside the image must map to pixels inside the window being
-    // computed: true for replication and reflection, not for a constant fill.
-    const BorderMode mode = k.border().mode;
-    if (mode == BorderMode::Constant) return std::nullopt;
-    const std::vector<RowStagePtr> stages = k.row_stages(types[prev], chain.size);
-    if (stages.empty()) return std::nullopt;
-    for (const RowStagePtr& s : stages) chain.steps.push_back({s, mode});
-    if (stages.back()->out_depth() != types[id].depth) return std::nullopt;
-    prev = id;
+    if (!(sizes[id] == f.size) || types[id].channels != f.channels || nd.inputs.empty()) return std::nullopt;
+    std::vector<int> inputs;
+    for (NodeId in : nd.inputs) {
+      const auto it = level_of.find(in);
+      if (it == level_of.end() || !reads(it->second, k.border().mode)) return std::nullopt;
+      inputs.push_back(it->second);
+    }
+    const std::vector<RowStagePtr> stages = k.row_stages(types[nd.inputs[0]], f.size);
+    if (stages.empty() || stages.back()->out_depth() != types[id].depth) return std::nullopt;
+    for (std::size_t s = 0; s < stages.size(); ++s) {
+      if (s > 0) {
+        inputs = {static_cast<int>(f.steps.size())};
+        if (!reads(inputs[0], k.border().mode)) return std::nullopt;
+      }
+      f.steps.push_back({stages[s], inputs});
+      f.borders.push_back(BorderMode::Reflect101);
+      read.push_back(false);
+    }
+    level_of[id] = static_cast<int>(f.steps.size());
   }
-  if (prev != pass.target || chain.steps.empty()) return std::nullopt;
-  return chain;
+  if (f.steps.empty() || level_of[pass.target] != static_cast<int>(f.steps.size())) return std::nullopt;
+  return f;
 }
 
 namespace {
 
-/// The rows one stage has computed and that the next still needs: a ring of `cap` rows,
-/// each holding `width` pixels starting at image column `x0` (columns outside the image
-/// are filled by the consumer's border mode).
+/// The rows one level has computed and that its readers still need: a ring of `cap` rows,
+/// each holding `width` pixels starting at image column `x0` (the columns outside the image
+/// are filled by the readers' border mode).
 struct Level {
   Rect region;             ///< rows and columns this level computes, inside the image
   std::int64_t x0 = 0;     ///< image column of the first stored pixel
   std::int64_t width = 0;  ///< stored pixels per row
+  std::int64_t lead = 0;   ///< rows this level runs ahead of the output row (at most)
+  std::int64_t low = 0;    ///< lowest row its readers still need, relative to the output row
   std::int64_t cap = 1;    ///< rows kept: a power of two for a ring (row slots are y & mask)
   std::int64_t mask = -1;  ///< cap - 1 for a ring; all ones when every row has its own slot
   std::size_t pixel = 1;   ///< bytes per pixel
@@ -57,6 +81,7 @@ struct Level {
   std::uint8_t* data = nullptr;
   std::int64_t next = 0;   ///< next row to compute
   bool direct = false;     ///< level 0 read in place from the source (nothing to compute)
+  bool needed = false;     ///< some step reads it (set while sizing)
 
   std::uint8_t* row(std::int64_t y) const {
     return data + static_cast<std::size_t>((y - region.y) & mask) * step;
@@ -68,39 +93,56 @@ std::size_t aligned(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; 
 
 class Runner {
  public:
-  Runner(const FusedChain& chain, const Source& input, const Rect& tile, cv::Mat dst) : chain_(chain), out_(std::move(dst)) {
-    const std::size_t m = chain.steps.size();
+  Runner(const FusedPass& f, const Source& input, const Rect& tile, cv::Mat dst) : f_(f), out_(std::move(dst)) {
+    const std::size_t m = f.steps.size();
     levels_.resize(m + 1);
-    // Backward: each level computes what the next stage's window needs, clipped to the image.
     Level& last = levels_[m];
     last.region = tile;
     last.x0 = tile.x;
     last.width = tile.w;
-    last.cap = tile.h;
-    std::size_t scratch = 0;
+    last.needed = true;
+    // Backward: each level computes what its readers' windows need, clipped to the image,
+    // and keeps as many rows as the reader furthest ahead and the one furthest behind span.
     for (std::size_t s = m; s-- > 0;) {
-      const Halo h = chain.steps[s].stage->halo();
+      const Halo h = f.steps[s].stage->halo();
       const Level& out = levels_[s + 1];
-      Level& in = levels_[s];
-      in.region = clip(out.region.grown(h), chain.size);
-      in.x0 = out.region.x - h.rx;
-      in.width = out.region.w + 2 * h.rx;
-      in.cap = std::bit_ceil(static_cast<std::uint64_t>(std::min<std::int64_t>(2 * h.ry + 1, in.region.h)));
-      in.mask = in.cap - 1;
+      for (int i : f.steps[s].inputs) {
+        Level& in = levels_[static_cast<std::size_t>(i)];
+        const Rect need = clip(out.region.grown(h), f.size);
+        const std::int64_t x0 = out.region.x - h.rx, x1 = out.region.x1() + h.rx;
+        if (!in.needed) {
+          in.region = need;
+          in.x0 = x0;
+          in.width = x1 - x0;
+          in.lead = out.lead + h.ry;
+          in.low = out.lead - h.ry;
+          in.needed = true;
+        } else {
+          in.region = bounding_union(in.region, need);
+          in.width = std::max(in.x0 + in.width, x1) - std::min(in.x0, x0);
+          in.x0 = std::min(in.x0, x0);
+          in.lead = std::max(in.lead, out.lead + h.ry);
+          in.low = std::min(in.low, out.lead - h.ry);
+        }
+      }
     }
-    for (std::size_t s = 0; s <= m; ++s) {
-      const int depth = s == 0 ? chain.in_depth : chain.steps[s - 1].stage->out_depth();
-      Level& l = levels_[s];
-      l.pixel = static_cast<std::size_t>(CV_ELEM_SIZE1(depth) * chain.channels);
-      l.step = aligned(static_cast<std::size_t>(l.width) * l.pixel);
-      l.next = l.region.y;
-      if (s > 0 && s < m) scratch += static_cast<std::size_t>(l.cap) * l.step;
+    std::size_t scratch = 0;
+    for (std::size_t l = 0; l <= m; ++l) {
+      Level& v = levels_[l];
+      v.cap = l == m ? tile.h
+                     : static_cast<std::int64_t>(std::bit_ceil(
+                           static_cast<std::uint64_t>(std::min(v.lead - v.low + 1, v.region.h))));
+      v.mask = l == m ? -1 : v.cap - 1;
+      v.pixel = static_cast<std::size_t>(CV_ELEM_SIZE1(f.depth(l)) * f.channels);
+      v.step = aligned(static_cast<std::size_t>(v.width) * v.pixel);
+      v.next = v.region.y;
+      if (l > 0 && l < m) scratch += static_cast<std::size_t>(v.cap) * v.step;
     }
     out_.create(static_cast<int>(tile.h), static_cast<int>(tile.w),  // keeps a given view
-                CV_MAKETYPE(chain.steps.back().stage->out_depth(), chain.channels));
+                CV_MAKETYPE(f.depth(m), f.channels));
     last.data = out_.data;
     last.step = out_.step;
-    // Level 0 is read in place when the first window needs no columns outside the image.
+    // Level 0 is read in place when its readers need no columns outside the image.
     Level& first = levels_[0];
     input.read(first.region, src_);
     if (first.x0 == first.region.x && first.width == first.region.w) {
@@ -116,10 +158,10 @@ class Runner {
     thread_local std::vector<std::uint8_t> buffer;
     if (buffer.size() < scratch + kAlign) buffer.resize(scratch + kAlign);
     auto* p = reinterpret_cast<std::uint8_t*>(aligned(reinterpret_cast<std::uintptr_t>(buffer.data())));
-    for (std::size_t s = 0; s < m; ++s) {
-      if (levels_[s].direct) continue;
-      levels_[s].data = p;
-      p += static_cast<std::size_t>(levels_[s].cap) * levels_[s].step;
+    for (std::size_t l = 0; l < m; ++l) {
+      if (levels_[l].direct) continue;
+      levels_[l].data = p;
+      p += static_cast<std::size_t>(levels_[l].cap) * levels_[l].step;
     }
   }
 
@@ -140,26 +182,35 @@ class Runner {
     if (l == 0) {
       std::memcpy(dst, src_.ptr(static_cast<int>(y - out.region.y)), static_cast<std::size_t>(out.region.w) * out.pixel);
     } else {
-      const FusedChain::Step& step = chain_.steps[l - 1];
-      const Level& in = levels_[l - 1];
-      const int ry = step.stage->halo().ry;
-      ensure(l - 1, std::min(y + ry, in.region.y1() - 1));
-      rows_.resize(static_cast<std::size_t>(2 * ry + 1));
-      const bool inside = y - ry >= 0 && y + ry < chain_.size.h;
-      for (int d = -ry; d <= ry; ++d) {
-        const std::int64_t r = inside ? y + d : border_index(y + d, chain_.size.h, step.border);
-        rows_[static_cast<std::size_t>(d + ry)] = in.row(r);
+      const FusedPass::Step& step = f_.steps[l - 1];
+      const Halo h = step.stage->halo();
+      const std::size_t window = static_cast<std::size_t>(2 * h.ry + 1);
+      for (int i : step.inputs) {
+        const auto u = static_cast<std::size_t>(i);
+        ensure(u, std::min(y + h.ry, levels_[u].region.y1() - 1));
       }
-      step.stage->run(rows_.data(), dst, static_cast<int>(out.region.w), chain_.channels);
+      // After every input is computed: producing them uses rows_ too.
+      rows_.resize(window * step.inputs.size());
+      const bool inside = y - h.ry >= 0 && y + h.ry < f_.size.h;
+      for (std::size_t k = 0; k < step.inputs.size(); ++k) {
+        const auto i = static_cast<std::size_t>(step.inputs[k]);
+        const Level& in = levels_[i];
+        const std::size_t left = static_cast<std::size_t>(out.region.x - h.rx - in.x0) * in.pixel;
+        for (int d = -h.ry; d <= h.ry; ++d) {
+          const std::int64_t r = inside ? y + d : border_index(y + d, f_.size.h, f_.borders[i]);
+          rows_[k * window + static_cast<std::size_t>(d + h.ry)] = in.row(r) + left;
+        }
+      }
+      step.stage->run(rows_.data(), dst, static_cast<int>(out.region.w), f_.channels);
     }
-    if (l + 1 < levels_.size()) pad(out, out.row(y), chain_.steps[l].border);
+    if (l + 1 < levels_.size()) pad(out, out.row(y), f_.borders[l]);
   }
 
   /// Fills the stored columns of one row that lie outside the image, from inside it.
   void pad(const Level& l, std::uint8_t* row, BorderMode mode) const {
     auto fill = [&](std::int64_t from, std::int64_t to) {
       for (std::int64_t c = from; c < to; ++c) {
-        const std::int64_t src = border_index(c, chain_.size.w, mode);
+        const std::int64_t src = border_index(c, f_.size.w, mode);
         if (src < l.region.x || src >= l.region.x1())
           throw KernelError("internal: fused border column " + std::to_string(src) + " not computed", l.region);
         std::memcpy(row + static_cast<std::size_t>(c - l.x0) * l.pixel,
@@ -170,7 +221,7 @@ class Runner {
     fill(l.region.x1(), l.x0 + l.width);
   }
 
-  const FusedChain& chain_;
+  const FusedPass& f_;
   std::vector<Level> levels_;
   std::vector<const void*> rows_;
   cv::Mat out_, src_;
@@ -178,8 +229,8 @@ class Runner {
 
 }  // namespace
 
-cv::Mat evaluate_tile_fused(const FusedChain& chain, const Source& input, const Rect& tile, cv::Mat dst) {
-  return Runner(chain, input, tile, std::move(dst)).run();
+cv::Mat evaluate_tile_fused(const FusedPass& fused, const Source& input, const Rect& tile, cv::Mat dst) {
+  return Runner(fused, input, tile, std::move(dst)).run();
 }
 
 }  // namespace tessera::detail

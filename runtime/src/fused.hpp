@@ -1,5 +1,8 @@
-// Fused row-wise execution of a tiled pass (DESIGN.md, "Execution"): a chain of kernels that
-// all offer row stages runs inside one tile task with a small rolling row buffer per stage.
+// Fused row-wise execution of a tiled pass (DESIGN.md, "Execution"): the kernels of a pass
+// that all offer row stages run inside one tile task, row by row, each stage keeping only a
+// small rolling window of rows, so intermediates stay in cache. The stages form a DAG (a
+// two-input stage reads two earlier levels, as unsharp's combine reads the image and its
+// blur), not only a chain.
 #pragma once
 
 #include <optional>
@@ -9,27 +12,35 @@
 
 namespace tessera::detail {
 
-/// The row stages of a fusable pass, in execution order, with what each needs of its input.
-struct FusedChain {
+/// The row stages of a fusable pass. Level 0 holds the pass's input; step s computes level
+/// s + 1 from the levels it reads; the last level is the pass's output.
+struct FusedPass {
   struct Step {
     RowStagePtr stage;
-    BorderMode border;  ///< the owning kernel's border, for this stage's input
+    std::vector<int> inputs;  ///< levels read, one window of 2*ry+1 rows each, in kernel input order
   };
   std::vector<Step> steps;
-  NodeId input = 0;  ///< the materialised node the chain reads
-  Size size;         ///< image size, the same for every stage (pointwise and stencil only)
+  /// Per level: the border mode its readers extend it by past the image edge (they agree).
+  std::vector<BorderMode> borders;
+  NodeId input = 0;  ///< the materialised node the pass reads
+  Size size;         ///< image size, the same for every level (pointwise and stencil only)
   int channels = 1;
   int in_depth = 0;
+
+  /// OpenCV depth of level `l`'s elements.
+  int depth(std::size_t l) const { return l == 0 ? in_depth : steps[l - 1].stage->out_depth(); }
 };
 
-/// The chain for `pass` when every node of it is a one-input pointwise or stencil kernel
-/// fed by the previous one, offers row stages for its input, and extends its input by
-/// replication or reflection; nullopt otherwise (the pass then runs tile at a time).
-std::optional<FusedChain> fused_chain(const Pipeline& pipeline, const Plan& plan, const Pass& pass);
+/// The fused form of `pass` when every node of it is a pointwise or stencil kernel of the
+/// input's size and channels, offers row stages for its input type, reads only the pass's
+/// one materialised input or earlier nodes of the pass, and extends its inputs by
+/// replication or reflection (readers of one node agreeing on which); nullopt otherwise
+/// (the pass then runs tile at a time).
+std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const Pass& pass);
 
-/// Computes output tile `tile` of the pass with the chain, row by row: the same bits as
-/// evaluate_tile. `input` is the chain's materialised input. The rows go straight into
-/// `dst` when it is given (a view of the tile's size and type), else into a new image.
-cv::Mat evaluate_tile_fused(const FusedChain& chain, const Source& input, const Rect& tile, cv::Mat dst = {});
+/// Computes output tile `tile` of the pass row by row: the same bits as tile-at-a-time
+/// evaluation. `input` is the pass's materialised input. The rows go straight into `dst`
+/// when it is given (a view of the tile's size and type), else into a new image.
+cv::Mat evaluate_tile_fused(const FusedPass& fused, const Source& input, const Rect& tile, cv::Mat dst = {});
 
 }  // namespace tessera::detail

@@ -112,7 +112,7 @@ void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& wa
 
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
                       const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
-                      const Rect& tile, const FusedChain* fused, cv::Mat dst) {
+                      const Rect& tile, const FusedPass* fused, cv::Mat dst) {
   if (fused) return evaluate_tile_fused(*fused, *values[fused->input], tile, dst);
   const auto& sizes = plan.shape.sizes;
   const auto& types = plan.shape.types;

@@ -31,16 +31,16 @@ struct Plan {
 /// Throws UsageError for a ReduceThenMap kernel that is not a ReduceKernel.
 Plan make_plan(const Pipeline& pipeline, const PipelineShape& shape);
 
-struct FusedChain;  // fused.hpp
+struct FusedPass;  // fused.hpp
 
 /// Computes output tile `tile` of a Tiled pass. `values[id]` is the Source of each
 /// materialised node the pass reads; `reduced[id]` the merged statistics of each
-/// ReduceThenMap node. With `fused` (the pass's fused_chain), it runs row by row; the bits
+/// ReduceThenMap node. With `fused` (the pass's fuse() result), it runs row by row; the bits
 /// are the same either way. Returns the tile's pixels: `dst` itself when it is given (a
 /// view of the destination of the tile's size and type), which then holds them.
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
                       const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
-                      const Rect& tile, const FusedChain* fused = nullptr, cv::Mat dst = {});
+                      const Rect& tile, const FusedPass* fused = nullptr, cv::Mat dst = {});
 
 /// Fills `out` with region `want` of an image whose pixels `have` (a rectangle of that
 /// image, inside it) are in `pixels`; parts of `want` outside the image follow `border`.

@@ -245,8 +245,8 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
       target.open(out_size, shape.types[pass.target]);
       detail::TileJob job;
       job.count = grid.count();
-      const auto chain = options.fused ? detail::fused_chain(pipeline, plan, pass) : std::nullopt;
-      const detail::FusedChain* fused = chain ? &*chain : nullptr;
+      const auto fusion = options.fused ? detail::fuse(pipeline, plan, pass) : std::nullopt;
+      const detail::FusedPass* fused = fusion ? &*fusion : nullptr;
       job.compute = [&](std::int64_t i) {
         const Rect r = grid.tile(i);
         return detail::evaluate_tile(pipeline, plan, pass, values, reduced, r, fused, target.region(r));

@@ -1,0 +1,240 @@
+// Microbenchmarks: the hot kernels per tile (fused row path vs tile at a time), the
+// scheduler's per-tile overhead, and how close a parallel run comes to the sum of its
+// single-thread tile times divided by the thread count.
+//
+//   build/bin/bench_kernels [--benchmark_filter=REGEX] [--size=N]
+//
+// Every case runs on an N x N slide-like image (default 2048: it stays in L3) with the
+// output buffer reused, so that no case pays for page faults. OpenCV's own threading is
+// off (cv::setNumThreads(1)): a "1 thread" figure is one thread.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <opencv2/core.hpp>
+#include <opencv2/core/utility.hpp>
+
+#include "synthetic.hpp"
+#include "tessera/tessera.hpp"
+
+namespace {
+
+int g_size = 2048;
+cv::Mat g_gray, g_bgr;
+
+struct KernelCase {
+  std::string spec;
+  bool colour;
+};
+
+// The kernels issue 6 names as hot, and the chains the compare harness runs.
+const std::vector<KernelCase> kKernels = {
+    {"gaussian sigma=2", false},
+    {"gaussian sigma=1.5", true},
+    {"box ksize=5", false},
+    {"sobel_mag", false},
+    {"threshold t=40", false},
+    {"gamma g=0.8", true},
+    {"erode ksize=3", false},
+    {"dilate ksize=5", false},
+    {"gray", true},
+    {"unsharp sigma=2 amount=1", true},
+    {"gaussian sigma=2 | sobel_mag | threshold t=40", false},
+    {"gaussian sigma=1.5 | unsharp sigma=2 amount=1 | gamma g=0.8", true},
+};
+
+using Clock = std::chrono::steady_clock;
+
+/// Wall seconds per tile since `start`, over every iteration of `state`.
+double per_tile(Clock::time_point start, const benchmark::State& state, const tessera::RunStats& stats) {
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return seconds / std::max<double>(1, double(state.iterations()) * double(stats.tiles));
+}
+
+const cv::Mat& input_for(bool colour) { return colour ? g_bgr : g_gray; }
+
+tessera::RunOptions serial_options(tessera::Size tile, bool fused) {
+  tessera::RunOptions o;
+  o.backend = tessera::Backend::Serial;
+  o.threads = 1;
+  o.tile = tile;
+  o.fused = fused;
+  return o;
+}
+
+// One kernel (or chain) over the whole image in `tile` tiles on one thread.
+void bm_kernel(benchmark::State& state, const KernelCase& c, tessera::Size tile, bool fused) {
+  const tessera::Pipeline p = tessera::Pipeline::parse(c.spec);
+  const cv::Mat& in = input_for(c.colour);
+  const tessera::RunOptions o = serial_options(tile, fused);
+  cv::Mat out;
+  tessera::RunStats stats;
+  const auto start = Clock::now();
+  for (auto _ : state) {
+    stats = tessera::run(p, in, out, o);
+    benchmark::DoNotOptimize(out.data);
+  }
+  state.SetItemsProcessed(state.iterations() * std::int64_t(in.total()));
+  state.SetBytesProcessed(state.iterations() * std::int64_t(in.total() * in.elemSize()));
+  state.counters["us_per_tile"] = per_tile(start, state, stats) * 1e6;
+}
+
+// The scheduler alone: `invert` (one table lookup per pixel) over many small tiles, so
+// the time is mostly per-tile cost: creating, scheduling and finishing the task, reading
+// the source view and writing the output view.
+void bm_scheduler(benchmark::State& state, tessera::Backend backend, tessera::Size tile, int threads) {
+  static const tessera::Pipeline p = tessera::Pipeline::parse("invert");
+  const int side = std::min(1024, g_size);
+  const cv::Mat in = g_gray(cv::Rect(0, 0, side, side));
+  tessera::RunOptions o;
+  o.backend = backend;
+  o.threads = threads;
+  o.tile = tile;
+  cv::Mat out;
+  tessera::RunStats stats;
+  const auto start = Clock::now();
+  for (auto _ : state) {
+    stats = tessera::run(p, in, out, o);
+    benchmark::DoNotOptimize(out.data);
+  }
+  state.SetItemsProcessed(state.iterations() * stats.tiles);
+  state.counters["ns_per_tile"] = per_tile(start, state, stats) * 1e9;
+}
+
+// P1 on `threads` threads (TBB graph) or on one (serial: the sum of the tile times).
+void bm_p1_parallel(benchmark::State& state, tessera::Size tile, tessera::Backend backend, int threads) {
+  static const tessera::Pipeline p = tessera::Pipeline::parse("gaussian sigma=2 | sobel_mag | threshold t=40");
+  tessera::RunOptions o;
+  o.backend = backend;
+  o.threads = threads;
+  o.tile = tile;
+  cv::Mat out;
+  for (auto _ : state) {
+    tessera::run(p, g_gray, out, o);
+    benchmark::DoNotOptimize(out.data);
+  }
+  state.SetItemsProcessed(state.iterations() * std::int64_t(g_gray.total()));
+}
+
+std::string tile_name(tessera::Size t) { return std::to_string(t.w) + "x" + std::to_string(t.h); }
+
+// Collects the median (else mean of runs) real time of each benchmark, in seconds.
+class Collector : public benchmark::ConsoleReporter {
+ public:
+  using ConsoleReporter::ConsoleReporter;
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& r : runs) {
+      if (r.error_occurred) continue;
+      const double s = r.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(r.time_unit);
+      const std::string name = r.run_name.function_name;
+      if (r.run_type == Run::RT_Aggregate) {
+        if (r.aggregate_name == "median") median_[name] = s;
+      } else {
+        runs_[name].push_back(s);
+      }
+    }
+  }
+  std::optional<double> seconds(const std::string& name) const {
+    if (auto it = median_.find(name); it != median_.end()) return it->second;
+    auto it = runs_.find(name);
+    if (it == runs_.end()) return std::nullopt;
+    std::vector<double> v = it->second;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  }
+
+ private:
+  std::map<std::string, double> median_;
+  std::map<std::string, std::vector<double>> runs_;
+};
+
+int parse_size(int& argc, char** argv) {
+  int size = 2048;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--size=", 0) == 0) {
+      size = std::atoi(a.c_str() + 7);
+      if (size < 64 || size > 16384) {
+        std::fprintf(stderr, "bench_kernels: --size=%s must be 64..16384\n", a.c_str() + 7);
+        std::exit(2);
+      }
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  argv[argc] = nullptr;
+  return size;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  g_size = parse_size(argc, argv);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  cv::setNumThreads(1);
+  g_gray = tessera::bench::make_slide_like(g_size, g_size);
+  g_bgr = tessera::bench::make_slide_like_bgr(g_size, g_size);
+  const int threads = tessera::effective_threads(0);
+  std::printf("bench_kernels: %dx%d slide-like images, output reused, OpenCV threads 1, tessera threads up to %d\n",
+              g_size, g_size, threads);
+
+  const tessera::Size kTile{256, 256};
+  for (const KernelCase& c : kKernels)
+    for (bool fused : {true, false})
+      benchmark::RegisterBenchmark(("kernel/" + c.spec + (fused ? "/fused" : "/tile_at_a_time")).c_str(),
+                                   [&c, fused, kTile](benchmark::State& s) { bm_kernel(s, c, kTile, fused); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+
+  const std::vector<tessera::Size> small_tiles{{8, 8}, {32, 32}, {64, 64}};
+  for (tessera::Size t : small_tiles)
+    for (tessera::Backend b : {tessera::Backend::Tbb, tessera::Backend::Omp, tessera::Backend::Serial}) {
+      const int n = b == tessera::Backend::Serial ? 1 : threads;
+      benchmark::RegisterBenchmark(("scheduler/" + tessera::to_string(b) + "/" + tile_name(t)).c_str(),
+                                   [b, t, n](benchmark::State& s) { bm_scheduler(s, b, t, n); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+
+  const std::vector<tessera::Size> p1_tiles{{256, 256}, {64, 64}};
+  for (tessera::Size t : p1_tiles) {
+    benchmark::RegisterBenchmark(("p1/" + tile_name(t) + "/serial").c_str(),
+                                 [t](benchmark::State& s) { bm_p1_parallel(s, t, tessera::Backend::Serial, 1); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("p1/" + tile_name(t) + "/tbb").c_str(),
+                                 [t, threads](benchmark::State& s) {
+                                   bm_p1_parallel(s, t, tessera::Backend::Tbb, threads);
+                                 })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+
+  Collector reporter(benchmark::ConsoleReporter::OO_Tabular);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+
+  // Scheduling overhead: the parallel run against the ideal, (sum of tile times) / threads.
+  std::printf("\nScheduling overhead, P1 on %dx%d, %d threads (TBB graph) vs the serial run / %d:\n", g_size,
+              g_size, threads, threads);
+  for (tessera::Size t : p1_tiles) {
+    const auto serial = reporter.seconds("p1/" + tile_name(t) + "/serial");
+    const auto tbb = reporter.seconds("p1/" + tile_name(t) + "/tbb");
+    if (!serial || !tbb) continue;
+    const double ideal = *serial / threads;
+    std::printf("  tiles %-8s serial %8.2f ms  ideal %8.2f ms  tbb %8.2f ms  overhead %+6.1f%%  speedup %.2fx\n",
+                tile_name(t).c_str(), *serial * 1e3, ideal * 1e3, *tbb * 1e3, (*tbb / ideal - 1) * 100,
+                *serial / *tbb);
+  }
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,109 @@
+// Pointwise row stages of 8-bit images: table lookups (threshold, gamma, invert) and
+// weighted sums of two inputs (addw, unsharp's combine). Each is exact by construction or
+// checked against OpenCV over every possible input when it is made.
+#include <cmath>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "row_kernels.hpp"
+#include "row_simd.hpp"
+
+namespace tessera::detail {
+
+namespace {
+
+/// out = table[in]. When the table is a step (low up to some level, high above it, as
+/// binary thresholds are) the row is a vector select.
+class LutU8 final : public RowStage {
+ public:
+  explicit LutU8(const std::array<uchar, 256>& table) : table_(table) {
+    low_ = table_[0];
+    level_ = 0;
+    while (level_ < 255 && table_[level_ + 1] == low_) ++level_;
+    high_ = level_ < 255 ? table_[level_ + 1] : low_;
+    step_ = true;
+    for (int i = level_ + 1; i < 256; ++i) step_ = step_ && table_[i] == high_;
+  }
+  Halo halo() const override { return {}; }
+  int out_depth() const override { return CV_8U; }
+
+  void run(const void* const* rows, void* out, int width, int cn) const override {
+    const auto* src = static_cast<const uchar*>(rows[0]);
+    auto* dst = static_cast<uchar*>(out);
+    const int n = width * cn;
+    int e = step_ ? row_simd().step(src, dst, n, static_cast<uchar>(level_), low_, high_) : 0;
+    for (; e < n; ++e) dst[e] = table_[src[e]];
+  }
+
+ private:
+  std::array<uchar, 256> table_;
+  uchar low_ = 0, high_ = 0;
+  int level_ = 0;
+  bool step_ = false;
+};
+
+/// out = saturate(round(fma(a, alpha, fma(b, beta, gamma)))) in float, which is what
+/// cv::addWeighted computes for 8-bit images (both its vector and its scalar loops).
+class AddWeightedU8 final : public RowStage {
+ public:
+  AddWeightedU8(double alpha, double beta, double gamma)
+      : w_{static_cast<float>(alpha), static_cast<float>(beta), static_cast<float>(gamma)} {}
+  Halo halo() const override { return {}; }
+  int out_depth() const override { return CV_8U; }
+
+  void run(const void* const* rows, void* out, int width, int cn) const override {
+    const auto* a = static_cast<const uchar*>(rows[0]);
+    const auto* b = static_cast<const uchar*>(rows[1]);
+    auto* dst = static_cast<uchar*>(out);
+    const int n = width * cn;
+    for (int e = row_simd().add_weighted(a, b, dst, n, w_); e < n; ++e)
+      dst[e] = cv::saturate_cast<uchar>(std::fma(float(a[e]), w_[0], std::fma(float(b[e]), w_[1], w_[2])));
+  }
+
+ private:
+  float w_[3];
+};
+
+}  // namespace
+
+RowStagePtr lut_u8_row_stage(const std::array<uchar, 256>& table) { return std::make_shared<LutU8>(table); }
+
+RowStagePtr lut_u8_row_stage(const cv::Mat& table) {
+  CV_Assert(table.total() == 256 && table.type() == CV_8UC1 && table.isContinuous());
+  std::array<uchar, 256> t;
+  std::copy(table.ptr<uchar>(), table.ptr<uchar>() + 256, t.begin());
+  return lut_u8_row_stage(t);
+}
+
+RowStagePtr threshold_u8_row_stage(double thresh, double maxval, int type) {
+  cv::Mat all(1, 256, CV_8U), out;
+  for (int i = 0; i < 256; ++i) all.at<uchar>(i) = static_cast<uchar>(i);
+  cv::threshold(all, out, thresh, maxval, type);
+  return lut_u8_row_stage(out);
+}
+
+RowStagePtr add_weighted_u8_row_stage(double alpha, double beta, double gamma) {
+  // Every pair (a, b) through the stage, in rows long enough for the vector loop and in
+  // short rows for the scalar one, against cv::addWeighted on the same pairs.
+  cv::Mat a(256, 256, CV_8U), b(256, 256, CV_8U), want, got(256, 256, CV_8U);
+  for (int i = 0; i < 256; ++i)
+    for (int j = 0; j < 256; ++j) {
+      a.at<uchar>(i, j) = static_cast<uchar>(i);
+      b.at<uchar>(i, j) = static_cast<uchar>(j);
+    }
+  cv::addWeighted(a, alpha, b, beta, gamma, want);
+  auto stage = std::make_shared<AddWeightedU8>(alpha, beta, gamma);
+  for (int i = 0; i < 256; ++i) {
+    const int width = i % 2 ? 256 : 5 + i % 7;  // odd rows whole, even rows in short pieces
+    for (int x = 0; x < 256; x += width) {
+      const int w = std::min(width, 256 - x);
+      const void* rows[2] = {a.ptr(i) + x, b.ptr(i) + x};
+      stage->run(rows, got.ptr(i) + x, w, 1);
+    }
+  }
+  if (cv::countNonZero(got != want) != 0) return nullptr;  // not OpenCV's arithmetic here
+  return stage;
+}
+
+}  // namespace tessera::detail
