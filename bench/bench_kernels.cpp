@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -107,19 +108,101 @@ void bm_scheduler(benchmark::State& state, tessera::Backend backend, tessera::Si
   state.counters["ns_per_tile"] = per_tile(start, state, stats) * 1e9;
 }
 
+// Per P1 case: the sums over its iterations of the run's wall time and busy time.
+struct Utilisation {
+  double wall = 0, busy = 0;
+  int runs = 0;
+};
+std::map<std::string, Utilisation> g_utilisation;
+
 // P1 on `threads` threads (TBB graph) or on one (serial: the sum of the tile times).
-void bm_p1_parallel(benchmark::State& state, tessera::Size tile, tessera::Backend backend, int threads) {
+void bm_p1_parallel(benchmark::State& state, const std::string& key, tessera::Size tile, tessera::Backend backend,
+                    int threads) {
   static const tessera::Pipeline p = tessera::Pipeline::parse("gaussian sigma=2 | sobel_mag | threshold t=40");
   tessera::RunOptions o;
   o.backend = backend;
   o.threads = threads;
   o.tile = tile;
   cv::Mat out;
+  Utilisation u;
   for (auto _ : state) {
-    tessera::run(p, g_gray, out, o);
+    const tessera::RunStats stats = tessera::run(p, g_gray, out, o);
+    u.wall += stats.seconds;
+    u.busy += stats.busy_seconds;
+    ++u.runs;
     benchmark::DoNotOptimize(out.data);
   }
   state.SetItemsProcessed(state.iterations() * std::int64_t(g_gray.total()));
+  state.counters["busy_pct"] = 100 * u.busy / (u.wall * threads);
+  g_utilisation[key] = u;
+}
+
+// ---- imbalance: what work stealing buys -------------------------------------------------
+// A pointwise kernel whose cost grows with the pixel value (v iterations of a hash per pixel,
+// the pixel kept), on a vertical ramp: the bottom of the image costs far more than the top.
+tessera::KernelPtr spin_kernel() {
+  return tessera::make_pointwise("spin", {{CV_8U}, {1}}, [](const cv::Mat& in, cv::Mat& out) {
+    in.copyTo(out);
+    for (int y = 0; y < in.rows; ++y) {
+      const uchar* row = in.ptr<uchar>(y);
+      for (int x = 0; x < in.cols; ++x) {
+        unsigned h = row[x];
+        for (int i = row[x] / 2; i > 0; --i) {
+          h = h * 1103515245u + 12345u;
+          asm volatile("" : "+r"(h));  // keep the loop: its cost is the point
+        }
+      }
+    }
+  });
+}
+
+const cv::Mat& ramp() {
+  static const cv::Mat m = [] {
+    cv::Mat r(1024, 1024, CV_8UC1);
+    for (int y = 0; y < r.rows; ++y) r.row(y).setTo(y * 255 / (r.rows - 1));
+    return r;
+  }();
+  return m;
+}
+
+// The scheduler's backends on the imbalanced image, 64x64 tiles.
+void bm_imbalance(benchmark::State& state, tessera::Backend backend, int threads) {
+  tessera::Pipeline p;
+  p.add(spin_kernel(), {tessera::Pipeline::kInput});
+  tessera::RunOptions o;
+  o.backend = backend;
+  o.threads = threads;
+  o.tile = {64, 64};
+  cv::Mat out;
+  for (auto _ : state) {
+    tessera::run(p, ramp(), out, o);
+    benchmark::DoNotOptimize(out.data);
+  }
+  state.SetItemsProcessed(state.iterations() * std::int64_t(ramp().total()));
+}
+
+// Without load balancing: the image cut into `threads` bands of equal height, one thread
+// each (what a static partition of the tiles does). The kernel is pointwise, so the bands
+// give the same bits.
+void bm_imbalance_static(benchmark::State& state, int threads) {
+  tessera::Pipeline p;
+  p.add(spin_kernel(), {tessera::Pipeline::kInput});
+  tessera::RunOptions o;
+  o.backend = tessera::Backend::Serial;
+  o.tile = {64, 64};
+  cv::Mat out(ramp().size(), CV_8UC1);
+  for (auto _ : state) {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t)
+      workers.emplace_back([&, t] {
+        const int y0 = ramp().rows * t / threads, y1 = ramp().rows * (t + 1) / threads;
+        cv::Mat band = out.rowRange(y0, y1);
+        tessera::run(p, ramp().rowRange(y0, y1), band, o);
+      });
+    for (std::thread& w : workers) w.join();
+    benchmark::DoNotOptimize(out.data);
+  }
+  state.SetItemsProcessed(state.iterations() * std::int64_t(ramp().total()));
 }
 
 std::string tile_name(tessera::Size t) { return std::to_string(t.w) + "x" + std::to_string(t.h); }
@@ -208,32 +291,63 @@ int main(int argc, char** argv) {
 
   const std::vector<tessera::Size> p1_tiles{{256, 256}, {64, 64}};
   for (tessera::Size t : p1_tiles) {
-    benchmark::RegisterBenchmark(("p1/" + tile_name(t) + "/serial").c_str(),
-                                 [t](benchmark::State& s) { bm_p1_parallel(s, t, tessera::Backend::Serial, 1); })
+    const std::string serial = "p1/" + tile_name(t) + "/serial", tbb = "p1/" + tile_name(t) + "/tbb";
+    benchmark::RegisterBenchmark(serial.c_str(), [t, serial](benchmark::State& s) {
+      bm_p1_parallel(s, serial, t, tessera::Backend::Serial, 1);
+    })
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("p1/" + tile_name(t) + "/tbb").c_str(),
-                                 [t, threads](benchmark::State& s) {
-                                   bm_p1_parallel(s, t, tessera::Backend::Tbb, threads);
-                                 })
+    benchmark::RegisterBenchmark(tbb.c_str(), [t, tbb, threads](benchmark::State& s) {
+      bm_p1_parallel(s, tbb, t, tessera::Backend::Tbb, threads);
+    })
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
 
+  for (tessera::Backend b : {tessera::Backend::Tbb, tessera::Backend::Omp, tessera::Backend::Serial}) {
+    const int n = b == tessera::Backend::Serial ? 1 : threads;
+    benchmark::RegisterBenchmark(("imbalance/" + tessera::to_string(b)).c_str(),
+                                 [b, n](benchmark::State& s) { bm_imbalance(s, b, n); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+  benchmark::RegisterBenchmark("imbalance/static_bands",
+                               [threads](benchmark::State& s) { bm_imbalance_static(s, threads); })
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
+
   Collector reporter(benchmark::ConsoleReporter::OO_Tabular);
   benchmark::RunSpecifiedBenchmarks(&reporter);
 
-  // Scheduling overhead: the parallel run against the ideal, (sum of tile times) / threads.
-  std::printf("\nScheduling overhead, P1 on %dx%d, %d threads (TBB graph) vs the serial run / %d:\n", g_size,
-              g_size, threads, threads);
+  // Scheduling overhead: the parallel run against the ideal, (sum of tile times) / threads,
+  // with the tile times measured in the serial run (one thread alone on the machine) and in
+  // the parallel run itself (the workers' busy time, which includes contention for the
+  // shared cache and memory: what is left over is the scheduler's and idle time).
+  std::printf("\nScheduling overhead, P1 on %dx%d, %d threads (TBB graph):\n", g_size, g_size, threads);
+  std::printf("  %-8s %12s %12s %14s %12s %10s %16s %9s\n", "tiles", "serial ms", "tbb ms", "busy/thr ms",
+              "vs busy", "busy %", "vs serial/thr", "speedup");
   for (tessera::Size t : p1_tiles) {
-    const auto serial = reporter.seconds("p1/" + tile_name(t) + "/serial");
-    const auto tbb = reporter.seconds("p1/" + tile_name(t) + "/tbb");
-    if (!serial || !tbb) continue;
-    const double ideal = *serial / threads;
-    std::printf("  tiles %-8s serial %8.2f ms  ideal %8.2f ms  tbb %8.2f ms  overhead %+6.1f%%  speedup %.2fx\n",
-                tile_name(t).c_str(), *serial * 1e3, ideal * 1e3, *tbb * 1e3, (*tbb / ideal - 1) * 100,
-                *serial / *tbb);
+    const auto serial = g_utilisation.find("p1/" + tile_name(t) + "/serial");
+    const auto tbb = g_utilisation.find("p1/" + tile_name(t) + "/tbb");
+    if (serial == g_utilisation.end() || tbb == g_utilisation.end()) continue;
+    // Means per run (every run of a case does the same work).
+    const auto ms = [](double s) { return s * 1e3; };
+    const Utilisation& us = serial->second;
+    const Utilisation& ut = tbb->second;
+    const double serial_s = us.wall / us.runs, tbb_s = ut.wall / ut.runs, busy = ut.busy / ut.runs / threads;
+    std::printf("  %-8s %12.2f %12.2f %14.2f %+11.1f%% %9.1f%% %+15.1f%% %8.2fx\n", tile_name(t).c_str(),
+                ms(serial_s), ms(tbb_s), ms(busy), (tbb_s / busy - 1) * 100, 100 * busy / tbb_s,
+                (tbb_s / (serial_s / threads) - 1) * 100, serial_s / tbb_s);
+  }
+  std::printf("  (means over each case's runs; busy = time inside tile tasks, summed over the workers)\n");
+
+  // Work stealing against a static partition, on the imbalanced image.
+  const auto serial = reporter.seconds("imbalance/serial");
+  if (serial) {
+    std::printf("\nImbalanced load (cost grows down the image), 1024x1024, 64x64 tiles, %d threads:\n", threads);
+    for (const char* name : {"tbb", "omp", "static_bands", "serial"})
+      if (const auto t = reporter.seconds(std::string("imbalance/") + name))
+        std::printf("  %-13s %9.2f ms  speedup over serial %.2fx\n", name, *t * 1e3, *serial / *t);
   }
   benchmark::Shutdown();
   return 0;

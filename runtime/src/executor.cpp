@@ -1,5 +1,6 @@
 #include "executor.hpp"
 
+#include <chrono>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -49,6 +50,22 @@ class Control {
     }
   }
 
+  /// Runs `fn` (one tile's compute or write), adding its duration to the busy time.
+  template <class F>
+  auto timed(F&& fn) {
+    const auto start = std::chrono::steady_clock::now();
+    struct Add {
+      std::atomic<std::int64_t>& busy;
+      std::chrono::steady_clock::time_point start;
+      ~Add() {
+        busy.fetch_add((std::chrono::steady_clock::now() - start).count(), std::memory_order_relaxed);
+      }
+    } add{busy_ns_, start};
+    return fn();
+  }
+
+  double busy_seconds() const { return static_cast<double>(busy_ns_.load()) * 1e-9; }
+
   void tile_done() {
     const std::int64_t done = ++done_;
     if (options_.progress) {
@@ -68,6 +85,7 @@ class Control {
   mutable std::atomic<bool> stop_{false};
   mutable std::atomic<bool> cancelled_{false};
   std::atomic<std::int64_t> done_{0};
+  std::atomic<std::int64_t> busy_ns_{0};  // steady_clock ticks are nanoseconds on Linux
   std::mutex mutex_;
   std::exception_ptr error_;
 };
@@ -100,14 +118,14 @@ void run_tbb(const TileJob& job, const RunOptions& options, int threads, Control
     flow::function_node<std::int64_t, TileOut> work(g, flow::unlimited, [&](std::int64_t i) {
       TileOut t;
       ctl.guarded([&] {
-        t.pixels = job.compute(i);
+        t.pixels = ctl.timed([&] { return job.compute(i); });
         t.index = i;
       });
       return t;
     });
     auto store = [&](const TileOut& t) {
       if (t.index >= 0) ctl.guarded([&] {
-          job.write(t.index, t.pixels);
+          ctl.timed([&] { job.write(t.index, t.pixels); });
           ctl.tile_done();
         });
       return flow::continue_msg();
@@ -128,12 +146,12 @@ void run_omp(const TileJob& job, int threads, Control& ctl) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (std::int64_t i = 0; i < job.count; ++i) {
     ctl.guarded([&] {
-      const cv::Mat pixels = job.compute(i);
+      const cv::Mat pixels = ctl.timed([&] { return job.compute(i); });
       if (job.concurrent_write) {
-        job.write(i, pixels);
+        ctl.timed([&] { job.write(i, pixels); });
       } else {
         std::lock_guard lock(write_mutex);
-        job.write(i, pixels);
+        ctl.timed([&] { job.write(i, pixels); });
       }
       ctl.tile_done();
     });
@@ -143,14 +161,14 @@ void run_omp(const TileJob& job, int threads, Control& ctl) {
 void run_serial(const TileJob& job, Control& ctl) {
   for (std::int64_t i = 0; i < job.count && !ctl.stopped(); ++i)
     ctl.guarded([&] {
-      job.write(i, job.compute(i));
+      ctl.timed([&] { job.write(i, job.compute(i)); });
       ctl.tile_done();
     });
 }
 
 }  // namespace
 
-void execute(const TileJob& job, const RunOptions& options) {
+double execute(const TileJob& job, const RunOptions& options) {
   Control ctl(job, options);
   const int threads = effective_threads(options.threads);
   switch (options.backend) {
@@ -159,6 +177,7 @@ void execute(const TileJob& job, const RunOptions& options) {
     case Backend::Serial: run_serial(job, ctl); break;
   }
   ctl.finish();
+  return ctl.busy_seconds();
 }
 
 }  // namespace tessera::detail

@@ -22,7 +22,8 @@ struct TileJob {
 };
 
 /// Runs every tile of `job` on the backend chosen in `options`. Rethrows the first
-/// exception a tile threw; throws Cancelled if options.cancel was raised.
-void execute(const TileJob& job, const RunOptions& options);
+/// exception a tile threw; throws Cancelled if options.cancel was raised. Returns the time
+/// spent inside compute and write, summed over all threads (seconds).
+double execute(const TileJob& job, const RunOptions& options);
 
 }  // namespace tessera::detail

@@ -149,7 +149,7 @@ RunOptions with_memory_limit(RunOptions o, std::int64_t per_tile) {
 /// Pass 1 of a reduce-then-map kernel: partials of every tile of its input, merged in a
 /// binary tree as they arrive (level k holds the merge of 2^k partials), so at most
 /// log2(tiles) partials are alive at once.
-cv::Mat reduce(const ReduceKernel& kernel, const Source& input, Size size, const RunOptions& options) {
+cv::Mat reduce(const ReduceKernel& kernel, const Source& input, Size size, const RunOptions& options, double& busy) {
   const TileGrid grid(size, options.tile);
   std::vector<cv::Mat> levels;
   detail::TileJob job;
@@ -171,7 +171,7 @@ cv::Mat reduce(const ReduceKernel& kernel, const Source& input, Size size, const
       levels[k].release();
     }
   };
-  detail::execute(job, options);
+  busy += detail::execute(job, options);
   cv::Mat merged;
   for (const cv::Mat& level : levels)
     if (!level.empty()) kernel.merge(merged, level);
@@ -217,7 +217,7 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
       const Node& nd = pipeline.node(pass.target);
       const auto& kernel = static_cast<const ReduceKernel&>(*nd.kernel);
       const NodeId in = nd.inputs.at(0);
-      reduced[pass.target] = reduce(kernel, *values[in], shape.sizes[in], options);
+      reduced[pass.target] = reduce(kernel, *values[in], shape.sizes[in], options, stats.busy_seconds);
       stats.tiles += TileGrid(shape.sizes[in], options.tile).count();
       ++stats.passes;
       const std::string json = kernel.result_json(reduced[pass.target]);
@@ -253,7 +253,8 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
       };
       job.write = [&](std::int64_t i, const cv::Mat& m) { target.write(grid.tile(i), m); };
       job.concurrent_write = target.concurrent();
-      detail::execute(job, with_memory_limit(options, tile_bytes(pipeline, pass, shape, grid.tile_size())));
+      stats.busy_seconds +=
+          detail::execute(job, with_memory_limit(options, tile_bytes(pipeline, pass, shape, grid.tile_size())));
       target.close();
       stats.tiles += grid.count();
       if (!final_pass) result = intermediate.mat();

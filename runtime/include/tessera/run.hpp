@@ -65,6 +65,10 @@ struct RunStats {
   int passes = 0;           ///< tiled passes plus whole-image (global) passes
   int threads = 0;
   double seconds = 0.0;
+  /// Time spent computing and writing tiles, summed over the threads: busy_seconds /
+  /// (threads * seconds) is how busy the workers were; the rest is scheduling, waiting on
+  /// the serial writer, and idle time at the end of each pass.
+  double busy_seconds = 0.0;
   std::vector<StageResult> results;  ///< from reduce kernels that report data, in pipeline order
 };
 
