@@ -17,10 +17,12 @@ struct Config {
   Size tile;
   int threads;
   Backend backend;
+  bool fused = true;  ///< false: every stage tile at a time (the OpenCV-backed path)
 };
 
 std::string describe(const Config& c) {
-  return "tile " + to_string(c.tile) + ", " + std::to_string(c.threads) + " threads, " + to_string(c.backend);
+  return "tile " + to_string(c.tile) + ", " + std::to_string(c.threads) + " threads, " + to_string(c.backend) +
+         (c.fused ? "" : ", fused off");
 }
 
 /// Tile sizes {1x1 (small images), 7x5, 64, 333x129, larger than the image} x threads
@@ -31,6 +33,7 @@ std::vector<Config> configs(Size image) {
   std::vector<Config> out;
   for (Size t : tiles) {
     out.push_back({t, 1, Backend::Serial});
+    out.push_back({t, 2, Backend::Tbb, false});
     for (int threads : {1, 2, 3, 8}) {
       out.push_back({t, threads, Backend::Tbb});
       out.push_back({t, threads, Backend::Omp});
@@ -45,7 +48,7 @@ const Size kImageSizes[] = {{1, 1}, {1, 40}, {40, 1}, {37, 53}, {1000, 700}};
 const Size kOtherTypeSizes[] = {{1, 1}, {37, 53}, {203, 151}};
 std::vector<Config> few_configs(Size image) {
   return {{{7, 5}, 3, Backend::Tbb}, {{64, 64}, 2, Backend::Omp}, {{64, 64}, 1, Backend::Serial},
-          {{image.w + 5, image.h + 3}, 8, Backend::Tbb}};
+          {{64, 64}, 2, Backend::Tbb, false}, {{image.w + 5, image.h + 3}, 8, Backend::Tbb}};
 }
 
 std::map<std::string, std::string> example_params(const KernelInfo& info) {
@@ -79,6 +82,7 @@ void expect_invariant(const Pipeline& p, const cv::Mat& input, const std::string
     o.tile = c.tile;
     o.threads = c.threads;
     o.backend = c.backend;
+    o.fused = c.fused;
     const cv::Mat got = run(p, input, o);
     ASSERT_TRUE(test::identical(got, expect)) << what << ", image " << input.cols << "x" << input.rows << " "
                                               << PixelType::of(input).str() << ", " << describe(c);
@@ -158,6 +162,14 @@ TEST_P(Chain, ColourChainTiledEqualsWholeImage) {
   const cv::Mat input = test::random_image(static_cast<int>(s.w), static_cast<int>(s.h), CV_8UC3, 43);
   expect_invariant(Pipeline::parse("box ksize=4 | gaussian sigma=1.5 ksize=7 | gray | sobel_mag | invert"), input,
                    "colour chain");
+}
+
+TEST_P(Chain, UnsharpColourChainTiledEqualsWholeImage) {
+  // The compare harness's colour chain: fused as a DAG (unsharp reads the blur and its input).
+  const Size s = kImageSizes[GetParam()];
+  const cv::Mat input = test::random_image(static_cast<int>(s.w), static_cast<int>(s.h), CV_8UC3, 44);
+  expect_invariant(Pipeline::parse("gaussian sigma=1.5 | unsharp sigma=2 amount=1 | gamma g=0.8"), input,
+                   "unsharp colour chain");
 }
 
 INSTANTIATE_TEST_SUITE_P(Sizes, Chain, ::testing::Range(0, 5));
