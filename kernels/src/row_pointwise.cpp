@@ -32,7 +32,8 @@ class LutU8 final : public RowStage {
     const auto* src = static_cast<const uchar*>(rows[0]);
     auto* dst = static_cast<uchar*>(out);
     const int n = width * cn;
-    int e = step_ ? row_simd().step(src, dst, n, static_cast<uchar>(level_), low_, high_) : 0;
+    int e = step_ ? row_simd().step(src, dst, n, static_cast<uchar>(level_), low_, high_)
+                  : row_simd().lut(src, dst, n, table_.data());
     for (; e < n; ++e) dst[e] = table_[src[e]];
   }
 

@@ -28,6 +28,8 @@ struct RowSimd {
   /// dst = saturate(round(fma(a, w[0], fma(b, w[1], w[2])))) in float; only where the
   /// vectors have a fused multiply-add (0 elsewhere: the scalar loop's std::fma is exact).
   int (*add_weighted)(const uchar* a, const uchar* b, uchar* dst, int n, const float* w);
+  /// dst = table[src] (256 entries); only with byte shuffles (AVX2), 0 elsewhere.
+  int (*lut)(const uchar* src, uchar* dst, int n, const uchar* table);
 };
 
 /// The AVX2 loops when the CPU has AVX2, else the baseline ones.
@@ -160,7 +162,34 @@ int add_weighted(const uchar* a, const uchar* b, uchar* dst, int n, const float*
 #endif
 }
 
-const RowSimd table{gaussian_h, gaussian_v, sobel_mag, step, add_weighted};
+/// 16 byte shuffles, one per 16-entry slice of the table; each result kept where the
+/// source's high nibble selects that slice.
+int lut(const uchar* src, uchar* dst, int n, const uchar* table) {
+#if CV_AVX2
+  __m256i slices[16];
+  for (int t = 0; t < 16; ++t)
+    slices[t] = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 16 * t)));
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  int e = 0;
+  for (; e < n; e += 32) {
+    if (!last_vector(e, n, 32)) break;
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + e));
+    const __m256i lo = _mm256_and_si256(x, nibble), hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble);
+    __m256i r = _mm256_setzero_si256();
+    for (int t = 0; t < 16; ++t) {
+      const __m256i pick = _mm256_cmpeq_epi8(hi, _mm256_set1_epi8(static_cast<char>(t)));
+      r = _mm256_or_si256(r, _mm256_and_si256(pick, _mm256_shuffle_epi8(slices[t], lo)));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + e), r);
+  }
+  return e;
+#else
+  (void)src, (void)dst, (void)n, (void)table;
+  return 0;
+#endif
+}
+
+const RowSimd table{gaussian_h, gaussian_v, sobel_mag, step, add_weighted, lut};
 
 }  // namespace tessera::detail::TESSERA_ROW_SIMD_VARIANT
 #endif  // TESSERA_ROW_SIMD_VARIANT
