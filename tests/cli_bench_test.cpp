@@ -3,6 +3,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -13,6 +14,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "temp_dir.hpp"
+#include "tessera/tessera.hpp"
 #include "test_util.hpp"
 
 namespace tessera {
@@ -142,8 +144,11 @@ TEST_F(CliBench, QuietNoAutoWithoutOneThread) {
 TEST_F(CliBench, Help) {
   const Result r = bench(dir_, "--help");
   EXPECT_EQ(r.code, 0);
-  for (const char* s : {"--tiles", "--threads", "--repeat", "--csv", "--plot", "--no-auto", "Examples"})
+  for (const char* s : {"--tiles", "--threads", "--repeat", "--csv", "--plot", "--no-auto", "--page", "Examples"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s;
+  const std::vector<std::string> examples = test::example_pipelines(r.out);
+  EXPECT_EQ(examples.size(), 3u) << r.out;
+  for (const std::string& spec : examples) EXPECT_NO_THROW(Pipeline::parse(spec)) << spec;
 }
 
 TEST_F(CliBench, ErrorsExitNonZeroWithOneLineAndNoFiles) {
@@ -167,11 +172,14 @@ TEST_F(CliBench, ErrorsExitNonZeroWithOneLineAndNoFiles) {
       {dir_.file("in.png") + " -p 'gausian'", 2, "unknown kernel"},
       {dir_.file("in.png"), 2, "--pipeline is required"},
       {dir_.file("missing.png") + " -p invert", 3, "missing.png': no such file"},
+      {in() + " --page 1", 2, "pages are only for TIFF files"},
+      {in() + " --bogus", 2, "the following argument was not expected: --bogus (see 'tessera bench --help')"},
   };
   for (const Case& c : cases) {
     const Result r = bench(dir_, c.args);
     EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.err;
     EXPECT_EQ(r.err.rfind("tessera: error: ", 0), 0u) << c.args << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.args << "\n" << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
     EXPECT_EQ(r.out, "") << c.args;
   }

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -14,10 +15,12 @@
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "temp_dir.hpp"
 #include "tessera/tessera.hpp"
 #include "test_util.hpp"
+#include "tiff_test_util.hpp"
 
 namespace tessera {
 namespace {
@@ -34,10 +37,10 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-/// Runs the tessera binary with `args` (a shell-quoted string).
-Result tessera_cli(const test::TempDir& dir, const std::string& args) {
+/// Runs the tessera binary with `args` (a shell-quoted string), and `env` ("NAME=value ...").
+Result tessera_cli(const test::TempDir& dir, const std::string& args, const std::string& env = "") {
   const std::string out = dir.file(".stdout"), err = dir.file(".stderr");
-  const std::string cmd = std::string(TESSERA_CLI) + " " + args + " >" + out + " 2>" + err + " </dev/null";
+  const std::string cmd = env + " " + TESSERA_CLI + " " + args + " >" + out + " 2>" + err + " </dev/null";
   const int status = std::system(cmd.c_str());
   Result r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -89,6 +92,14 @@ int finish(pid_t pid, int fd, std::string& text) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/// An error as tessera reports it: one line on stderr, "tessera: error: ...", nothing on stdout.
+void expect_one_error_line(const Result& r, const std::string& what) {
+  EXPECT_EQ(r.err.rfind("tessera: error: ", 0), 0u) << what << "\n" << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << what << "\n" << r.err;
+  EXPECT_EQ(r.err.back(), '\n') << what;
+  EXPECT_EQ(r.out, "") << what;
+}
+
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -136,6 +147,10 @@ TEST_F(Cli, HelpAndVersion) {
   EXPECT_EQ(h.code, 0);
   EXPECT_NE(h.out.find("--pipeline"), std::string::npos);
   EXPECT_NE(h.out.find("Examples"), std::string::npos);
+  for (const char* option : {"--page", "a quarter of it"}) EXPECT_NE(h.out.find(option), std::string::npos) << option;
+  const std::vector<std::string> examples = test::example_pipelines(h.out);
+  EXPECT_EQ(examples.size(), 6u) << h.out;
+  for (const std::string& spec : examples) EXPECT_NO_THROW(Pipeline::parse(spec)) << spec;
   const Result v = tessera_cli(dir_, "--version");
   EXPECT_EQ(v.code, 0);
   EXPECT_NE(v.out.find(version()), std::string::npos);
@@ -159,16 +174,24 @@ TEST_F(Cli, ErrorsExitNonZeroWithOneLineAndNoOutputFile) {
       {"run " + in + " " + out, 2, "--pipeline is required"},
       {"run " + dir_.file("missing.png") + " " + out + " -p invert", 3, "missing.png': no such file"},
       {"run " + dir_.file("junk.png") + " " + out + " -p invert", 3, "cannot decode"},
-      {"run " + in + " " + dir_.file("out.xyz") + " -p invert", 2, "unknown image format"},
+      {"run " + in + " " + dir_.file("out.xyz") + " -p invert", 2, "unknown image format '.xyz'"},
+      // The output is checked before the input is read, or anything runs.
+      {"run " + dir_.file("missing.png") + " " + dir_.file("out.xyz") + " -p invert", 2, "unknown image format"},
       {"run " + in + " " + dir_.file("nodir/out.png") + " -p invert", 3, "does not exist"},
-      {"frobnicate", 2, "error"},
+      {"run " + in + " " + out + " -p invert --bogus", 2,
+       "the following argument was not expected: --bogus (see 'tessera run --help')"},
+      {"info", 2, "file is required (see 'tessera info --help')"},
+      {"run " + in + " " + out + " -p invert --quality 300", 2, "--quality: Value 300 not in range"},
+      {"frobnicate", 2, "unknown command 'frobnicate' (commands: run, kernels, info, bench)"},
+      {"", 2, "no command given"},
+      {"run " + in + " " + out + " -p invert --page 1", 2, "pages are only for TIFF files"},
+      {"run " + in + " " + out + " -p invert --memory 16K", 2, "does not fit the memory budget of 16.0 KiB"},
   };
   for (const Case& c : cases) {
     const Result r = tessera_cli(dir_, c.args);
     EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.err;
-    EXPECT_EQ(r.err.rfind("tessera: error: ", 0), 0u) << c.args << "\n" << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
-    EXPECT_EQ(r.out, "") << c.args;
+    expect_one_error_line(r, c.args);
   }
   EXPECT_EQ(dir_.files(), (std::set<std::string>{"in.png", "junk.png"}));
 }
@@ -270,6 +293,112 @@ TEST_F(Cli, InfoErrors) {
   EXPECT_NE(help.out.find("Examples"), std::string::npos);
 }
 
+TEST_F(Cli, PagesByNameOrOption) {
+  const std::string multi = dir_.file("multi.tif");
+  tifftest::write_raw(multi, 3, 40, 30, [](TIFF*, int) {});  // page p: (40 + 10p) x 30
+  const cv::Mat page2 = 255 - tifftest::expected_gray(60, 30, 2);
+  const Result named = tessera_cli(dir_, "run -q '" + multi + "[page=2]' " + dir_.file("a.png") + " -p invert");
+  ASSERT_EQ(named.code, 0) << named.err;
+  EXPECT_TRUE(test::identical(cv::imread(dir_.file("a.png"), cv::IMREAD_UNCHANGED), page2));
+  const Result option = tessera_cli(dir_, "run -q " + multi + " " + dir_.file("b.png") + " -p invert --page 2");
+  ASSERT_EQ(option.code, 0) << option.err;
+  EXPECT_TRUE(test::identical(cv::imread(dir_.file("b.png"), cv::IMREAD_UNCHANGED), page2));
+  // Both, agreeing, is fine; disagreeing is a usage error.
+  EXPECT_EQ(tessera_cli(dir_, "run -q '" + multi + "[page=2]' " + dir_.file("c.png") + " -p invert --page 2").code, 0);
+  const Result conflict = tessera_cli(dir_, "run '" + multi + "[page=1]' " + dir_.file("d.png") + " -p invert --page 2");
+  EXPECT_EQ(conflict.code, 2);
+  EXPECT_NE(conflict.err.find("names page 1 but --page says 2"), std::string::npos) << conflict.err;
+  expect_one_error_line(conflict, "conflicting pages");
+  const Result info = tessera_cli(dir_, "info --json --page 1 " + multi);
+  ASSERT_EQ(info.code, 0) << info.err;
+  const auto j = nlohmann::json::parse(info.out);
+  EXPECT_EQ(j["width"], 50);
+  EXPECT_EQ(j["page"], "1");
+  EXPECT_EQ(j["pages"], 3);
+  const Result missing = tessera_cli(dir_, "run " + multi + " " + dir_.file("e.png") + " -p invert --page 3");
+  EXPECT_EQ(missing.code, 3);
+  EXPECT_NE(missing.err.find("page 3 does not exist"), std::string::npos) << missing.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("d.png")) || std::filesystem::exists(dir_.file("e.png")));
+}
+
+TEST_F(Cli, InfoDescribesWhatItCannotProcess) {
+  const std::string s32 = dir_.file("s32.tif");
+  tifftest::write_raw(
+      s32, 1, 16, 8, [](TIFF* tif, int) { TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_INT); }, 32);
+  const Result text = tessera_cli(dir_, "info " + s32);
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("16x8"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("32-bit int"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("tessera:      cannot process this page: unsupported samples: 32-bit int"), std::string::npos)
+      << text.out;
+  const Result json = tessera_cli(dir_, "info --json " + s32);
+  ASSERT_EQ(json.code, 0) << json.err;
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["supported"], false);
+  EXPECT_NE(std::string(j["unsupported"]).find("32-bit int"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(tessera_cli(dir_, "info --json " + dir_.file("in.png")).out)["supported"], true);
+  const Result run = tessera_cli(dir_, "run " + s32 + " " + dir_.file("o.png") + " -p invert");
+  EXPECT_EQ(run.code, 3);
+  EXPECT_NE(run.err.find("unsupported samples"), std::string::npos) << run.err;
+
+  // Three pages, the third directory cut off: two described, and a warning.
+  const std::string cut = dir_.file("cut.tif");
+  tifftest::write_raw(cut, 3, 16, 8, [](TIFF*, int) {});
+  TIFF* tif = TIFFOpen(cut.c_str(), "r");
+  ASSERT_EQ(TIFFSetDirectory(tif, 2), 1);
+  const std::uint64_t third = TIFFCurrentDirOffset(tif);
+  TIFFClose(tif);
+  std::filesystem::resize_file(cut, third + 1);
+  const Result broken = tessera_cli(dir_, "info " + cut);
+  ASSERT_EQ(broken.code, 0) << broken.err;
+  EXPECT_NE(broken.out.find("pages:        2"), std::string::npos) << broken.out;
+  EXPECT_EQ(broken.err.rfind("tessera: warning: '" + cut + "': the file ends early or is damaged", 0), 0u) << broken.err;
+  EXPECT_EQ(std::count(broken.err.begin(), broken.err.end(), '\n'), 1) << broken.err;
+  EXPECT_EQ(tessera_cli(dir_, "info " + s32).err, "") << "no warning for an intact file";
+}
+
+TEST_F(Cli, CorruptTiffExits3WithOneLineNamingTheFileAndTile) {
+  const std::string path = dir_.file("corrupt.tif");
+  tifftest::write_tiff(path, test::random_image(100, 100, CV_8UC1, 2), tifftest::layout(true, TiffCompression::Deflate));
+  TIFF* tif = TIFFOpen(path.c_str(), "r");
+  const std::uint64_t tile3 = TIFFGetStrileOffset(tif, 3);
+  TIFFClose(tif);
+  std::fstream(path, std::ios::in | std::ios::out | std::ios::binary).seekp(std::streamoff(tile3)).write("\xff\xff\xff\xff", 4);
+  const Result r = tessera_cli(dir_, "run " + path + " " + dir_.file("out.tif") + " -p invert");
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("cannot read '" + path + "': tile 3 at (x=0, y=32)"), std::string::npos) << r.err;
+  expect_one_error_line(r, "corrupt tile");
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("out.tif")));
+}
+
+TEST_F(Cli, MemoryBudget) {
+  // A streamed TIFF with a budget below one tile: a warning, once, and the right result.
+  const std::string tif = dir_.file("in.tif");
+  ASSERT_EQ(tessera_cli(dir_, "run -q " + dir_.file("in.png") + " " + tif + " -p 'invert | invert'").code, 0);
+  const Result small = tessera_cli(dir_, "run -q " + tif + " " + dir_.file("o.tif") + " -p gray --memory 64K --tile 128");
+  ASSERT_EQ(small.code, 0) << small.err;
+  EXPECT_EQ(small.err.rfind("tessera: warning: --memory 64.0 KiB leaves 16.0 KiB for tiles in flight, less than one "
+                            "128x128 tile needs (at least 64.0 KiB)", 0),
+            0u)
+      << small.err;
+  EXPECT_EQ(std::count(small.err.begin(), small.err.end(), '\n'), 1) << small.err;
+  cv::Mat gray;
+  cv::cvtColor(input_, gray, cv::COLOR_BGR2GRAY);
+  EXPECT_TRUE(test::identical(cv::imread(dir_.file("o.tif"), cv::IMREAD_UNCHANGED), gray));
+  const Result enough = tessera_cli(dir_, "run -q " + tif + " " + dir_.file("o.tif") + " -p gray --memory 1G --tile 128");
+  EXPECT_EQ(enough.code, 0);
+  EXPECT_EQ(enough.err, "");
+}
+
+TEST_F(Cli, ImagesTooLargeForOpenCvSuggestATiledTiff) {
+  const Result r = tessera_cli(dir_, "run " + dir_.file("in.png") + " " + dir_.file("o.png") + " -p invert",
+                               "OPENCV_IO_MAX_IMAGE_PIXELS=10000");
+  EXPECT_EQ(r.code, 3);
+  EXPECT_NE(r.err.find("in.png': the image is too large for an in-memory format"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("convert it to a tiled TIFF, which tessera streams"), std::string::npos) << r.err;
+  expect_one_error_line(r, "too large");
+}
+
 /// A 3000x3000 image and a pipeline of about half a second on two cores (a third median to interrupt).
 class CliLongRun : public ::testing::Test {
  protected:
@@ -304,6 +433,33 @@ TEST_F(CliLongRun, CtrlCStopsPromptlyExits130AndLeavesNoFile) {
   EXPECT_NE(text.find("tessera: cancelled\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("wrote"), std::string::npos) << text;
   EXPECT_EQ(text.find("\r["), std::string::npos) << "no progress bar unless stderr is a terminal";
+  EXPECT_EQ(dir_.files(), std::set<std::string>{}) << "no output, no temp file";
+}
+
+TEST_F(CliLongRun, SecondSignalEndsAtOnceAndLeavesNoTemporaryFile) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  // One tile on one thread: the first SIGINT waits for it, for most of a second.
+  const pid_t pid = spawn({"run", big_->file("big.png"), dir_.file("out.tif"), "-p", slow_, "--tile", "3000",
+                           "--threads", "1", "--verbose"},
+                          fds[1]);
+  close(fds[1]);
+  std::string text;
+  while (text.find(" backend\n") == std::string::npos && read_some(fds[0], text, 10000)) {
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::set<std::string> during = dir_.files();
+  ASSERT_EQ(during.size(), 1u) << "the temporary TIFF being written";
+  EXPECT_EQ(during.begin()->rfind(".out.tessera-", 0), 0u) << *during.begin();
+  kill(pid, SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto sent = std::chrono::steady_clock::now();
+  kill(pid, SIGINT);
+  const int code = finish(pid, fds[0], text);
+  close(fds[0]);
+  EXPECT_EQ(code, 130) << text;
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(200)) << "at once";
+  EXPECT_NE(text.find("tessera: cancelled\n"), std::string::npos) << text;
   EXPECT_EQ(dir_.files(), std::set<std::string>{}) << "no output, no temp file";
 }
 

@@ -8,6 +8,7 @@
 #include "image_memory.hpp"
 #include "temp_dir.hpp"
 #include "tessera/tessera.hpp"
+#include "tessera/tiff.hpp"
 #include "test_util.hpp"
 
 namespace tessera {
@@ -162,6 +163,25 @@ TEST(ImageFiles, FailedWriteLeavesNothingBehind) {
   EXPECT_THROW(write_image_atomic(dir.file("out.unknownext"), s16), UsageError);
   EXPECT_THROW(write_image_atomic(dir.file("no/such/dir/out.png"), s16), IoError);
   EXPECT_TRUE(dir.files().empty()) << *dir.files().begin();
+}
+
+TEST(ImageFiles, PartialOutputsAreRemovedForASignalHandler) {
+  test::TempDir dir;
+  {
+    TiffSink sink(dir.file("out.tif"));
+    sink.open({64, 64}, {CV_8U, 1});
+    ASSERT_EQ(dir.files().size(), 1u);
+    EXPECT_EQ(dir.files().begin()->rfind(".out.tessera-", 0), 0u) << *dir.files().begin();
+    remove_partial_outputs();
+    EXPECT_TRUE(dir.files().empty()) << *dir.files().begin();
+  }
+  // Slots are freed with their files: outputs written afterwards are listed again.
+  for (int i = 0; i < 40; ++i) write_image_atomic(dir.file("x.png"), cv::Mat::zeros(2, 2, CV_8UC1));
+  TiffSink later(dir.file("later.tif"));
+  later.open({16, 16}, {CV_8U, 1});
+  EXPECT_EQ(dir.files().size(), 2u);
+  remove_partial_outputs();
+  EXPECT_EQ(dir.files(), (std::set<std::string>{"x.png"}));
 }
 
 TEST(ImageFiles, ExistingOutputIsReplacedWhole) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -32,6 +33,17 @@ inline ::testing::AssertionResult identical(const cv::Mat& a, const cv::Mat& b) 
   cv::findNonZero(diff, where);
   return ::testing::AssertionFailure() << n << " of " << diff.total() << " values differ, first at (x="
                                        << where[0].x / a.channels() << ", y=" << where[0].y << ")";
+}
+
+/// The pipeline specs in double quotes after "-p " or "--pipeline " in a command's --help.
+inline std::vector<std::string> example_pipelines(const std::string& help) {
+  std::vector<std::string> specs;
+  for (const std::string flag : {"-p \"", "--pipeline \""})
+    for (auto at = help.find(flag); at != std::string::npos; at = help.find(flag, at + 1)) {
+      const auto begin = at + flag.size(), end = help.find('"', begin);
+      if (end != std::string::npos) specs.push_back(help.substr(begin, end - begin));
+    }
+  return specs;
 }
 
 }  // namespace tessera::test

@@ -28,26 +28,35 @@ TEST(TiffErrors, NotATiffMissingAndBadPage) {
   EXPECT_THROW(tiff_info(dir.file("text.tif")), IoError);
 }
 
-/// Offsets of every tile of page 0, and the file's bytes.
-std::vector<std::uint64_t> tile_offsets(const std::string& path) {
+/// Where the data of a tile lies in the file.
+struct TileBytes {
+  std::uint64_t offset = 0, count = 0;
+};
+
+/// Every tile of page 0.
+std::vector<TileBytes> tile_bytes(const std::string& path) {
   TIFF* tif = TIFFOpen(path.c_str(), "r");
-  std::vector<std::uint64_t> offsets;
-  for (std::uint32_t i = 0; i < TIFFNumberOfTiles(tif); ++i) offsets.push_back(TIFFGetStrileOffset(tif, i));
+  std::vector<TileBytes> tiles;
+  for (std::uint32_t i = 0; i < TIFFNumberOfTiles(tif); ++i)
+    tiles.push_back({TIFFGetStrileOffset(tif, i), TIFFGetStrileByteCount(tif, i)});
   TIFFClose(tif);
-  return offsets;
+  return tiles;
+}
+
+/// Writes `bytes` at `offset` of the file.
+void patch(const std::string& path, std::uint64_t offset, const std::string& bytes) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(std::streamoff(offset));
+  f.write(bytes.data(), std::streamsize(bytes.size()));
 }
 
 TEST(TiffErrors, CorruptTileNamesTheFileAndTile) {
   test::TempDir dir;
   const std::string path = dir.file("corrupt.tif");
   write_tiff(path, test::random_image(100, 100, CV_8UC1, 2), layout(true, TiffCompression::Deflate));
-  const auto offsets = tile_offsets(path);
-  ASSERT_GT(offsets.size(), 3u);
-  {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(std::streamoff(offsets[3]));
-    f.write("\xff\xff\xff\xff\xff\xff\xff\xff", 8);  // breaks the zlib header
-  }
+  const auto tiles = tile_bytes(path);
+  ASSERT_GT(tiles.size(), 3u);
+  patch(path, tiles[3].offset, std::string(8, '\xff'));  // breaks the zlib header
   const std::string e = read_error(path);
   EXPECT_NE(e.find("corrupt.tif"), std::string::npos) << e;
   EXPECT_NE(e.find("tile 3 at (x=0, y=32)"), std::string::npos) << e;
@@ -55,6 +64,43 @@ TEST(TiffErrors, CorruptTileNamesTheFileAndTile) {
   const TiffSource source(path);
   cv::Mat part;
   source.read({0, 0, 40, 30}, part);
+}
+
+TEST(TiffErrors, CorruptJpegDataIsAnErrorNotAWarning) {
+  test::TempDir dir;
+  const std::string path = dir.file("jpeg.tif");
+  write_tiff(path, test::random_image(96, 64, CV_8UC1, 4), layout(true, TiffCompression::Jpeg));  // 2x2 tiles
+  ASSERT_EQ(read_error(path), "no error");
+  // An end-of-image marker halfway through tile 3's entropy-coded data: libjpeg only warns
+  // ("Corrupt JPEG data: premature end of data segment") and fills the rest of the tile.
+  const auto tiles = tile_bytes(path);
+  ASSERT_EQ(tiles.size(), 4u);
+  ASSERT_GT(tiles[3].count, 200u);
+  patch(path, tiles[3].offset + tiles[3].count / 2, "\xff\xd9");
+  const std::string e = read_error(path);
+  EXPECT_NE(e.find("jpeg.tif"), std::string::npos) << e;
+  EXPECT_NE(e.find("tile 3 at (x=48, y=32)"), std::string::npos) << e;
+  EXPECT_NE(e.find("Corrupt JPEG data"), std::string::npos) << e;
+  // The intact tiles still read.
+  const TiffSource source(path);
+  cv::Mat part;
+  EXPECT_NO_THROW(source.read({0, 0, 96, 32}, part));
+}
+
+TEST(TiffErrors, BrokenChainOfPagesIsReportedByInfo) {
+  test::TempDir dir;
+  const std::string path = dir.file("pages.tif");
+  write_raw(path, 3, 16, 8, [](TIFF*, int) {});
+  EXPECT_EQ(tiff_info(path).chain_error, "");
+  TIFF* tif = TIFFOpen(path.c_str(), "r");
+  ASSERT_EQ(TIFFSetDirectory(tif, 2), 1);
+  const std::uint64_t third = TIFFCurrentDirOffset(tif);
+  TIFFClose(tif);
+  std::filesystem::resize_file(path, third + 1);  // the third directory is cut off
+  const TiffInfo info = tiff_info(path);
+  EXPECT_EQ(info.directories.size(), 2u);
+  EXPECT_NE(info.chain_error, "");
+  EXPECT_TRUE(test::identical(read_tiff(path, 1), expected_gray(26, 8, 1)));
 }
 
 TEST(TiffErrors, TruncatedFile) {
@@ -79,9 +125,9 @@ TEST(TiffErrors, TruncatedFile) {
   for (std::uint32_t i = 0; i < 4; ++i) TIFFWriteEncodedTile(tif, i, image.data, 64 * 64);
   TIFFForceStrileArrayWriting(tif);
   TIFFClose(tif);
-  const auto offsets = tile_offsets(path);
-  ASSERT_EQ(offsets.size(), 4u);
-  std::filesystem::resize_file(path, offsets[2] + 100);
+  const auto tiles = tile_bytes(path);
+  ASSERT_EQ(tiles.size(), 4u);
+  std::filesystem::resize_file(path, tiles[2].offset + 100);
   const std::string e = read_error(path);
   EXPECT_NE(e.find("cut.tif"), std::string::npos) << e;
   EXPECT_NE(e.find("tile 2 at (x=0, y=64)"), std::string::npos) << e;
@@ -120,7 +166,7 @@ TEST(TiffErrors, AbsurdDimensionsAndUnsupportedSamples) {
   test::TempDir dir;
   const std::string path = dir.file("dims.tif");
   for (bool tiled : {true, false})
-    for (std::uint32_t width : {0u, 0xFFFFFFFFu, 0x80000000u}) {
+    for (std::uint32_t width : {0u, 0xFFFFFFFFu, 0x80000001u}) {
       write_tiff(path, test::random_image(40, 30, CV_8UC1, 1), layout(tiled, TiffCompression::None));
       patch_tag(path, TIFFTAG_IMAGEWIDTH, width);
       const std::string e = read_error(path);
@@ -130,6 +176,11 @@ TEST(TiffErrors, AbsurdDimensionsAndUnsupportedSamples) {
         EXPECT_NE(e.find("unsupported image size"), std::string::npos) << e;
       }
     }
+  // 2^31 is a valid side (TiffSource.ReadsAnImage2To31Wide), but not for a strip, which
+  // is decoded into one cv::Mat.
+  write_tiff(path, test::random_image(40, 30, CV_8UC1, 1), layout(false, TiffCompression::None));
+  patch_tag(path, TIFFTAG_IMAGEWIDTH, 0x80000000u);
+  EXPECT_NE(read_error(path).find("unsupported strip size 2147483648x13"), std::string::npos) << read_error(path);
   for (int bits : {1, 12}) {
     const std::string odd = dir.file("bits" + std::to_string(bits) + ".tif");
     write_raw(

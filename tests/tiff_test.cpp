@@ -11,6 +11,7 @@
 
 #include "temp_dir.hpp"
 #include "test_util.hpp"
+#include "tiff_common.hpp"
 #include "tiff_test_util.hpp"
 
 namespace tessera {
@@ -127,6 +128,92 @@ TEST(TiffRoundTrip, BigTiffOnRequest) {
     EXPECT_FALSE(small.bigtiff());
   }
   EXPECT_EQ(dir.files(), (std::set<std::string>{"big.tif"}));
+}
+
+TEST(TiffSink, BigTiffDecisionCountsTheBytesLibtiffWrites) {
+  using detail::needs_bigtiff;
+  const PixelType rgb{CV_8U, 3};
+  const Size image{36000, 36000};  // 3.6 GiB of pixels, under the 4 GiB of classic TIFF
+  TiffWriteOptions o;
+  o.compression = TiffCompression::None;
+  o.tile = {256, 256};  // padded to 36096 a side: 3.6 GiB
+  EXPECT_FALSE(needs_bigtiff(image, rgb, o));
+  o.tile = {16384, 16384};  // three tiles a side, padded to 49152: 6.8 GiB
+  EXPECT_TRUE(needs_bigtiff(image, rgb, o));
+  o.tile = {36000 / 16 * 16 + 16, 16};  // 36016 wide, one tile across
+  EXPECT_FALSE(needs_bigtiff(image, rgb, o));
+  o.tiled = false;  // strips are not padded, even with many rows each
+  o.rows_per_strip = 35999;
+  EXPECT_FALSE(needs_bigtiff(image, rgb, o));
+  o.compression = TiffCompression::Lzw;  // may expand incompressible data
+  EXPECT_TRUE(needs_bigtiff(image, rgb, o));
+  o.compression = TiffCompression::Jpeg;
+  EXPECT_TRUE(needs_bigtiff(image, rgb, o));
+  o.compression = TiffCompression::Deflate;
+  EXPECT_FALSE(needs_bigtiff(image, rgb, o));
+  // Tiny tiles: their tables count too (16x16 u8 tiles: 256 bytes each, plus 8 in the tables).
+  o.tiled = true;
+  o.tile = {16, 16};
+  o.compression = TiffCompression::None;
+  EXPECT_FALSE(needs_bigtiff({60000, 60000}, {CV_8U, 1}, o));  // 3.35 GiB + 0.1 GiB
+  EXPECT_TRUE(needs_bigtiff({63000, 63000}, {CV_8U, 1}, o));   // 3.7 GiB + 0.1 GiB
+  // What TiffSink::open decides (nothing is written: destroyed unclosed).
+  test::TempDir dir;
+  TiffWriteOptions big_tiles;
+  big_tiles.tile = {16384, 16384};
+  TiffSink sink(dir.file("out.tif"), big_tiles);
+  sink.open(image, rgb);
+  EXPECT_TRUE(sink.bigtiff());
+}
+
+TEST(TiffSink, SidesUpTo2To31) {
+  test::TempDir dir;
+  TiffWriteOptions o;
+  o.tile = {65536, 16};
+  {
+    TiffSink widest(dir.file("a.tif"), o);
+    EXPECT_NO_THROW(widest.open({kMaxTiffSide, 16}, {CV_8U, 1}));
+    EXPECT_THROW(TiffSink(dir.file("b.tif"), o).open({kMaxTiffSide + 1, 16}, {CV_8U, 1}), UsageError);
+    EXPECT_THROW(TiffSink(dir.file("c.tif"), o).open({16, kMaxTiffSide + 1}, {CV_8U, 1}), UsageError);
+    // More tiles than TIFF's 32-bit tile index can number.
+    TiffWriteOptions small = o;
+    small.tile = {16, 16};
+    EXPECT_THROW(TiffSink(dir.file("d.tif"), small).open({kMaxTiffSide, kMaxTiffSide}, {CV_8U, 1}), UsageError);
+    // A strip as wide as the image must fit a cv::Mat.
+    TiffWriteOptions striped = o;
+    striped.tiled = false;
+    EXPECT_THROW(TiffSink(dir.file("e.tif"), striped).open({kMaxTiffSide, 16}, {CV_8U, 1}), UsageError);
+  }
+  EXPECT_TRUE(dir.files().empty());
+}
+
+TEST(TiffSource, ReadsAnImage2To31Wide) {
+  // 2^31 x 16 in 32768 tiles of 65536x16, only the first and last of them stored.
+  test::TempDir dir;
+  const std::string path = dir.file("wide.tif");
+  const std::uint32_t tiles = static_cast<std::uint32_t>(kMaxTiffSide / 65536);
+  TIFF* tif = TIFFOpen(path.c_str(), "w");
+  ASSERT_NE(tif, nullptr);
+  TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, static_cast<std::uint32_t>(kMaxTiffSide));
+  TIFFSetField(tif, TIFFTAG_IMAGELENGTH, 16);
+  TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+  TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
+  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  TIFFSetField(tif, TIFFTAG_TILEWIDTH, 65536);
+  TIFFSetField(tif, TIFFTAG_TILELENGTH, 16);
+  const cv::Mat first = test::random_image(65536, 16, CV_8UC1, 1), last = test::random_image(65536, 16, CV_8UC1, 2);
+  ASSERT_EQ(TIFFWriteEncodedTile(tif, 0, first.data, 65536 * 16), 65536 * 16);
+  ASSERT_EQ(TIFFWriteEncodedTile(tif, tiles - 1, last.data, 65536 * 16), 65536 * 16);
+  TIFFClose(tif);
+
+  const TiffSource source(path);
+  EXPECT_EQ(source.size(), (Size{kMaxTiffSide, 16}));
+  cv::Mat got;
+  source.read({0, 3, 100, 10}, got);
+  EXPECT_TRUE(test::identical(got, first(cv::Rect(0, 3, 100, 10))));
+  source.read({kMaxTiffSide - 100, 0, 100, 16}, got);
+  EXPECT_TRUE(test::identical(got, last(cv::Rect(65536 - 100, 0, 100, 16))));
+  EXPECT_THROW(source.read({0, 0, kMaxTiffSide, 16}, got), UsageError);  // one cv::Mat cannot hold it
 }
 
 TEST(TiffSource, ConcurrentReadsFromManyThreads) {

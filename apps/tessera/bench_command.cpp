@@ -14,6 +14,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "bench_report.hpp"
+#include "input.hpp"
 #include "tessera/tessera.hpp"
 
 namespace tessera::cli {
@@ -22,7 +23,7 @@ namespace {
 
 struct BenchArgs {
   std::string input, pipeline, tiles = "64,128,256,512,1024", threads, backend = "tbb", csv, plot;
-  int repeat = 5, warmup = 1;
+  int repeat = 5, warmup = 1, page = -1;
   bool no_auto = false, quiet = false;
 };
 
@@ -190,7 +191,7 @@ void bench_command(const BenchArgs& a) {
   check_output(a.csv, false);
   check_output(a.plot, true);
   Pipeline pipeline = Pipeline::parse(a.pipeline);
-  cv::Mat input = read_image(a.input);
+  cv::Mat input = read_input(a.input, a.page);
 
   BenchInfo info{a.input, a.pipeline, a.backend, "", {input.cols, input.rows}, a.repeat, a.warmup, {}};
   std::ostringstream image;
@@ -237,7 +238,11 @@ void add_bench_command(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand(
       "bench", "Time a pipeline over tile sizes and thread counts, and compare with the auto-tuned tile size");
-  cmd->add_option("input", args->input, "Input image (any format OpenCV reads)")->required();
+  cmd->add_option("input", args->input,
+                  "Input image, read whole: TIFF (file.tif[page=N] or --page N picks a page), or any format "
+                  "OpenCV reads")
+      ->required();
+  add_page_option(cmd, args->page);
   cmd->add_option("-p,--pipeline", args->pipeline, "Kernels separated by '|' (as for 'tessera run')")->required();
   cmd->add_option("--tiles", args->tiles, "Tile sizes to sweep, comma separated: N (square) or WxH")
       ->capture_default_str();
@@ -257,7 +262,7 @@ void add_bench_command(CLI::App& app) {
       "Examples:\n"
       "  tessera bench slide.png -p \"gaussian sigma=2 | sobel_mag | threshold t=40\"\n"
       "  tessera bench photo.jpg -p \"gaussian sigma=3\" --tiles 128,256,512x128 --threads 1,2,4,8 --repeat 9\n"
-      "  tessera bench scan.tif -p \"median k=5\" --csv bench.csv --plot bench.png --no-auto");
+      "  tessera bench scan.tif -p \"median ksize=5\" --csv bench.csv --plot bench.png --no-auto");
   cmd->callback([args] { bench_command(*args); });
 }
 

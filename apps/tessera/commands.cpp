@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "input.hpp"
 #include "process.hpp"
 #include "progress.hpp"
 #include "tessera/tessera.hpp"
@@ -27,7 +28,7 @@ using Json = nlohmann::ordered_json;
 
 struct RunArgs {
   std::string input, output, pipeline, tile = "256", backend = "tbb", memory;
-  int threads = 0;
+  int threads = 0, page = -1;
   bool quiet = false, verbose = false, json = false;
   // TIFF output
   std::string out_tile = "256", compression = "deflate";
@@ -44,24 +45,35 @@ struct Shapes {
 double megapixels(Size s) { return static_cast<double>(s.area()) / 1e6; }
 double mp_per_s(Size input, const RunStats& stats) { return stats.seconds > 0 ? megapixels(input) / stats.seconds : 0.0; }
 
-/// The input: TIFF (optionally "file.tif[page=N]") streamed through libtiff, anything else
-/// decoded whole by OpenCV.
-std::unique_ptr<Source> open_input(const std::string& text) {
-  const TiffPath tp = parse_path_page(text);
-  if (is_tiff_path(tp.path)) return std::make_unique<TiffSource>(tp.path, tp.page);
-  if (tp.page != 0) throw UsageError("[page=" + std::to_string(tp.page) + "] is only for TIFF inputs");
-  return std::make_unique<MatSource>(read_image(text));
-}
-
 /// A non-TIFF output is assembled in memory and encoded by OpenCV: refuse, before running,
 /// one that does not fit the memory budget.
 void check_in_memory_output(const std::string& path, const Shapes& shapes, std::int64_t budget) {
   const std::int64_t bytes = shapes.out.area() * CV_ELEM_SIZE(shapes.out_type.cv_type());
-  const std::int64_t limit = budget > 0 ? budget : default_memory_budget();
-  if (bytes > limit)
+  if (bytes > budget)
     throw UsageError("the output " + path + " (" + to_string(shapes.out) + " " + shapes.out_type.str() + ", " +
-                     format_bytes(bytes) + ") does not fit the memory budget of " + format_bytes(limit) +
+                     format_bytes(bytes) + ") does not fit the memory budget of " + format_bytes(budget) +
                      " for an in-memory format; write a .tif (streamed tile by tile) instead");
+}
+
+/// Bytes one tile task holds at least: the tile (clipped to each stage's image) at every
+/// stage's pixel size, halos not counted.
+std::int64_t min_tile_bytes(const PipelineShape& ps, Size tile) {
+  std::int64_t bytes = 0;
+  for (std::size_t n = 0; n < ps.sizes.size(); ++n) {
+    const Size t{std::min(tile.w, ps.sizes[n].w), std::min(tile.h, ps.sizes[n].h)};
+    bytes += t.area() * CV_ELEM_SIZE(ps.types[n].cv_type());
+  }
+  return bytes;
+}
+
+/// The run keeps the tiles in flight within a quarter of an explicit --memory budget, but
+/// never below one tile: say so once when that one tile is already more.
+void warn_if_budget_below_a_tile(const PipelineShape& ps, Size tile, std::int64_t budget) {
+  const std::int64_t need = min_tile_bytes(ps, tile);
+  if (need <= budget / 4) return;
+  std::cerr << "tessera: warning: --memory " << format_bytes(budget) << " leaves " << format_bytes(budget / 4)
+            << " for tiles in flight, less than one " << to_string(tile) << " tile needs (at least "
+            << format_bytes(need) << "); running one tile at a time, which may use more\n";
 }
 
 TiffWriteOptions tiff_options(const RunArgs& a) {
@@ -155,20 +167,23 @@ void run_command(const RunArgs& a) {
   options.backend = parse_backend(a.backend);
   options.threads = a.threads;
   if (!a.memory.empty()) options.memory_budget = parse_memory_size(a.memory);
+  const std::int64_t budget = options.memory_budget > 0 ? options.memory_budget : default_memory_budget();
   const Pipeline pipeline = Pipeline::parse(a.pipeline);
-  CancelOnSignal signals;  // from here on, Ctrl-C means "stop and exit 130"
-  options.cancel = signals.flag();
-  const std::unique_ptr<Source> input = open_input(a.input);
-  const PipelineShape ps = pipeline.validate(input->type(), input->size());
-  const Shapes shapes{input->size(), ps.sizes[pipeline.output()], input->type(), ps.types[pipeline.output()]};
+  // The output's options and format are checked before anything is read or run.
   const bool tiff_out = is_tiff_path(a.output);
   std::unique_ptr<Sink> sink;
   if (tiff_out) {
     sink = std::make_unique<TiffSink>(a.output, tiff_options(a));
   } else {
-    check_in_memory_output(a.output, shapes, options.memory_budget);
+    check_image_output(a.output);
     sink = std::make_unique<MatSink>();
   }
+  CancelOnSignal signals;  // from here on, Ctrl-C means "stop and exit 130"
+  options.cancel = signals.flag();
+  const std::unique_ptr<Source> input = open_input(a.input, a.page, budget);
+  const PipelineShape ps = pipeline.validate(input->type(), input->size());
+  const Shapes shapes{input->size(), ps.sizes[pipeline.output()], input->type(), ps.types[pipeline.output()]};
+  if (!tiff_out) check_in_memory_output(a.output, shapes, budget);
 
   std::optional<TileChoice> choice;
   if (auto_tile) {
@@ -177,6 +192,7 @@ void run_command(const RunArgs& a) {
     options.tile = choice->tile;
     if (a.verbose) std::cerr << choice->explain();
   }
+  if (options.memory_budget > 0) warn_if_budget_below_a_tile(ps, options.tile, options.memory_budget);
   if (a.verbose)
     std::cerr << "tessera: " << pipeline.str() << " on " << to_string(shapes.in) << " " << shapes.in_type.str()
               << ", tile " << to_string(options.tile) << ", " << effective_threads(options.threads) << " threads, "
@@ -253,8 +269,8 @@ void add_run_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("run", "Run a pipeline on an image, tile by tile, and write the result");
   cmd->add_option("input", args->input,
-                  "Input image: TIFF/BigTIFF/SVS streamed tile by tile (file.tif[page=N] picks a page), or any "
-                  "format OpenCV reads (decoded whole)")
+                  "Input image: TIFF/BigTIFF/SVS streamed tile by tile (file.tif[page=N] or --page N picks a "
+                  "page), or any format OpenCV reads (decoded whole)")
       ->required();
   cmd->add_option("output", args->output,
                   "Output image; the format follows the extension (.tif is streamed; others are encoded whole)")
@@ -268,8 +284,11 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("-j,--threads", args->threads, "Worker threads; 0 = all cores")->capture_default_str();
   cmd->add_option("-b,--backend", args->backend, "Scheduler: tbb (task graph), omp (OpenMP) or serial")
       ->capture_default_str();
+  add_page_option(cmd, args->page);
   cmd->add_option("-m,--memory", args->memory,
-                  "Memory budget for whole-image stages (canny), e.g. 512M or 4G; default: half the RAM");
+                  "Memory budget, e.g. 512M or 4G: the tiles in flight are kept within a quarter of it (a "
+                  "warning when one tile needs more); global stages (canny), non-TIFF inputs and outputs "
+                  "that do not fit are refused; default: half the RAM (no tile limit)");
   cmd->add_flag("-q,--quiet", args->quiet, "No summary line or progress bar (stats results are still printed)");
   cmd->add_flag("-v,--verbose", args->verbose,
                 "On stderr: the run's settings, its tiles, time and peak memory; with --tile auto, the "
@@ -292,11 +311,13 @@ void add_run_command(CLI::App& app) {
       "  tessera run photo.jpg soft.jpg -p \"gaussian sigma=3\" --tile 512x128 --threads 8\n"
       "  tessera run big.tif out.tif -p \"median ksize=5\" --tile auto --verbose\n"
       "  tessera run slide.svs[page=1] out.tif -p \"gray | equalize\" --compression jpeg --quality 85\n"
+      "  tessera run slide.svs out.tif --page 1 -p \"invert\"   (the same page as slide.svs[page=1])\n"
       "  tessera run scan.tif eq.png -p \"gray | equalize | stats\" --json   (stats inside the JSON)\n"
       "The output is identical, bit for bit, for every tile size, thread count and backend.\n"
       "It is written to a temporary file and renamed, so a failed run leaves no partial file.\n"
       "Runs over a second show a progress bar when stderr is a terminal. Ctrl-C stops the run\n"
-      "(tiles in flight finish), writes nothing and exits with 130; a second Ctrl-C kills it.");
+      "(tiles in flight finish), writes nothing and exits with 130; a second one ends it at once,\n"
+      "removing the temporary file, also with 130.");
   cmd->callback([args] { run_command(*args); });
 }
 

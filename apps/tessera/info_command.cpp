@@ -15,6 +15,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "commands.hpp"
+#include "input.hpp"
 #include "tessera/tessera.hpp"
 #include "tessera/tiff.hpp"
 
@@ -26,13 +27,19 @@ using Json = nlohmann::ordered_json;
 
 struct ImageInfo {
   std::string path, format;
-  int width = 0, height = 0, channels = 0;
+  std::int64_t width = 0, height = 0;
+  int channels = 0;
   std::string depth;  ///< "u8", "u16", "f32", ...
   std::uintmax_t file_bytes = 0;
   std::size_t pages = 1;
   /// Format-specific facts (label, value), printed after the common ones: for TIFF the
   /// page, tiling or strips, compression, photometric, and one line per directory.
   std::vector<std::pair<std::string, std::string>> details;
+  /// Why tessera cannot process the page (TIFF samples or colour model it does not
+  /// decode), empty when it can.
+  std::string unsupported;
+  /// The TIFF's chain of directories breaks off (a truncated or damaged file), empty if not.
+  std::string warning;
 
   double megapixels() const { return static_cast<double>(width) * height / 1e6; }
 };
@@ -78,20 +85,37 @@ std::size_t page_count(const std::string& path) {
   }
 }
 
-/// TIFF: the chosen page through libtiff (no pixels decoded) and every directory's layout.
+/// What TiffSource says is wrong with a page, without its "cannot read 'PATH' [page N]: ".
+std::string reason(const IoError& e, const std::string& path) {
+  const std::string what = e.what(), prefix = "cannot read '" + path + "'";
+  const auto colon = what.find(": ", prefix.size());
+  return what.rfind(prefix, 0) == 0 && colon != std::string::npos ? what.substr(colon + 2) : what;
+}
+
+/// TIFF: every directory's layout through libtiff (no pixels decoded), and the chosen
+/// page as tessera would read it, or why it cannot.
 ImageInfo describe_tiff(const TiffPath& tp) {
-  const TiffSource source(tp.path, tp.page);
   const TiffInfo tiff = tiff_info(tp.path);
-  const TiffDirectoryInfo& d = tiff.directories.at(static_cast<std::size_t>(tp.page));
+  std::unique_ptr<TiffSource> source;
   ImageInfo info;
+  try {
+    source = std::make_unique<TiffSource>(tp.path, tp.page);
+  } catch (const IoError& e) {
+    if (static_cast<std::size_t>(tp.page) >= tiff.directories.size()) throw;  // no such page
+    info.unsupported = reason(e, tp.path);
+  }
+  const TiffDirectoryInfo& d = tiff.directories.at(static_cast<std::size_t>(tp.page));
   info.path = tp.path;
   info.format = tiff.bigtiff ? "BigTIFF" : "TIFF";
-  info.width = static_cast<int>(source.size().w);
-  info.height = static_cast<int>(source.size().h);
-  info.channels = source.type().channels;
-  info.depth = depth_name(source.type().depth);
+  info.width = d.width;
+  info.height = d.height;
+  info.channels = source ? source->type().channels : d.samples;
+  info.depth = source ? depth_name(source->type().depth) : std::to_string(d.bits) + "-bit " + d.sample_format;
   info.file_bytes = std::filesystem::file_size(tp.path);
   info.pages = tiff.directories.size();
+  if (!tiff.chain_error.empty())
+    info.warning = "the file ends early or is damaged: the directory after page " +
+                   std::to_string(tiff.directories.size() - 1) + " cannot be read (" + tiff.chain_error + ")";
   info.details = {{"page", std::to_string(tp.page)},
                   {"layout", d.tiled ? "tiled " + std::to_string(d.tile_width) + "x" + std::to_string(d.tile_height)
                                      : "striped, " + std::to_string(d.rows_per_strip) + " rows per strip"},
@@ -109,10 +133,12 @@ ImageInfo describe_tiff(const TiffPath& tp) {
   return info;
 }
 
-ImageInfo describe(const std::string& text) {
-  const TiffPath tp = parse_path_page(text);
-  if (is_tiff_path(tp.path) && std::filesystem::exists(tp.path)) return describe_tiff(tp);
-  const std::string& path = text;
+ImageInfo describe(const std::string& text, int page) {
+  const TiffPath tp = input_page(text, page);
+  const bool tiff = is_tiff_path(tp.path);
+  if (tiff && std::filesystem::exists(tp.path)) return describe_tiff(tp);
+  if (!tiff) check_no_page(text, tp);
+  const std::string& path = tp.path;
   const cv::Mat image = read_image(path);  // throws IoError: missing, unreadable, corrupt
   ImageInfo info;
   info.path = path;
@@ -131,6 +157,9 @@ Json to_json(const ImageInfo& info) {
             {"height", info.height},     {"channels", info.channels}, {"depth", info.depth},
             {"file_bytes", info.file_bytes}, {"pages", info.pages},   {"megapixels", info.megapixels()}};
   for (const auto& [key, value] : info.details) j[key] = value;
+  j["supported"] = info.unsupported.empty();
+  if (!info.unsupported.empty()) j["unsupported"] = info.unsupported;
+  if (!info.warning.empty()) j["warning"] = info.warning;
   return j;
 }
 
@@ -149,10 +178,12 @@ void print_text(std::ostream& os, const ImageInfo& info) {
   if (info.file_bytes >= 1024) os << " (" << info.file_bytes << " bytes)";
   os << "\n";
   for (const auto& [label, value] : info.details) row(label) << value << "\n";
+  if (!info.unsupported.empty()) row("tessera") << "cannot process this page: " << info.unsupported << "\n";
 }
 
 struct InfoArgs {
   std::string path;
+  int page = -1;
   bool json = false;
 };
 
@@ -161,15 +192,23 @@ struct InfoArgs {
 void add_info_command(CLI::App& app) {
   auto args = std::make_shared<InfoArgs>();
   CLI::App* cmd = app.add_subcommand("info", "Describe an image file: format, size, channels, depth, pages");
-  cmd->add_option("file", args->path, "Image file (any format OpenCV reads)")->required();
+  cmd->add_option("file", args->path,
+                  "Image file: TIFF (file.tif[page=N] or --page N picks the page described), or any format "
+                  "OpenCV reads")
+      ->required();
+  add_page_option(cmd, args->page);
   cmd->add_flag("--json", args->json, "Print one JSON object instead of text");
   cmd->footer(
       "Examples:\n"
       "  tessera info scan.tif\n"
       "  tessera info photo.jpg --json\n"
-      "The format comes from the file's signature (the extension only when none matches).");
+      "  tessera info slide.svs --page 2\n"
+      "The format comes from the file's signature (the extension only when none matches).\n"
+      "A TIFF page whose samples tessera cannot decode is still described, with a line saying so;\n"
+      "a TIFF whose chain of pages breaks off is described up to there, with a warning on stderr.");
   cmd->callback([args] {
-    const ImageInfo info = describe(args->path);
+    const ImageInfo info = describe(args->path, args->page);
+    if (!info.warning.empty()) std::cerr << "tessera: warning: '" << info.path << "': " << info.warning << "\n";
     if (args->json) std::cout << to_json(info).dump() << "\n";
     else print_text(std::cout, info);
   });

@@ -1,5 +1,7 @@
 // tessera: the command line tool. A thin layer over the library; see `tessera --help`.
+#include <cctype>
 #include <iostream>
+#include <string>
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
@@ -7,6 +9,40 @@
 #include "bench_command.hpp"
 #include "commands.hpp"
 #include "tessera/tessera.hpp"
+
+namespace {
+
+/// "tessera: error: MESSAGE" on one line, whatever the message holds.
+void print_error(const std::string& message) {
+  std::string line = message;
+  for (char& c : line)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  std::cerr << "tessera: error: " << line << "\n";
+}
+
+/// One line for a command-line error from CLI11: its message (lower-cased like ours), and
+/// where to read about the command that was being parsed; or, when the first word names
+/// no command, which commands there are.
+std::string parse_error_message(const CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
+  std::string commands, command;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    commands += (commands.empty() ? "" : ", ") + sub->get_name();
+    if (sub->parsed()) command = sub->get_name();
+  }
+  if (command.empty()) {
+    const std::string first = argc > 1 ? argv[1] : "";
+    if (!first.empty() && first[0] != '-') return "unknown command '" + first + "' (commands: " + commands + ")";
+    if (first.empty()) return "no command given (commands: " + commands + "; see 'tessera --help')";
+  }
+  std::string message = e.what();
+  if (message.size() > 1 && std::isupper(static_cast<unsigned char>(message[0])) &&
+      !std::isupper(static_cast<unsigned char>(message[1])))
+    message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+  return message + " (see 'tessera " + (command.empty() ? "" : command + " ") + "--help')";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace tessera;
@@ -35,22 +71,22 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "tessera: error: " << e.what() << "\n(run 'tessera --help' for usage)\n";
+    print_error(parse_error_message(app, e, argc, argv));
     return cli::kUsage;
   } catch (const Cancelled&) {
     std::cerr << "tessera: cancelled\n";
     return cli::kCancelled;
   } catch (const UsageError& e) {
-    std::cerr << "tessera: error: " << e.what() << "\n";
+    print_error(e.what());
     return cli::kUsage;
   } catch (const Error& e) {
-    std::cerr << "tessera: error: " << e.what() << "\n";
+    print_error(e.what());
     return cli::kInput;
   } catch (const cv::Exception& e) {
-    std::cerr << "tessera: error: OpenCV: " << e.err << "\n";
+    print_error("OpenCV: " + e.err);
     return cli::kInput;
   } catch (const std::exception& e) {
-    std::cerr << "tessera: error: " << e.what() << "\n";
+    print_error(e.what());
     return cli::kFailure;
   }
   return cli::kOk;

@@ -6,25 +6,27 @@
 
 #include <unistd.h>
 
+#include "tessera/io.hpp"
+
 namespace tessera::cli {
 
 namespace {
 
-// Written from the signal handler, which may run on any thread: it must be lock-free.
+// Read and written from the signal handler, which may run on any thread: lock-free only.
 std::atomic<bool> g_cancel{false};
+std::atomic<bool> g_defer{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
 
 constexpr int kSignals[] = {SIGINT, SIGTERM};
 
-extern "C" void on_signal(int) { g_cancel.store(true); }
-
-/// Installs on_signal for SIGINT and SIGTERM; `once`: reset to the default after one signal.
-void install(bool once, struct sigaction* previous) {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = once ? SA_RESETHAND : 0;
-  for (std::size_t i = 0; i < std::size(kSignals); ++i) sigaction(kSignals[i], &sa, previous ? &previous[i] : nullptr);
+/// The first signal asks the run to stop; a second one (outside a Defer) ends the process
+/// now, with only async-signal-safe calls: unlink the temporary outputs, write, _exit.
+extern "C" void on_signal(int) {
+  if (!g_cancel.exchange(true) || g_defer.load()) return;
+  remove_partial_outputs();
+  static const char message[] = "tessera: cancelled\n";
+  [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, message, sizeof message - 1);
+  ::_exit(130);
 }
 
 struct sigaction g_previous[std::size(kSignals)];
@@ -33,7 +35,11 @@ struct sigaction g_previous[std::size(kSignals)];
 
 CancelOnSignal::CancelOnSignal() {
   g_cancel.store(false);
-  install(true, g_previous);
+  g_defer.store(false);
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (std::size_t i = 0; i < std::size(kSignals); ++i) sigaction(kSignals[i], &sa, &g_previous[i]);
 }
 
 CancelOnSignal::~CancelOnSignal() {
@@ -42,16 +48,10 @@ CancelOnSignal::~CancelOnSignal() {
 
 const std::atomic<bool>* CancelOnSignal::flag() const { return &g_cancel; }
 
-CancelOnSignal::Defer::Defer() { install(false, nullptr); }
+CancelOnSignal::Defer::Defer() { g_defer.store(true); }
 
-CancelOnSignal::Defer::~Defer() {
-  // Back to "first signal cancels, second kills", or straight to the default when one came.
-  if (g_cancel.load()) {
-    for (int s : kSignals) std::signal(s, SIG_DFL);
-  } else {
-    install(true, nullptr);
-  }
-}
+// From here on the next signal ends the process when one has come already.
+CancelOnSignal::Defer::~Defer() { g_defer.store(false); }
 
 double peak_rss_mib() {
   std::ifstream status("/proc/self/status");

@@ -6,8 +6,9 @@
 namespace tessera::cli {
 
 /// While alive, SIGINT and SIGTERM set a flag instead of killing the process; pass flag()
-/// as RunOptions::cancel. The handler then resets itself to the default, so a second
-/// Ctrl-C kills the process at once. The previous handlers come back on destruction.
+/// as RunOptions::cancel. A second signal ends the process at once: the handler removes
+/// the temporary files of outputs being written (remove_partial_outputs), prints
+/// "tessera: cancelled" and calls _exit(130). The previous handlers come back on destruction.
 class CancelOnSignal {
  public:
   CancelOnSignal();
@@ -18,8 +19,8 @@ class CancelOnSignal {
   const std::atomic<bool>* flag() const;
   bool cancelled() const { return flag()->load(); }
 
-  /// While a Defer lives, every SIGINT/SIGTERM only sets the flag (a second one
-  /// does not kill): for committing the output file, which must not leave a temp file.
+  /// While a Defer lives, every SIGINT/SIGTERM only sets the flag (a second one does not
+  /// end the process): for committing the output file, which is then undone if cancelled.
   class Defer {
    public:
     Defer();

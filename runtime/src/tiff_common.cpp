@@ -49,6 +49,13 @@ std::string TiffHandle::take_error() {
   return e;
 }
 
+std::string TiffHandle::data_warning() const {
+  // libjpeg reports damaged entropy-coded data as warnings and fills in the rest.
+  for (const char* damage : {"Corrupt JPEG data", "Premature end of JPEG"})
+    if (warnings_.find(damage) != std::string::npos) return warnings_;
+  return {};
+}
+
 std::string TiffHandle::close() {
   if (tif_) TIFFClose(tif_);
   tif_ = nullptr;
@@ -187,7 +194,7 @@ TiffInfo tiff_info(const std::string& path) {
   using namespace detail;
   TiffHandle file(path, "r");
   TIFF* tif = file.get();
-  TiffInfo info{path, TIFFIsBigTIFF(tif) != 0, {}};
+  TiffInfo info{path, TIFFIsBigTIFF(tif) != 0, {}, {}};
   do {
     TiffDirectoryInfo d;
     d.width = field_u32(tif, TIFFTAG_IMAGEWIDTH, 0);
@@ -215,9 +222,9 @@ TiffInfo tiff_info(const std::string& path) {
       if (d.description.size() > 80) d.description = d.description.substr(0, 77) + "...";
     }
     info.directories.push_back(std::move(d));
+    file.clear_messages();  // warnings about this directory's tags are not about the chain
   } while (TIFFReadDirectory(tif) == 1);
-  if (const std::string e = file.close(); !e.empty() && info.directories.empty())
-    throw IoError("cannot read '" + path + "': " + e);
+  info.chain_error = file.close();  // TIFFReadDirectory returns 0 at the end, and on errors
   return info;
 }
 

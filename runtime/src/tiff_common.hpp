@@ -10,6 +10,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "tessera/geometry.hpp"
+#include "tessera/tiff.hpp"
 
 namespace tessera::detail {
 
@@ -29,6 +30,9 @@ class TiffHandle {
   /// libtiff's error messages since the last call, else its warnings (some decoders
   /// report damaged data only as a warning), else a generic "truncated or corrupt".
   std::string take_error();
+  /// The warnings since clear_messages() when they say that compressed data is damaged
+  /// (libjpeg's "Corrupt JPEG data: ...", "Premature end of JPEG file"), else "".
+  std::string data_warning() const;
   /// Forgets earlier messages (e.g. warnings about unknown tags) before an operation.
   void clear_messages() {
     errors_.clear();
@@ -62,6 +66,10 @@ struct ChunkGrid {
       for (std::int64_t x = r.x / cw; x <= (r.x1() - 1) / cw; ++x) fn(y * across + x);
   }
 };
+
+/// Whether TiffSink must write `size` x `type` as BigTIFF: classic TIFF offsets are
+/// 32-bit, so the bytes libtiff will write (TiffWriteOptions::bigtiff) must stay below 4 GiB.
+bool needs_bigtiff(Size size, PixelType type, const TiffWriteOptions& options);
 
 /// Copies src into dst (same size and type), swapping channels 0 and 2 when `swap_rb`
 /// (RGB <-> BGR, RGBA <-> BGRA) and the image has 3 or 4 channels.

@@ -1,13 +1,11 @@
 // TiffSink: a tiled or striped TIFF written as tessera's tiles arrive, through a
 // temporary file renamed when complete.
-#include <atomic>
 #include <filesystem>
 #include <map>
 
-#include <unistd.h>
-
 #include <opencv2/core.hpp>
 
+#include "temp_file.hpp"
 #include "tessera/error.hpp"
 #include "tessera/tiff.hpp"
 #include "tiff_common.hpp"
@@ -53,21 +51,25 @@ cv::Rect to_cv(const Rect& q) {
   return {static_cast<int>(q.x), static_cast<int>(q.y), static_cast<int>(q.w), static_cast<int>(q.h)};
 }
 
-/// Classic TIFF offsets are 32-bit: switch to BigTIFF well before the file could reach
-/// 4 GiB. LZW can expand incompressible data by up to ~1.5x; the rest is headroom for
-/// the directory and the tile tables.
-bool needs_bigtiff(Size size, PixelType type, TiffCompression c) {
-  const double bytes = static_cast<double>(size.area()) * type.channels * CV_ELEM_SIZE1(type.depth);
-  const double worst = c == TiffCompression::Lzw ? bytes * 1.5 : bytes * 1.01;
+}  // namespace
+
+bool detail::needs_bigtiff(Size size, PixelType type, const TiffWriteOptions& o) {
+  // Tiles are written whole, padded at the right and bottom edges; strips are cut at the
+  // bottom. LZW can expand incompressible data by up to ~1.5x, and so can JPEG at high
+  // quality; the others by ~1%. Then the tile tables (offset and byte count, 4 bytes each)
+  // and headroom for the directory and tags.
+  const ChunkGrid grid = o.tiled ? ChunkGrid(size, o.tile.w, o.tile.h) : ChunkGrid(size, size.w, o.rows_per_strip);
+  const double rows = o.tiled ? static_cast<double>(grid.down * grid.ch) : static_cast<double>(size.h);
+  const double bytes = static_cast<double>(grid.across * grid.cw) * rows * CV_ELEM_SIZE(type.cv_type());
+  const bool expands = o.compression == TiffCompression::Lzw || o.compression == TiffCompression::Jpeg;
+  const double worst = bytes * (expands ? 1.5 : 1.01) + 8.0 * static_cast<double>(grid.count());
   return worst > 4.0 * (1 << 30) - 256.0 * (1 << 20);
 }
-
-}  // namespace
 
 struct TiffSink::Impl {
   std::string path;
   TiffWriteOptions opt;
-  fs::path temp;
+  std::unique_ptr<detail::TempFile> temp;  // declared before `file`: closed after it
   std::unique_ptr<TiffHandle> file;
   Size size;
   PixelType type;
@@ -156,47 +158,45 @@ TiffSink::TiffSink(std::string path, TiffWriteOptions options) : impl_(std::make
     throw UsageError("JPEG quality " + std::to_string(options.jpeg_quality) + " must be 1 to 100");
 }
 
-TiffSink::~TiffSink() {
-  if (impl_->file) {
-    impl_->file.reset();
-    std::error_code ec;
-    fs::remove(impl_->temp, ec);
-  }
-}
+TiffSink::~TiffSink() = default;  // closes the file, then removes it unless renamed
 
 bool TiffSink::bigtiff() const { return impl_->big; }
 
 void TiffSink::open(Size size, PixelType type) {
   Impl& im = *impl_;
   if (im.file) throw UsageError("TiffSink for '" + im.path + "' opened twice");
-  if (size.empty() || size.w > UINT32_MAX || size.h > UINT32_MAX)
-    throw UsageError("image size " + to_string(size) + " cannot be stored in a TIFF");
+  if (size.empty() || size.w > kMaxTiffSide || size.h > kMaxTiffSide)
+    throw UsageError("image size " + to_string(size) + " cannot be stored in a TIFF (each side 1 to " +
+                     std::to_string(kMaxTiffSide) + ")");
+  if (!im.opt.tiled && size.w > INT32_MAX)
+    throw UsageError("image width " + std::to_string(size.w) + " is too wide for a striped TIFF (at most " +
+                     std::to_string(INT32_MAX) + "); write tiles");
   const bool depth_ok = type.depth != CV_32S && type.depth != CV_64F && type.depth != CV_16F;
   if (!depth_ok || type.channels < 1 || type.channels > 4)
     throw UsageError("cannot write " + type.str() + " as TIFF (u8, s8, u16, s16 or f32 with 1 to 4 channels)");
   if (im.opt.compression == TiffCompression::Jpeg && (type.depth != CV_8U || type.channels == 2 || type.channels == 4))
     throw UsageError("cannot write " + type.str() + " as JPEG-compressed TIFF (u8 with 1 or 3 channels)");
+  im.grid =
+      im.opt.tiled ? ChunkGrid(size, im.opt.tile.w, im.opt.tile.h) : ChunkGrid(size, size.w, im.opt.rows_per_strip);
+  if (im.grid.count() > UINT32_MAX)
+    throw UsageError("image size " + to_string(size) + " needs " + std::to_string(im.grid.count()) + " TIFF " +
+                     (im.opt.tiled ? "tiles" : "strips") + ", more than a TIFF can index (" +
+                     std::to_string(UINT32_MAX) + "); use larger ones");
 
   const fs::path dest(im.path);
   const fs::path dir = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) im.fail("directory '" + dir.string() + "' does not exist");
-  static std::atomic<int> counter{0};
-  std::string name = ".";  // appended piecewise: g++ 12 warns (-Wrestrict) about "." + string
-  name += dest.stem().string();
-  name += ".tessera-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + dest.extension().string();
-  im.temp = dir / name;
   im.size = size;
   im.type = type;
-  im.big = im.opt.bigtiff || needs_bigtiff(size, type, im.opt.compression);
+  im.big = im.opt.bigtiff || detail::needs_bigtiff(size, type, im.opt);
+  im.temp = std::make_unique<detail::TempFile>(dest);
   try {
-    im.file = std::make_unique<TiffHandle>(im.temp.string(), im.big ? "w8" : "w");
+    im.file = std::make_unique<TiffHandle>(im.temp->path().string(), im.big ? "w8" : "w");
   } catch (const IoError& e) {
     im.fail(e.what());
   }
   im.configure();
-  im.grid =
-      im.opt.tiled ? ChunkGrid(size, im.opt.tile.w, im.opt.tile.h) : ChunkGrid(size, size.w, im.opt.rows_per_strip);
 }
 
 void TiffSink::write(const Rect& r, const cv::Mat& tile) {
@@ -259,12 +259,7 @@ void TiffSink::close() {
   if (TIFFFlush(im.file->get()) != 1) im.fail(im.file->take_error());
   if (const std::string e = im.file->close(); !e.empty()) im.fail(e);
   im.file.reset();
-  std::error_code ec;
-  fs::rename(im.temp, im.path, ec);
-  if (ec) {
-    fs::remove(im.temp, ec);
-    im.fail(ec.message());
-  }
+  if (const std::error_code ec = im.temp->commit()) im.fail(ec.message());
 }
 
 }  // namespace tessera

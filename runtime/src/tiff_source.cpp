@@ -21,7 +21,7 @@ using detail::TiffHandle;
 
 namespace {
 
-constexpr std::int64_t kMaxSide = INT32_MAX;                    // per image side
+constexpr std::int64_t kMaxChunkSide = INT32_MAX;              // a decoded tile or strip is a cv::Mat
 constexpr std::int64_t kMaxChunkBytes = std::int64_t{1} << 32;  // one decoded tile or strip
 
 /// How pixels are decoded: libtiff's decoder as stored (samples as they are; JPEG YCbCr
@@ -120,9 +120,9 @@ std::unique_ptr<Reader> TiffSource::Impl::open_reader() const {
 void TiffSource::Impl::inspect(TIFF* tif) {
   const std::int64_t w = detail::field_u32(tif, TIFFTAG_IMAGEWIDTH, 0);
   const std::int64_t h = detail::field_u32(tif, TIFFTAG_IMAGELENGTH, 0);
-  if (w <= 0 || h <= 0 || w > kMaxSide || h > kMaxSide)
+  if (w <= 0 || h <= 0 || w > kMaxTiffSide || h > kMaxTiffSide)
     fail("unsupported image size " + std::to_string(w) + "x" + std::to_string(h) + " (each side must be 1.." +
-         std::to_string(kMaxSide) + ")");
+         std::to_string(kMaxTiffSide) + ")");
   size = {w, h};
 
   const int spp = detail::field_u16(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
@@ -168,8 +168,10 @@ void TiffSource::Impl::inspect(TIFF* tif) {
     ch = std::min<std::int64_t>(detail::field_u32(tif, TIFFTAG_ROWSPERSTRIP, UINT32_MAX), h);
   }
   const std::string kind = tiled ? "tile" : "strip";
-  if (cw <= 0 || ch <= 0 || cw > kMaxSide || ch > kMaxSide || cw * ch * spp * CV_ELEM_SIZE1(depth) > kMaxChunkBytes)
-    fail("unsupported " + kind + " size " + std::to_string(cw) + "x" + std::to_string(ch));
+  if (cw <= 0 || ch <= 0 || cw > kMaxChunkSide || ch > kMaxChunkSide ||
+      cw * ch * spp * CV_ELEM_SIZE1(depth) > kMaxChunkBytes)
+    fail("unsupported " + kind + " size " + std::to_string(cw) + "x" + std::to_string(ch) + " (each side at most " +
+         std::to_string(kMaxChunkSide) + ", at most " + std::to_string(kMaxChunkBytes >> 30) + " GiB)");
   grid = ChunkGrid(size, cw, ch);
   const std::int64_t expected = grid.count() * (separate ? spp : 1);
   const std::int64_t present = tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
@@ -231,6 +233,7 @@ void TiffSource::Impl::decode_chunk(Reader& rd, std::int64_t i) const {
       decode_direct(rd, i, rect);
     else
       decode_rgba(rd, rect);
+    if (const std::string damage = rd.file->data_warning(); !damage.empty()) throw IoError(damage);
   } catch (const IoError& e) {
     fail(std::string(tiled ? "tile " : "strip ") + std::to_string(i) + " at (x=" + std::to_string(rect.x) +
          ", y=" + std::to_string(rect.y) + "): " + e.what());
@@ -267,6 +270,8 @@ void TiffSource::read(const Rect& r, cv::Mat& out) const {
   const Impl& im = *impl_;
   if (r.empty() || !full_rect(im.size).contains(r))
     throw UsageError("read of " + to_string(r) + " outside " + im.where() + " of size " + to_string(im.size));
+  if (r.w > INT32_MAX || r.h > INT32_MAX)
+    throw UsageError("read of " + to_string(r) + " from " + im.where() + ": a rect read at once must be below 2^31 a side");
   // Borrow a reader (one per concurrent caller; opened when none is idle) and give it
   // back however this returns.
   std::unique_ptr<Reader> rd;

@@ -12,6 +12,11 @@
 
 namespace tessera {
 
+/// The largest image side TiffSource reads and TiffSink writes: 2^31 pixels. (Image
+/// geometry is 64-bit; what must still fit a cv::Mat, below 2^31 a side, is one TIFF tile
+/// or strip and one tessera tile, so a striped image may be at most 2^31 - 1 wide.)
+inline constexpr std::int64_t kMaxTiffSide = std::int64_t{1} << 31;
+
 /// One directory (page) of a TIFF file opened for reading. Tiled or striped; 8/16-bit
 /// unsigned or signed, or 32-bit float samples; 1-4 samples, chunky or planar;
 /// any compression libtiff decodes (none, LZW, deflate, JPEG, ...). YCbCr, palette and
@@ -21,7 +26,8 @@ namespace tessera {
 /// read() is thread-safe: each concurrent reader borrows its own libtiff handle from a
 /// pool (opened lazily) and decodes only the TIFF tiles or strips overlapping the rect;
 /// each handle keeps the last decoded tile or strip, nothing more. Errors are IoError
-/// naming the file, the page and, for decoding errors, the tile or strip.
+/// naming the file, the page and, for decoding errors, the tile or strip; damaged JPEG
+/// data, which libjpeg reports only as a warning, is such an error too.
 class TiffSource final : public Source {
  public:
   explicit TiffSource(const std::string& path, int page = 0);
@@ -53,8 +59,9 @@ struct TiffWriteOptions {
   int rows_per_strip = 64;  ///< for striped files; a multiple of 16 with JPEG
   TiffCompression compression = TiffCompression::Deflate;
   int jpeg_quality = 90;  ///< 1..100
-  /// Force BigTIFF. Otherwise it is chosen when the uncompressed pixels exceed
-  /// 4 GiB minus headroom for the directory and incompressible data.
+  /// Force BigTIFF. Otherwise it is chosen when the bytes libtiff will write (whole tiles,
+  /// padded at the right and bottom edges, or strips; LZW and JPEG counted at 1.5x for
+  /// incompressible data) plus the tile tables and 256 MiB of headroom exceed 4 GiB.
   bool bigtiff = false;
 };
 
@@ -118,9 +125,13 @@ struct TiffInfo {
   std::string path;
   bool bigtiff = false;
   std::vector<TiffDirectoryInfo> directories;
+  /// libtiff's error when the chain of directories could not be followed to its end (a
+  /// truncated or damaged file: `directories` are the ones before it); empty otherwise.
+  std::string chain_error;
 };
 
-/// Describes every directory of a TIFF file; throws IoError naming the file.
+/// Describes every directory of a TIFF file it can reach; throws IoError naming the file
+/// when not even the first one reads.
 TiffInfo tiff_info(const std::string& path);
 /// One line per directory, e.g. "page 0: 2220x2967 3x8-bit uint, tiled 240x240, jpeg, rgb".
 std::string to_string(const TiffInfo& info);
