@@ -3,6 +3,8 @@
 // against the OpenCV calls that define them.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <opencv2/imgproc.hpp>
 
 #include "fused.hpp"
@@ -201,12 +203,19 @@ TEST(Fused, ReadersThatExtendALevelDifferentlyAreNotFused) {
     Pipeline p;
     const NodeId a = p.add("gaussian", {{"sigma", "1"}}, {Pipeline::kInput});
     const NodeId b = p.add(std::make_shared<WithBorder>(Registry::builtin().make("sobel_mag", {}), mode), {a});
-    p.add("addw", {}, {a, b});
+    const NodeId c = p.add("sobel_mag", {}, {a});
+    p.add("addw", {}, {b, c});
     return p;
   };
   EXPECT_TRUE(fuses(dag(BorderMode::Reflect101), in));
-  // addw reads level a with reflection, the other reader with replication: no fusion.
+  // Two stencils read level a, one reflecting it and one replicating it: no fusion. (A
+  // pointwise reader such as addw never looks outside, so its border does not count.)
   EXPECT_FALSE(fuses(dag(BorderMode::Replicate), in));
+  // (Its whole-image tile is the truth: the wrapped kernel's reference() still reflects.)
+  const Pipeline mixed = dag(BorderMode::Replicate);
+  RunOptions whole;
+  whole.tile = {in.cols, in.rows};
+  expect_fused_pipeline(mixed, in, run(mixed, in, whole), "mixed borders (tile at a time)");
   // A replicating stencil alone fuses, and its rows are extended by replication.
   Pipeline p;
   p.add(std::make_shared<WithBorder>(Registry::builtin().make("gaussian", {{"sigma", "2"}}), BorderMode::Replicate),
@@ -215,6 +224,57 @@ TEST(Fused, ReadersThatExtendALevelDifferentlyAreNotFused) {
   cv::Mat want;
   cv::GaussianBlur(in, want, cv::Size(0, 0), 2, 2, cv::BORDER_REPLICATE);
   expect_fused_pipeline(p, in, want, "gaussian (replicate)");
+}
+
+TEST(Fused, RandomDagsMatchTileAtATime) {
+  // Random DAGs of kernels that all have row stages: one- and two-input nodes reading any
+  // earlier node, so levels get several readers with different halos and leads. Fused and
+  // tile at a time must agree for every tiling.
+  const std::vector<std::string> one = {"gaussian sigma=1.3", "gaussian sigma=0.8 ksize=3", "sobel_mag", "invert",
+                                        "threshold t=90 type=tozero", "gamma g=1.7", "erode ksize=3",
+                                        "dilate ksize=2", "erode ksize=4 iterations=2", "unsharp sigma=1 amount=0.6",
+                                        "morph_gradient ksize=3", "tophat ksize=5"};
+  cv::RNG rng(11);
+  int fused = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    Pipeline p;
+    std::vector<NodeId> nodes{Pipeline::kInput};
+    std::string what;
+    const int n = rng.uniform(2, 7);
+    for (int i = 0; i < n; ++i) {
+      const NodeId a = nodes[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(nodes.size())))];
+      if (rng.uniform(0, 4) == 0 && nodes.size() > 1) {
+        const NodeId b = nodes[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(nodes.size())))];
+        nodes.push_back(p.add("addw", {{"alpha", "0.7"}, {"beta", "0.4"}}, {a, b}));
+        what += " addw(" + std::to_string(a) + "," + std::to_string(b) + ")";
+      } else {
+        const std::string& spec = one[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(one.size())))];
+        const Pipeline stage = Pipeline::parse(spec);
+        // Re-add the parsed stage's kernels on top of node a (a composite is several nodes).
+        std::map<NodeId, NodeId> map{{Pipeline::kInput, a}};
+        for (NodeId id = 1; id <= stage.output(); ++id) {
+          std::vector<NodeId> ins;
+          for (NodeId in : stage.node(id).inputs) ins.push_back(map.at(in));
+          map[id] = p.add(stage.node(id).kernel, ins);
+        }
+        nodes.push_back(map.at(stage.output()));
+        what += " " + spec + "(" + std::to_string(a) + ")";
+      }
+    }
+    const int w = rng.uniform(1, 120), h = rng.uniform(1, 90);
+    const cv::Mat in = image(w, h, static_cast<unsigned>(trial), trial % 2 == 0);
+    fused += fuses(p, in);  // not when readers of one node extend it differently (even morphology)
+    RunOptions whole;
+    whole.fused = false;
+    whole.tile = {w, h};
+    const cv::Mat want = run(p, in, whole);
+    for (Size t : {Size{1 + trial % 5, 1 + trial % 3}, Size{16, 16}, Size{w, 7}, Size{w + 9, h + 9}}) {
+      RunOptions o;
+      o.tile = t;
+      ASSERT_TRUE(test::identical(run(p, in, o), want)) << what << " on " << w << "x" << h << ", tile " << to_string(t);
+    }
+  }
+  EXPECT_GE(fused, 30) << "most random DAGs should fuse";
 }
 
 /// The row kernel alone (both passes through a whole-image tile) against cv::GaussianBlur.

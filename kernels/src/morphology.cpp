@@ -38,6 +38,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "param_helpers.hpp"
+#include "row_kernels.hpp"
 #include "tessera/error.hpp"
 #include "tessera/kernels.hpp"
 
@@ -87,6 +88,20 @@ class MorphPass final : public Kernel {
   /// The grown tile clipped to the image: the outside is OpenCV's own neutral border.
   Rect input_region(const Rect& out, int, Size in_size) const override { return clip(out.grown(halo()), in_size); }
 
+  /// For fused rows (rect elements on u8): copies of pixels that the window already holds,
+  /// which change no minimum or maximum (row_morphology.cpp): reflection when the window is
+  /// centred (odd ksize: the default of the other kernels, so chains with them fuse),
+  /// replication otherwise. The tile path never reads outside the image (input_region).
+  Border border() const override {
+    return {el_.mask.cols % 2 && el_.mask.rows % 2 ? BorderMode::Reflect101 : BorderMode::Replicate, 0};
+  }
+
+  std::vector<RowStagePtr> row_stages(const PixelType& in, Size) const override {
+    if (in.depth != CV_8U || cv::countNonZero(el_.mask) != el_.mask.rows * el_.mask.cols) return {};
+    return detail::rect_morphology_u8_row_stages(el_.mask.cols, el_.mask.rows, el_.iterations,
+                                                 op_ == cv::MORPH_DILATE);
+  }
+
   void process(const TileIO& io) const override {
     cv::Mat result;
     run(io.in[0], result, cv::BORDER_CONSTANT | cv::BORDER_ISOLATED);
@@ -122,7 +137,9 @@ KernelPtr make_subtract() {
     return in[0];
   };
   s.apply = [](std::span<const cv::Mat> in, cv::Mat& out, int) { cv::subtract(in[0], in[1], out); };
-  return make_op_kernel(std::move(s));
+  // For 8 bits, saturate(a - b) is also what addWeighted(a, 1, b, -1, 0) computes, exactly.
+  return detail::with_row_stages(make_op_kernel(std::move(s)),
+                                 detail::u8_rows(detail::add_weighted_u8_row_stage(1, -1, 0)));
 }
 
 /// Builds an expansion step by step; each add returns the new step's index.

@@ -53,4 +53,8 @@ RowStagePtr threshold_u8_row_stage(double thresh, double maxval, int type);
 /// runs tile at a time).
 RowStagePtr add_weighted_u8_row_stage(double alpha, double beta, double gamma);
 
+/// cv::erode (cv::dilate with `dilate`) of 8-bit images by a kw x kh rectangle anchored at
+/// its centre, `iterations` times, as two stages; their input is extended by replication.
+std::vector<RowStagePtr> rect_morphology_u8_row_stages(int kw, int kh, int iterations, bool dilate);
+
 }  // namespace tessera::detail

@@ -30,6 +30,10 @@ struct RowSimd {
   int (*add_weighted)(const uchar* a, const uchar* b, uchar* dst, int n, const float* w);
   /// dst = table[src] (256 entries); only with byte shuffles (AVX2), 0 elsewhere.
   int (*lut)(const uchar* src, uchar* dst, int n, const uchar* table);
+  /// Erosion / dilation along a row: dst[e] = min (max) of src[e + i*cn], i in [0, count).
+  int (*extreme_h)(const uchar* src, uchar* dst, int n, int cn, int count, bool max);
+  /// Across rows: dst[e] = min (max) of rows[j][e], j in [0, count).
+  int (*extreme_v)(const uchar* const* rows, uchar* dst, int n, int count, bool max);
 };
 
 /// The AVX2 loops when the CPU has AVX2, else the baseline ones.
@@ -189,7 +193,43 @@ int lut(const uchar* src, uchar* dst, int n, const uchar* table) {
 #endif
 }
 
-const RowSimd table{gaussian_h, gaussian_v, sobel_mag, step, add_weighted, lut};
+template <bool Max>
+inline v_uint8 pick(const v_uint8& a, const v_uint8& b) {
+  return Max ? v_max(a, b) : v_min(a, b);
+}
+
+template <bool Max>
+int extreme_h_t(const uchar* src, uchar* dst, int n, int cn, int count) {
+  int e = 0;
+  for (; e < n; e += v_uint8::nlanes) {
+    if (!last_vector(e, n, v_uint8::nlanes)) break;
+    v_uint8 m = vx_load(src + e);
+    for (int i = 1; i < count; ++i) m = pick<Max>(m, vx_load(src + e + i * cn));
+    v_store(dst + e, m);
+  }
+  return e;
+}
+
+template <bool Max>
+int extreme_v_t(const uchar* const* rows, uchar* dst, int n, int count) {
+  int e = 0;
+  for (; e < n; e += v_uint8::nlanes) {
+    if (!last_vector(e, n, v_uint8::nlanes)) break;
+    v_uint8 m = vx_load(rows[0] + e);
+    for (int j = 1; j < count; ++j) m = pick<Max>(m, vx_load(rows[j] + e));
+    v_store(dst + e, m);
+  }
+  return e;
+}
+
+int extreme_h(const uchar* src, uchar* dst, int n, int cn, int count, bool max) {
+  return max ? extreme_h_t<true>(src, dst, n, cn, count) : extreme_h_t<false>(src, dst, n, cn, count);
+}
+int extreme_v(const uchar* const* rows, uchar* dst, int n, int count, bool max) {
+  return max ? extreme_v_t<true>(rows, dst, n, count) : extreme_v_t<false>(rows, dst, n, count);
+}
+
+const RowSimd table{gaussian_h, gaussian_v, sobel_mag, step, add_weighted, lut, extreme_h, extreme_v};
 
 }  // namespace tessera::detail::TESSERA_ROW_SIMD_VARIANT
 #endif  // TESSERA_ROW_SIMD_VARIANT

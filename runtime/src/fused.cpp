@@ -23,10 +23,12 @@ std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const 
   f.borders.resize(1);
   std::map<NodeId, int> level_of{{f.input, 0}};
   std::vector<bool> read(1, false);  // per level: has a reader fixed its border yet
-  // Readers of one level must extend it the same way; rows and columns outside the image
-  // must map to pixels inside the window being computed: replication and reflection do,
-  // a constant fill does not.
-  const auto reads = [&](int level, BorderMode mode) {
+  // Readers that look past the image edge (a halo) must extend a level the same way, and
+  // rows and columns outside the image must map to pixels inside the window being computed:
+  // replication and reflection do, a constant fill does not. Pointwise readers never look
+  // outside, so their kernel's border does not matter.
+  const auto reads = [&](int level, const RowStage& stage, BorderMode mode) {
+    if (stage.halo() == Halo{}) return true;
     if (mode == BorderMode::Constant) return false;
     const auto l = static_cast<std::size_t>(level);
     if (read[l] && f.borders[l] != mode) return false;
@@ -40,18 +42,18 @@ std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const 
     const KernelClass kc = k.kernel_class();
     if (kc != KernelClass::Pointwise && kc != KernelClass::Stencil) return std::nullopt;
     if (!(sizes[id] == f.size) || types[id].channels != f.channels || nd.inputs.empty()) return std::nullopt;
+    const std::vector<RowStagePtr> stages = k.row_stages(types[nd.inputs[0]], f.size);
+    if (stages.empty() || stages.back()->out_depth() != types[id].depth) return std::nullopt;
     std::vector<int> inputs;
     for (NodeId in : nd.inputs) {
       const auto it = level_of.find(in);
-      if (it == level_of.end() || !reads(it->second, k.border().mode)) return std::nullopt;
+      if (it == level_of.end() || !reads(it->second, *stages[0], k.border().mode)) return std::nullopt;
       inputs.push_back(it->second);
     }
-    const std::vector<RowStagePtr> stages = k.row_stages(types[nd.inputs[0]], f.size);
-    if (stages.empty() || stages.back()->out_depth() != types[id].depth) return std::nullopt;
     for (std::size_t s = 0; s < stages.size(); ++s) {
       if (s > 0) {
         inputs = {static_cast<int>(f.steps.size())};
-        if (!reads(inputs[0], k.border().mode)) return std::nullopt;
+        if (!reads(inputs[0], *stages[s], k.border().mode)) return std::nullopt;
       }
       f.steps.push_back({stages[s], inputs});
       f.borders.push_back(BorderMode::Reflect101);
@@ -74,6 +76,7 @@ struct Level {
   std::int64_t width = 0;  ///< stored pixels per row
   std::int64_t lead = 0;   ///< rows this level runs ahead of the output row (at most)
   std::int64_t low = 0;    ///< lowest row its readers still need, relative to the output row
+  int readers = 0;         ///< steps that read it
   std::int64_t cap = 1;    ///< rows kept: a power of two for a ring (row slots are y & mask)
   std::int64_t mask = -1;  ///< cap - 1 for a ring; all ones when every row has its own slot
   std::size_t pixel = 1;   ///< bytes per pixel
@@ -102,7 +105,12 @@ class Runner {
     last.width = tile.w;
     last.needed = true;
     // Backward: each level computes what its readers' windows need, clipped to the image,
-    // and keeps as many rows as the reader furthest ahead and the one furthest behind span.
+    // and keeps as many rows as the reader furthest ahead and the one furthest behind span:
+    // once the first output row is done, every level moves on one row per output row, and
+    // a level runs `lead` rows ahead while its readers need rows from `low` on. During the
+    // first output row a reader may run all the way to the level's lead before another
+    // reader of the same level starts at the top of the region, so a level with several
+    // readers keeps everything from its first row to its lead until then.
     for (std::size_t s = m; s-- > 0;) {
       const Halo h = f.steps[s].stage->halo();
       const Level& out = levels_[s + 1];
@@ -110,6 +118,7 @@ class Runner {
         Level& in = levels_[static_cast<std::size_t>(i)];
         const Rect need = clip(out.region.grown(h), f.size);
         const std::int64_t x0 = out.region.x - h.rx, x1 = out.region.x1() + h.rx;
+        ++in.readers;
         if (!in.needed) {
           in.region = need;
           in.x0 = x0;
@@ -129,9 +138,10 @@ class Runner {
     std::size_t scratch = 0;
     for (std::size_t l = 0; l <= m; ++l) {
       Level& v = levels_[l];
+      std::int64_t rows = v.lead - v.low + 1;
+      if (v.readers > 1) rows = std::max(rows, tile.y + v.lead - v.region.y + 1);
       v.cap = l == m ? tile.h
-                     : static_cast<std::int64_t>(std::bit_ceil(
-                           static_cast<std::uint64_t>(std::min(v.lead - v.low + 1, v.region.h))));
+                     : static_cast<std::int64_t>(std::bit_ceil(static_cast<std::uint64_t>(std::min(rows, v.region.h))));
       v.mask = l == m ? -1 : v.cap - 1;
       v.pixel = static_cast<std::size_t>(CV_ELEM_SIZE1(f.depth(l)) * f.channels);
       v.step = aligned(static_cast<std::size_t>(v.width) * v.pixel);
