@@ -52,9 +52,19 @@ const std::vector<KernelCase> kKernels = {
 
 using Clock = std::chrono::steady_clock;
 
-/// Wall seconds per tile since `start`, over every iteration of `state`.
-double per_tile(Clock::time_point start, const benchmark::State& state, const tessera::RunStats& stats) {
+/// Runs `p` on `in` once per benchmark iteration, the output reused; returns the wall
+/// seconds per tile over all of them.
+double run_per_tile(benchmark::State& state, const tessera::Pipeline& p, const cv::Mat& in,
+                    const tessera::RunOptions& o) {
+  cv::Mat out;
+  tessera::RunStats stats;
+  const auto start = Clock::now();
+  for (auto _ : state) {
+    stats = tessera::run(p, in, out, o);
+    benchmark::DoNotOptimize(out.data);
+  }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  state.SetLabel(std::to_string(stats.tiles) + " tiles");
   return seconds / std::max<double>(1, double(state.iterations()) * double(stats.tiles));
 }
 
@@ -73,17 +83,10 @@ tessera::RunOptions serial_options(tessera::Size tile, bool fused) {
 void bm_kernel(benchmark::State& state, const KernelCase& c, tessera::Size tile, bool fused) {
   const tessera::Pipeline p = tessera::Pipeline::parse(c.spec);
   const cv::Mat& in = input_for(c.colour);
-  const tessera::RunOptions o = serial_options(tile, fused);
-  cv::Mat out;
-  tessera::RunStats stats;
-  const auto start = Clock::now();
-  for (auto _ : state) {
-    stats = tessera::run(p, in, out, o);
-    benchmark::DoNotOptimize(out.data);
-  }
+  const double per_tile = run_per_tile(state, p, in, serial_options(tile, fused));
   state.SetItemsProcessed(state.iterations() * std::int64_t(in.total()));
   state.SetBytesProcessed(state.iterations() * std::int64_t(in.total() * in.elemSize()));
-  state.counters["us_per_tile"] = per_tile(start, state, stats) * 1e6;
+  state.counters["us_per_tile"] = per_tile * 1e6;
 }
 
 // The scheduler alone: `invert` (one table lookup per pixel) over many small tiles, so
@@ -97,15 +100,8 @@ void bm_scheduler(benchmark::State& state, tessera::Backend backend, tessera::Si
   o.backend = backend;
   o.threads = threads;
   o.tile = tile;
-  cv::Mat out;
-  tessera::RunStats stats;
-  const auto start = Clock::now();
-  for (auto _ : state) {
-    stats = tessera::run(p, in, out, o);
-    benchmark::DoNotOptimize(out.data);
-  }
-  state.SetItemsProcessed(state.iterations() * stats.tiles);
-  state.counters["ns_per_tile"] = per_tile(start, state, stats) * 1e9;
+  const double per_tile = run_per_tile(state, p, in, o);
+  state.counters["ns_per_tile"] = per_tile * 1e9;
 }
 
 // Per P1 case: the sums over its iterations of the run's wall time and busy time.

@@ -29,14 +29,9 @@ cv::Mat image(int w, int h, unsigned seed, bool structured) {
 }
 
 cv::Mat opencv_p1(const cv::Mat& in) {
-  cv::Mat g, gx, gy, ax, ay, mag, out;
+  cv::Mat g, out;
   cv::GaussianBlur(in, g, cv::Size(in.cols == 1 ? 1 : 0, in.rows == 1 ? 1 : 0), 2, 2);
-  cv::Sobel(g, gx, CV_16S, 1, 0);
-  cv::Sobel(g, gy, CV_16S, 0, 1);
-  cv::convertScaleAbs(gx, ax);
-  cv::convertScaleAbs(gy, ay);
-  cv::addWeighted(ax, 0.5, ay, 0.5, 0, mag);
-  cv::threshold(mag, out, 40, 255, cv::THRESH_BINARY);
+  cv::threshold(test::opencv_sobel_mag(g), out, 40, 255, cv::THRESH_BINARY);
   return out;
 }
 
@@ -159,14 +154,9 @@ TEST(Fused, WeightedSumsMatchOpenCVForAnyWeights) {
   const NodeId b = p.add("sobel_mag", {}, {Pipeline::kInput});
   p.add("addw", {{"alpha", "0.6"}, {"beta", "0.45"}, {"gamma", "-7.5"}}, {a, b});
   EXPECT_TRUE(fuses(p, in));
-  cv::Mat ga, gx, gy, ax, ay, mag, want;
+  cv::Mat ga, want;
   cv::GaussianBlur(in, ga, cv::Size(0, 0), 3);
-  cv::Sobel(in, gx, CV_16S, 1, 0);
-  cv::Sobel(in, gy, CV_16S, 0, 1);
-  cv::convertScaleAbs(gx, ax);
-  cv::convertScaleAbs(gy, ay);
-  cv::addWeighted(ax, 0.5, ay, 0.5, 0, mag);
-  cv::addWeighted(ga, 0.6, mag, 0.45, -7.5, want);
+  cv::addWeighted(ga, 0.6, test::opencv_sobel_mag(in), 0.45, -7.5, want);
   for (Size t : {Size{7, 5}, Size{64, 64}, Size{500, 3}}) {
     RunOptions o;
     o.tile = t;
@@ -176,24 +166,12 @@ TEST(Fused, WeightedSumsMatchOpenCVForAnyWeights) {
 
 /// `base` with its border mode replaced (its row stages kept): a reader of a level that
 /// extends it differently from the other readers.
-class WithBorder final : public Kernel {
+class WithBorder final : public ForwardingKernel {
  public:
-  WithBorder(KernelPtr base, BorderMode mode) : base_(std::move(base)), mode_(mode) {}
-  std::string name() const override { return base_->name(); }
-  KernelClass kernel_class() const override { return base_->kernel_class(); }
-  int arity() const override { return base_->arity(); }
-  PixelType output_type(std::span<const PixelType> in) const override { return base_->output_type(in); }
-  Size output_size(std::span<const Size> in) const override { return base_->output_size(in); }
-  Halo halo() const override { return base_->halo(); }
+  WithBorder(KernelPtr base, BorderMode mode) : ForwardingKernel(std::move(base)), mode_(mode) {}
   Border border() const override { return {mode_, 0}; }
-  void process(const TileIO& io) const override { base_->process(io); }
-  cv::Mat reference(std::span<const cv::Mat> in) const override { return base_->reference(in); }
-  std::vector<RowStagePtr> row_stages(const PixelType& in, Size size) const override {
-    return base_->row_stages(in, size);
-  }
 
  private:
-  KernelPtr base_;
   BorderMode mode_;
 };
 

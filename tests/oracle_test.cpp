@@ -9,15 +9,7 @@
 namespace tessera {
 namespace {
 
-cv::Mat sobel_mag(const cv::Mat& in) {
-  cv::Mat gx, gy, ax, ay, out;
-  cv::Sobel(in, gx, CV_16S, 1, 0, 3);
-  cv::Sobel(in, gy, CV_16S, 0, 1, 3);
-  cv::convertScaleAbs(gx, ax);
-  cv::convertScaleAbs(gy, ay);
-  cv::addWeighted(ax, 0.5, ay, 0.5, 0, out);
-  return out;
-}
+cv::Mat sobel_mag(const cv::Mat& in) { return test::opencv_sobel_mag(in); }
 
 cv::Mat tiled(const std::string& spec, const cv::Mat& in, Size tile = {61, 37}) {
   RunOptions o;

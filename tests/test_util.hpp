@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 namespace tessera::test {
 
@@ -18,6 +19,17 @@ inline cv::Mat random_image(int w, int h, int type, unsigned seed) {
   else if (CV_MAT_DEPTH(type) == CV_16U) rng.fill(m, cv::RNG::UNIFORM, 0, 65536);
   else rng.fill(m, cv::RNG::UNIFORM, -1000, 1000);
   return m;
+}
+
+/// sobel_mag as the OpenCV calls that define it: (|Sobel dx| + |Sobel dy|) / 2 in 8 bits.
+inline cv::Mat opencv_sobel_mag(const cv::Mat& in) {
+  cv::Mat gx, gy, ax, ay, out;
+  cv::Sobel(in, gx, CV_16S, 1, 0, 3);
+  cv::Sobel(in, gy, CV_16S, 0, 1, 3);
+  cv::convertScaleAbs(gx, ax);
+  cv::convertScaleAbs(gy, ay);
+  cv::addWeighted(ax, 0.5, ay, 0.5, 0, out);
+  return out;
 }
 
 /// Succeeds when a and b have the same size, type and every element is equal.
