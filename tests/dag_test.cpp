@@ -132,6 +132,9 @@ KernelPtr failing_kernel(std::atomic<int>* calls) {
   s.output_type = [](std::span<const PixelType> in) { return in[0]; };
   s.apply = [calls](std::span<const cv::Mat> in, cv::Mat& out, int) {
     if (++*calls == 5) throw std::runtime_error("boom");
+    // Slow tiles, so that the others cannot all finish while the failing one unwinds, even
+    // on a loaded machine (the test checks that the run stops early).
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
     out = in[0].clone();
   };
   return make_op_kernel(std::move(s));

@@ -11,7 +11,6 @@
 #include <optional>
 #include <sstream>
 
-#include <opencv2/imgcodecs.hpp>
 
 #include "bench_report.hpp"
 #include "input.hpp"
@@ -70,9 +69,7 @@ std::vector<int> parse_threads(const std::string& text) {
 /// Fails before any timing if a report file could not be written afterwards.
 void check_output(const std::string& path, bool image) {
   if (path.empty()) return;
-  if (image && !cv::haveImageWriter(path))
-    throw UsageError("cannot write '" + path + "': unknown image format '" + std::filesystem::path(path).extension().string() +
-                     "' (use e.g. .png)");
+  if (image) return check_image_output(path);
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!dir.empty() && !std::filesystem::is_directory(dir, ec))

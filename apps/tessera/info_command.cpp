@@ -12,7 +12,6 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include "commands.hpp"
 #include "input.hpp"
@@ -75,14 +74,6 @@ std::string detect_format(const std::string& path) {
 std::string depth_name(int depth) {
   const std::string s = PixelType{depth, 1}.str();  // "u16x1"
   return s.substr(0, s.rfind('x'));
-}
-
-std::size_t page_count(const std::string& path) {
-  try {
-    return std::max<std::size_t>(1, cv::imcount(path, cv::IMREAD_UNCHANGED));
-  } catch (const cv::Exception&) {
-    return 1;  // the first page decoded; the codec cannot count the others
-  }
 }
 
 /// What TiffSource says is wrong with a page, without its "cannot read 'PATH' [page N]: ".
@@ -148,7 +139,7 @@ ImageInfo describe(const std::string& text, int page) {
   info.channels = image.channels();
   info.depth = depth_name(image.depth());
   info.file_bytes = std::filesystem::file_size(path);
-  info.pages = page_count(path);
+  info.pages = count_image_pages(path);
   return info;
 }
 

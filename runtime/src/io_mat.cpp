@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 
+#include "codecs.hpp"
 #include "image_memory.hpp"
 #include "temp_file.hpp"
 #include "tessera/error.hpp"
@@ -120,7 +120,7 @@ cv::Mat read_image(const std::string& path) {
   if (!std::ifstream(path).good()) throw IoError("cannot read '" + path + "': " + std::strerror(errno));
   cv::Mat image;
   try {
-    image = cv::imread(path, cv::IMREAD_UNCHANGED);
+    image = detail::codecs().read(path);
   } catch (const cv::Exception& e) {
     // OpenCV's size limits (CV_IO_MAX_IMAGE_PIXELS, _WIDTH, _HEIGHT) fail an assertion.
     if (e.err.find("CV_IO_MAX_IMAGE_") != std::string::npos)
@@ -133,10 +133,18 @@ cv::Mat read_image(const std::string& path) {
   return image;
 }
 
+std::size_t count_image_pages(const std::string& path) {
+  try {
+    return std::max<std::size_t>(1, detail::codecs().page_count(path));
+  } catch (const cv::Exception&) {
+    return 1;  // the first page decodes; the codec cannot count the others
+  }
+}
+
 void check_image_output(const std::string& path) {
   if (path.empty()) throw UsageError("output path is empty");
   const fs::path dest(path);
-  if (!cv::haveImageWriter(path))
+  if (!detail::codecs().can_write(path))
     throw UsageError("cannot write '" + path + "': unknown image format '" + dest.extension().string() +
                      "' (use e.g. .png, .tif, .jpg)");
   const fs::path dir = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
@@ -150,7 +158,7 @@ void write_image_atomic(const std::string& path, const cv::Mat& image) {
   bool ok = false;
   std::string why = "the encoder failed";
   try {
-    ok = cv::imwrite(tmp.path().string(), image);
+    ok = detail::codecs().write(tmp.path().string(), image);
   } catch (const cv::Exception& e) {
     why = e.err;
   }

@@ -72,10 +72,16 @@ class MatSink final : public Sink {
   cv::Mat image_;
 };
 
+/// OpenCV's codecs are loaded on first use (from libtessera_codecs.so, beside the program):
+/// a run that streams TIFF to TIFF never loads them and the ~130 libraries they pull in.
+
 /// Reads a whole image with OpenCV's codecs (PNG, JPEG, TIFF, ...) keeping its depth and
 /// channels. Throws IoError naming the file when it cannot be read (for an image past
 /// OpenCV's pixel limit, CV_IO_MAX_IMAGE_PIXELS, one that suggests a tiled TIFF instead).
 cv::Mat read_image(const std::string& path);
+
+/// Pages (frames) OpenCV's codecs see in an image file; 1 when they cannot count them.
+std::size_t count_image_pages(const std::string& path);
 
 /// What write_image_atomic checks before encoding: UsageError for an empty path or a format
 /// OpenCV cannot write, IoError when the directory does not exist. Lets a caller fail

@@ -9,5 +9,6 @@
 #include "tessera/pipeline.hpp"
 #include "tessera/registry.hpp"
 #include "tessera/run.hpp"
+#include "tessera/tiff.hpp"
 #include "tessera/autotune.hpp"
 #include "tessera/version.hpp"

@@ -1,0 +1,35 @@
+// OpenCV's image codecs, loaded on first use. libopencv_imgcodecs brings ~130 shared
+// libraries with it on Debian (GDAL, poppler, HDF5, ...): ~50 MiB of resident memory and
+// ~0.2 s at every start, which a run that streams TIFF to TIFF never needs. So the codecs
+// live in a small module of ours (libtessera_codecs.so, codecs_module.cpp) that links them,
+// and the runtime dlopen()s it the first time an image goes through OpenCV's codecs.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include <opencv2/core/mat.hpp>
+
+namespace tessera::detail {
+
+/// The module's entry points (it is built with this very header: same types, same ABI).
+struct CodecApi {
+  int version;  ///< kCodecApiVersion
+  cv::Mat (*read)(const std::string& path);                          ///< cv::imread, IMREAD_UNCHANGED
+  bool (*write)(const std::string& path, const cv::Mat& image);      ///< cv::imwrite
+  bool (*can_write)(const std::string& path);                        ///< cv::haveImageWriter
+  std::size_t (*page_count)(const std::string& path);                ///< cv::imcount
+};
+constexpr int kCodecApiVersion = 1;
+
+/// The module's one exported symbol.
+#define TESSERA_CODECS_ENTRY "tessera_codecs_api"
+
+/// Loads the module on first use (thread-safe). Throws IoError saying where it looked
+/// when it cannot be loaded.
+const CodecApi& codecs();
+
+/// True once the module is loaded (for tests: a TIFF-only run must not load it).
+bool codecs_loaded();
+
+}  // namespace tessera::detail
