@@ -3,6 +3,7 @@
 // equals OpenCV's bit for bit (exit 1 if not) and reports how far libvips' and Halide's
 // outputs are from OpenCV's. Prints markdown tables of medians, minima and ratios.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -29,6 +31,8 @@ struct Options {
   int threads = 0;  // 0 = all cores
   int reps = 7;
   std::string tile = "auto";
+  int gap_ms = 0;     // idle time before each timed run
+  std::string peers;  // empty = all built
 };
 
 /// How far a peer's output is from OpenCV's.
@@ -85,13 +89,16 @@ std::string now_text() {
 
 std::vector<std::unique_ptr<Peer>> make_peers(const Options& o, const char* argv0) {
   std::vector<std::unique_ptr<Peer>> peers;
+  const auto wanted = [&](const std::string& name) {
+    return o.peers.empty() || ("," + o.peers + ",").find("," + name + ",") != std::string::npos;
+  };
   peers.push_back(make_tessera_peer(o.tile == "auto" ? Size{0, 0} : parse_tile_size(o.tile)));
   peers.push_back(make_opencv_peer());  // peers[1] is the reference
 #ifdef TESSERA_COMPARE_HAVE_VIPS
-  peers.push_back(make_vips_peer(argv0));
+  if (wanted("libvips")) peers.push_back(make_vips_peer(argv0));
 #endif
 #ifdef TESSERA_COMPARE_HAVE_HALIDE
-  peers.push_back(make_halide_peer());
+  if (wanted("halide")) peers.push_back(make_halide_peer());
 #endif
   (void)argv0;
   return peers;
@@ -115,6 +122,7 @@ bool compare_chain(Chain chain, const Options& o, int threads, std::vector<std::
   std::vector<std::vector<double>> ms(peers.size()), cpu_ms(peers.size());
   for (int r = 0; r < o.reps; ++r) {
     for (std::size_t i = 0; i < peers.size(); ++i) {
+      if (o.gap_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(o.gap_ms));
       const double cpu_start = process_cpu_seconds();
       const std::int64_t start = cv::getTickCount();
       const cv::Mat out = peers[i]->run(input);
@@ -158,6 +166,11 @@ int main(int argc, char** argv) {
   app.add_option("--threads", o.threads, "threads for every implementation; 0 = all cores")->check(CLI::Range(0, 1024));
   app.add_option("--reps", o.reps, "timed runs of each implementation, round-robin")->check(CLI::Range(1, 1000));
   app.add_option("--tile", o.tile, "tessera's tile size WxH, or auto (tessera::choose_tile)");
+  app.add_option("--gap-ms", o.gap_ms,
+                 "idle time before each timed run, so that the previous peer's worker threads have gone to sleep")
+      ->check(CLI::Range(0, 10000));
+  app.add_option("--peers", o.peers, "comma-separated subset to run, e.g. tessera,halide (OpenCV always runs: it is "
+                                     "the reference)");
   CLI11_PARSE(app, argc, argv);
 
   try {
