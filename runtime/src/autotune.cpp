@@ -19,6 +19,8 @@
 
 #include <opencv2/core.hpp>
 
+#include "fused.hpp"
+#include "plan.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera {
@@ -61,6 +63,31 @@ double bytes_per_pixel(const Pipeline& p, const cv::Mat& input) {
   return std::max(bytes, 1.0);
 }
 
+/// The working set of one tile task of size t, in bytes. Tile at a time, every stage holds
+/// a whole tile (plus halo); when the output's pass runs fused, only rings of rows, so the
+/// width matters and not the height.
+class WorkingSet {
+ public:
+  WorkingSet(const Pipeline& p, const cv::Mat& input, Size image, bool fused, std::int64_t halo)
+      : halo_(halo), per_pixel_(bytes_per_pixel(p, input)) {
+    if (!fused) return;
+    const detail::Plan plan = detail::make_plan(p, p.validate(PixelType::of(input), image));
+    for (const detail::Pass& pass : plan.passes)
+      if (pass.target == p.output())
+        if (const auto f = detail::fuse(p, plan, pass)) per_column_ = detail::fused_bytes_per_column(*f);
+  }
+  double bytes(Size t) const {
+    return per_column_ > 0 ? per_column_ * static_cast<double>(t.w + 2 * halo_)
+                           : per_pixel_ * computed_pixels(t, halo_);
+  }
+  bool fused() const { return per_column_ > 0; }
+
+ private:
+  std::int64_t halo_;
+  double per_pixel_;
+  double per_column_ = 0;
+};
+
 /// Candidate tile sizes: squares from 32 to the image size, and strips as wide as the image
 /// (at most as wide as the sample the tiles are timed on).
 std::vector<Size> candidate_sizes(Size image, Size sample) {
@@ -79,18 +106,21 @@ std::vector<Size> candidate_sizes(Size image, Size sample) {
 
 /// Seconds per tile of size t, single-threaded: the best of two serial runs over a crop
 /// from the middle of the image holding up to 2x2 tiles.
-double time_tile(const Pipeline& p, const cv::Mat& input, Size t) {
-  const int w = static_cast<int>(std::min<std::int64_t>(input.cols, 2 * t.w));
-  const int h = static_cast<int>(std::min<std::int64_t>(input.rows, 2 * t.h));
+double time_tile(const Pipeline& p, const cv::Mat& input, Size t, bool fused) {
+  // 2x2 tiles, or one when four would make a long calibration (over 4 megapixels).
+  const std::int64_t n = t.area() * 4 > (std::int64_t{4} << 20) ? 1 : 2;
+  const int w = static_cast<int>(std::min<std::int64_t>(input.cols, n * t.w));
+  const int h = static_cast<int>(std::min<std::int64_t>(input.rows, n * t.h));
   const cv::Mat crop = input(cv::Rect((input.cols - w) / 2, (input.rows - h) / 2, w, h));
   RunOptions o;
   o.backend = Backend::Serial;
   o.tile = t;
+  o.fused = fused;
   double best = 1e300;
+  cv::Mat out;  // reused: the second run pays no page faults for a fresh output
   for (int rep = 0; rep < 2; ++rep) {
-    RunStats stats;
     const auto t0 = Clock::now();
-    run(p, crop, o, &stats);
+    run(p, crop, out, o);
     const double s = seconds_since(t0);
     best = std::min(best, s / static_cast<double>(tile_count({w, h}, t)));
   }
@@ -125,21 +155,29 @@ TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input,
 
   TileChoice choice;
   std::vector<Size> sizes = candidate_sizes(image, {input.cols, input.rows});
+  // Every thread should have several tiles to take (DESIGN.md): fewer leave threads idle
+  // at the end of the pass and measure as a single-thread run would not show.
+  std::vector<Size> enough;
+  for (Size t : sizes)
+    if (tile_count(image, t) >= 4 * threads) enough.push_back(t);
+  if (!enough.empty()) sizes = enough;
   std::vector<double> measured(sizes.size(), -1);
-  // Time first the sizes whose working set (every stage's tile plus halo) best fills L2,
-  // the model's sweet spot, then the others while the budget lasts: 10% of the best run
-  // predicted so far (at least 50 ms, at most 0.5 s); at least three sizes are timed.
-  const double target = static_cast<double>(l2_bytes()) / bytes_per_pixel(pipeline, input);
+  // Time first the sizes whose working set best fills L2 (half of it when fused: the
+  // input and output rows stream through it too), the model's sweet spot, then the others
+  // while the budget lasts: 10% of the best run predicted so far (at least 50 ms, at most
+  // 0.5 s); at least three sizes are timed.
+  const WorkingSet working_set(pipeline, input, image, options.fused, halo);
+  const double target = static_cast<double>(l2_bytes()) / (working_set.fused() ? 2 : 1);
   std::vector<std::size_t> order(sizes.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  const auto distance = [&](std::size_t i) { return std::fabs(std::log2(computed_pixels(sizes[i], halo) / target)); };
+  const auto distance = [&](std::size_t i) { return std::fabs(std::log2(working_set.bytes(sizes[i]) / target)); };
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return distance(a) < distance(b); });
   double best_so_far = 1e300;
   for (std::size_t k = 0; k < order.size(); ++k) {
     const double budget = std::clamp(0.1 * best_so_far, 0.05, 0.5);
     if (k >= 3 && seconds_since(start) > budget) break;
     const Size t = sizes[order[k]];
-    measured[order[k]] = time_tile(pipeline, input, t);
+    measured[order[k]] = time_tile(pipeline, input, t, options.fused);
     best_so_far = std::min(best_so_far, std::ceil(static_cast<double>(tile_count(image, t)) / threads) *
                                             measured[order[k]]);
   }

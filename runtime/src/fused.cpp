@@ -96,58 +96,12 @@ std::size_t aligned(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; 
 
 class Runner {
  public:
-  Runner(const FusedPass& f, const Source& input, const Rect& tile, cv::Mat dst) : f_(f), out_(std::move(dst)) {
+  Runner(const FusedPass& f, const Source& input, const Rect& tile, cv::Mat dst)
+      : f_(f), levels_(sized(f, tile)), out_(std::move(dst)) {
     const std::size_t m = f.steps.size();
-    levels_.resize(m + 1);
-    Level& last = levels_[m];
-    last.region = tile;
-    last.x0 = tile.x;
-    last.width = tile.w;
-    last.needed = true;
-    // Backward: each level computes what its readers' windows need, clipped to the image,
-    // and keeps as many rows as the reader furthest ahead and the one furthest behind span:
-    // once the first output row is done, every level moves on one row per output row, and
-    // a level runs `lead` rows ahead while its readers need rows from `low` on. During the
-    // first output row a reader may run all the way to the level's lead before another
-    // reader of the same level starts at the top of the region, so a level with several
-    // readers keeps everything from its first row to its lead until then.
-    for (std::size_t s = m; s-- > 0;) {
-      const Halo h = f.steps[s].stage->halo();
-      const Level& out = levels_[s + 1];
-      for (int i : f.steps[s].inputs) {
-        Level& in = levels_[static_cast<std::size_t>(i)];
-        const Rect need = clip(out.region.grown(h), f.size);
-        const std::int64_t x0 = out.region.x - h.rx, x1 = out.region.x1() + h.rx;
-        ++in.readers;
-        if (!in.needed) {
-          in.region = need;
-          in.x0 = x0;
-          in.width = x1 - x0;
-          in.lead = out.lead + h.ry;
-          in.low = out.lead - h.ry;
-          in.needed = true;
-        } else {
-          in.region = bounding_union(in.region, need);
-          in.width = std::max(in.x0 + in.width, x1) - std::min(in.x0, x0);
-          in.x0 = std::min(in.x0, x0);
-          in.lead = std::max(in.lead, out.lead + h.ry);
-          in.low = std::min(in.low, out.lead - h.ry);
-        }
-      }
-    }
     std::size_t scratch = 0;
-    for (std::size_t l = 0; l <= m; ++l) {
-      Level& v = levels_[l];
-      std::int64_t rows = v.lead - v.low + 1;
-      if (v.readers > 1) rows = std::max(rows, tile.y + v.lead - v.region.y + 1);
-      v.cap = l == m ? tile.h
-                     : static_cast<std::int64_t>(std::bit_ceil(static_cast<std::uint64_t>(std::min(rows, v.region.h))));
-      v.mask = l == m ? -1 : v.cap - 1;
-      v.pixel = static_cast<std::size_t>(CV_ELEM_SIZE1(f.depth(l)) * f.channels);
-      v.step = aligned(static_cast<std::size_t>(v.width) * v.pixel);
-      v.next = v.region.y;
-      if (l > 0 && l < m) scratch += static_cast<std::size_t>(v.cap) * v.step;
-    }
+    for (std::size_t l = 1; l < m; ++l) scratch += static_cast<std::size_t>(levels_[l].cap) * levels_[l].step;
+    Level& last = levels_[m];
     out_.create(static_cast<int>(tile.h), static_cast<int>(tile.w),  // keeps a given view
                 CV_MAKETYPE(f.depth(m), f.channels));
     last.data = out_.data;
@@ -173,6 +127,60 @@ class Runner {
       levels_[l].data = p;
       p += static_cast<std::size_t>(levels_[l].cap) * levels_[l].step;
     }
+  }
+
+  /// The levels for `tile`, sized but without memory: each level computes what its readers'
+  /// windows need, clipped to the image, and keeps as many rows as the reader furthest
+  /// ahead and the one furthest behind span: once the first output row is done, every
+  /// level moves on one row per output row, and a level runs `lead` rows ahead while its
+  /// readers need rows from `low` on. During the first output row a reader may run all the
+  /// way to the level's lead before another reader of the same level starts at the top of
+  /// the region, so a level with several readers keeps everything from its first row to its
+  /// lead until then.
+  static std::vector<Level> sized(const FusedPass& f, const Rect& tile) {
+    const std::size_t m = f.steps.size();
+    std::vector<Level> levels(m + 1);
+    Level& last = levels[m];
+    last.region = tile;
+    last.x0 = tile.x;
+    last.width = tile.w;
+    last.needed = true;
+    for (std::size_t s = m; s-- > 0;) {
+      const Halo h = f.steps[s].stage->halo();
+      const Level& out = levels[s + 1];
+      for (int i : f.steps[s].inputs) {
+        Level& in = levels[static_cast<std::size_t>(i)];
+        const Rect need = clip(out.region.grown(h), f.size);
+        const std::int64_t x0 = out.region.x - h.rx, x1 = out.region.x1() + h.rx;
+        ++in.readers;
+        if (!in.needed) {
+          in.region = need;
+          in.x0 = x0;
+          in.width = x1 - x0;
+          in.lead = out.lead + h.ry;
+          in.low = out.lead - h.ry;
+          in.needed = true;
+        } else {
+          in.region = bounding_union(in.region, need);
+          in.width = std::max(in.x0 + in.width, x1) - std::min(in.x0, x0);
+          in.x0 = std::min(in.x0, x0);
+          in.lead = std::max(in.lead, out.lead + h.ry);
+          in.low = std::min(in.low, out.lead - h.ry);
+        }
+      }
+    }
+    for (std::size_t l = 0; l <= m; ++l) {
+      Level& v = levels[l];
+      std::int64_t rows = v.lead - v.low + 1;
+      if (v.readers > 1) rows = std::max(rows, tile.y + v.lead - v.region.y + 1);
+      v.cap = l == m ? tile.h
+                     : static_cast<std::int64_t>(std::bit_ceil(static_cast<std::uint64_t>(std::min(rows, v.region.h))));
+      v.mask = l == m ? -1 : v.cap - 1;
+      v.pixel = static_cast<std::size_t>(CV_ELEM_SIZE1(f.depth(l)) * f.channels);
+      v.step = aligned(static_cast<std::size_t>(v.width) * v.pixel);
+      v.next = v.region.y;
+    }
+    return levels;
   }
 
   cv::Mat run() {
@@ -238,6 +246,20 @@ class Runner {
 };
 
 }  // namespace
+
+double fused_bytes_per_column(const FusedPass& fused) {
+  // The rings of a tile far from the image edges (no clipping), as Runner sizes them.
+  const Size huge{std::int64_t{1} << 40, std::int64_t{1} << 40};
+  FusedPass unclipped = fused;
+  unclipped.size = huge;
+  const Rect tile{std::int64_t{1} << 30, std::int64_t{1} << 30, 1, 1 << 20};
+  double bytes = 0;
+  const std::vector<Level> levels = Runner::sized(unclipped, tile);
+  // Not level 0 (read in place) nor the last (the destination).
+  for (std::size_t l = 1; l + 1 < levels.size(); ++l)
+    bytes += static_cast<double>(levels[l].cap) * static_cast<double>(levels[l].pixel);
+  return bytes;
+}
 
 cv::Mat evaluate_tile_fused(const FusedPass& fused, const Source& input, const Rect& tile, cv::Mat dst) {
   return Runner(fused, input, tile, std::move(dst)).run();
