@@ -98,12 +98,27 @@ TEST(MatIo, RunIntoReusesTheOutputBufferUnlessItOverlapsTheInput) {
   cv::Mat view = big(cv::Rect(0, 0, 257, 130));
   run(p, big, view);
   EXPECT_TRUE(test::identical(view, want));
+  // Side by side in one canvas: input on the left, output written into the right half.
+  cv::Mat canvas(130, 2 * 257, CV_8UC1, cv::Scalar(0));
+  in.copyTo(canvas.colRange(0, 257));
+  cv::Mat right = canvas.colRange(257, 2 * 257);
+  const uchar* right_data = right.data;
+  run(p, canvas.colRange(0, 257), right);
+  EXPECT_EQ(right.data, right_data) << "disjoint views of one buffer do not overlap";
+  EXPECT_TRUE(test::identical(canvas.colRange(257, 2 * 257), want));
+  EXPECT_TRUE(test::identical(canvas.colRange(0, 257), in));
+  // Overlapping views of one buffer: the output gets its own buffer.
+  cv::Mat shifted = canvas.colRange(100, 357);
+  run(p, canvas.colRange(0, 257), shifted);
+  EXPECT_NE(shifted.data, canvas.data + 100);
+  EXPECT_TRUE(test::identical(shifted, want));
 }
 
 TEST(ImageMemory, LargeImagesAreHugePageAlignedAndReleased) {
   cv::Mat big;
   detail::create_image(big, 4096, 1500, CV_8UC3);  // 18 MiB
-  EXPECT_EQ(big.allocator, detail::huge_page_allocator());
+  EXPECT_EQ(big.u->currAllocator, detail::huge_page_allocator());
+  EXPECT_EQ(big.allocator, nullptr) << "the header should not keep the allocator for later images";
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(big.data) % (2 << 20), 0u);
   EXPECT_TRUE(big.isContinuous());
   big.setTo(cv::Scalar(1, 2, 3));
@@ -118,7 +133,7 @@ TEST(ImageMemory, LargeImagesAreHugePageAlignedAndReleased) {
   roi.release();
   cv::Mat small;
   detail::create_image(small, 100, 100, CV_8UC1);
-  EXPECT_NE(small.allocator, detail::huge_page_allocator());
+  EXPECT_NE(small.u->currAllocator, detail::huge_page_allocator());
 }
 
 TEST(ImageFiles, RoundTripKeepsDepthAndChannels) {

@@ -33,7 +33,10 @@ KernelPtr make_addw(const Params& p) {
   s.name = "addw";
   s.arity = 2;
   s.output_type = same_two;
-  s.apply = [a, b, g](std::span<const cv::Mat> in, cv::Mat& out, int) { cv::addWeighted(in[0], a, in[1], b, g, out); };
+  s.apply = [a, b, g](std::span<const cv::Mat> in, cv::Mat& out, int) {
+    if (in[0].depth() == CV_8U) detail::add_weighted_u8(in[0], a, in[1], b, g, out);  // tileable (row_kernels.hpp)
+    else cv::addWeighted(in[0], a, in[1], b, g, out);
+  };
   return detail::with_row_stages(make_op_kernel(std::move(s)), detail::u8_rows(detail::add_weighted_u8_row_stage(a, b, g)));
 }
 
@@ -42,7 +45,7 @@ KernelPtr make_addw(const Params& p) {
 void register_arith(Registry& r) {
   r.add({"absdiff", "|a - b| of two inputs (cv::absdiff)", KernelClass::Pointwise, {}, {{CV_8U, CV_16U}, {1, 2, 3, 4}},
          make_absdiff, ""});
-  r.add({"addw", "alpha*a + beta*b + gamma of two inputs, saturated (cv::addWeighted)", KernelClass::Pointwise,
+  r.add({"addw", "alpha*a + beta*b + gamma of two inputs, saturated (cv::addWeighted; u8 as its vector loop computes it, float fused multiply-adds, at every position: its scalar loop rounds some weights differently, so its bits depend on the tiling)", KernelClass::Pointwise,
          {real_param("alpha", "0.5", -1e6, 1e6, "weight of the first input"),
           real_param("beta", "0.5", -1e6, 1e6, "weight of the second input"),
           real_param("gamma", "0", -1e9, 1e9, "added constant")},

@@ -350,7 +350,10 @@ KernelPtr unsharp_combine_kernel(double amount) {
   return detail::with_row_stages(detail::pointwise_kernel(
                                      "unsharp", kFilterTypes,
                                      [amount](std::span<const cv::Mat> in, cv::Mat& out, int) {
-                                       cv::addWeighted(in[0], 1 + amount, in[1], -amount, 0, out);
+                                       if (in[0].depth() == CV_8U)  // tileable (row_kernels.hpp)
+                                         detail::add_weighted_u8(in[0], 1 + amount, in[1], -amount, 0, out);
+                                       else
+                                         cv::addWeighted(in[0], 1 + amount, in[1], -amount, 0, out);
                                      },
                                      {}, 2),
                                  detail::u8_rows(detail::add_weighted_u8_row_stage(1 + amount, -amount, 0)));
@@ -411,7 +414,7 @@ void register_filters(Registry& r) {
   r.add({"sharpen", "3x3 sharpening, cv::filter2D with [0 -1 0; -1 5 -1; 0 -1 0]", KernelClass::Stencil, {},
          kFilterTypes, make_sharpen, ""});
   KernelInfo unsharp{"unsharp",
-                     "unsharp mask: cv::addWeighted(src, 1+amount, cv::GaussianBlur(src, sigma), -amount, 0)",
+                     "unsharp mask: cv::addWeighted(src, 1+amount, cv::GaussianBlur(src, sigma), -amount, 0) (u8: as addw)",
                      KernelClass::Stencil,
                      {real_param("sigma", std::nullopt, 0, 200, "standard deviation of the blur in pixels", true),
                       real_param("amount", "1", 0, 100, "strength: 0 leaves the image unchanged")},

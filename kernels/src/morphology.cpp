@@ -137,7 +137,7 @@ KernelPtr make_subtract() {
     return in[0];
   };
   s.apply = [](std::span<const cv::Mat> in, cv::Mat& out, int) { cv::subtract(in[0], in[1], out); };
-  // For 8 bits, saturate(a - b) is also what addWeighted(a, 1, b, -1, 0) computes, exactly.
+  // For 8 bits, saturate(a - b) is also what add_weighted_u8(a, 1, b, -1, 0) computes, exactly.
   return detail::with_row_stages(make_op_kernel(std::move(s)),
                                  detail::u8_rows(detail::add_weighted_u8_row_stage(1, -1, 0)));
 }

@@ -48,10 +48,12 @@ RowStagePtr lut_u8_row_stage(const cv::Mat& table);
 /// cv::threshold of 8-bit images with the given parameters.
 RowStagePtr threshold_u8_row_stage(double thresh, double maxval, int type);
 
-/// cv::addWeighted(a, alpha, b, beta, gamma) of two 8-bit images (a two-input stage), or
-/// nullptr when this machine's cv::addWeighted does not give the same bits (the kernel then
-/// runs tile at a time).
+/// alpha*a + beta*b + gamma of two 8-bit images as cv::addWeighted's vector loop computes it
+/// (float fused multiply-adds, rounded half to even, saturated), whatever the position: a
+/// two-input stage, and the same arithmetic on whole images (row_pointwise.cpp says why
+/// cv::addWeighted itself cannot be tiled).
 RowStagePtr add_weighted_u8_row_stage(double alpha, double beta, double gamma);
+void add_weighted_u8(const cv::Mat& a, double alpha, const cv::Mat& b, double beta, double gamma, cv::Mat& out);
 
 /// cv::erode (cv::dilate with `dilate`) of 8-bit images by a kw x kh rectangle anchored at
 /// its centre, `iterations` times, as two stages; their input is extended by replication.

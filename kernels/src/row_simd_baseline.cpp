@@ -12,8 +12,11 @@ extern const RowSimd* const table_ptr;  // row_simd_avx2.cpp; nullptr where not 
 }
 
 const RowSimd& row_simd() {
-  static const RowSimd& chosen =
-      avx2::table_ptr && cv::checkHardwareSupport(CV_CPU_AVX2) ? *avx2::table_ptr : baseline::table;
+  // Every feature row_simd_avx2.cpp is compiled for (CMakeLists.txt), not AVX2 alone.
+  static const bool avx2 = avx2::table_ptr && cv::checkHardwareSupport(CV_CPU_AVX2) &&
+                           cv::checkHardwareSupport(CV_CPU_FMA3) && cv::checkHardwareSupport(CV_CPU_FP16) &&
+                           cv::checkHardwareSupport(CV_CPU_POPCNT) && cv::checkHardwareSupport(CV_CPU_SSE4_2);
+  static const RowSimd& chosen = avx2 ? *avx2::table_ptr : baseline::table;
   return chosen;
 }
 

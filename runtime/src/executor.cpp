@@ -58,7 +58,8 @@ class Control {
       std::atomic<std::int64_t>& busy;
       std::chrono::steady_clock::time_point start;
       ~Add() {
-        busy.fetch_add((std::chrono::steady_clock::now() - start).count(), std::memory_order_relaxed);
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+        busy.fetch_add(ns.count(), std::memory_order_relaxed);
       }
     } add{busy_ns_, start};
     return fn();
@@ -85,7 +86,7 @@ class Control {
   mutable std::atomic<bool> stop_{false};
   mutable std::atomic<bool> cancelled_{false};
   std::atomic<std::int64_t> done_{0};
-  std::atomic<std::int64_t> busy_ns_{0};  // steady_clock ticks are nanoseconds on Linux
+  std::atomic<std::int64_t> busy_ns_{0};
   std::mutex mutex_;
   std::exception_ptr error_;
 };

@@ -38,8 +38,9 @@ struct FusedPass {
 /// (the pass then runs tile at a time).
 std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const Pass& pass);
 
-/// Bytes a fused tile task keeps per pixel of tile width: every level's ring of rows (the
-/// working set that should fit in L2, whatever the tile's height).
+/// Bytes a fused tile task keeps per pixel of tile width: the rings of rows of every level
+/// but the input (read in place) and the output (the destination): the working set that
+/// should fit in L2, whatever the tile's height.
 double fused_bytes_per_column(const FusedPass& fused);
 
 /// Computes output tile `tile` of the pass row by row: the same bits as tile-at-a-time

@@ -78,6 +78,7 @@ void create_image(cv::Mat& m, int rows, int cols, int type) {
   const std::size_t bytes = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols) * CV_ELEM_SIZE(type);
   m.allocator = bytes >= kHugePageImageBytes ? huge_page_allocator() : nullptr;
   m.create(rows, cols, type);
+  m.allocator = nullptr;  // the buffer remembers its allocator; a later create() of this header need not
 }
 
 }  // namespace tessera::detail

@@ -109,6 +109,11 @@ void MatSink::open(Size size, PixelType type) {
 }
 void MatSink::write(const Rect& r, const cv::Mat& tile) {
   cv::Mat dst = image_(to_cv(r));
+  if (tile.size() != dst.size() || tile.type() != dst.type())
+    throw KernelError("internal: a " + PixelType::of(tile).str() + " tile of " + std::to_string(tile.cols) + "x" +
+                          std::to_string(tile.rows) + " for region " + to_string(r) + " of a " +
+                          PixelType::of(image_).str() + " image",
+                      r);
   if (tile.data != dst.data) tile.copyTo(dst);  // else computed in place (region())
 }
 cv::Mat MatSink::region(const Rect& r) { return image_(to_cv(r)); }

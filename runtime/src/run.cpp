@@ -245,7 +245,10 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
       target.open(out_size, shape.types[pass.target]);
       detail::TileJob job;
       job.count = grid.count();
-      const auto fusion = options.fused ? detail::fuse(pipeline, plan, pass) : std::nullopt;
+      auto fusion = options.fused ? detail::fuse(pipeline, plan, pass) : std::nullopt;
+      // Row stages count a row's samples in an int (of 16-bit values at most): tiles wider
+      // than that run tile at a time.
+      if (fusion && grid.tile_size().w * fusion->channels > (std::int64_t{1} << 29)) fusion.reset();
       const detail::FusedPass* fused = fusion ? &*fusion : nullptr;
       job.compute = [&](std::int64_t i) {
         const Rect r = grid.tile(i);
@@ -276,11 +279,32 @@ cv::Mat run(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& op
   return output;
 }
 
+namespace {
+
+/// True when some pixel of `a` and some pixel of `b` are the same bytes.
+bool share_pixels(const cv::Mat& a, const cv::Mat& b) {
+  if (!a.data || !b.data || a.empty() || b.empty()) return false;
+  if (a.datastart == b.datastart && a.step[0] == b.step[0]) {
+    // Two views of one buffer: compare their rectangles in it (bytes across, rows down).
+    cv::Size whole;
+    cv::Point ao, bo;
+    a.locateROI(whole, ao);
+    b.locateROI(whole, bo);
+    const auto ax = static_cast<std::int64_t>(ao.x * a.elemSize()), bx = static_cast<std::int64_t>(bo.x * b.elemSize());
+    const auto aw = static_cast<std::int64_t>(a.cols * a.elemSize()), bw = static_cast<std::int64_t>(b.cols * b.elemSize());
+    return ax < bx + bw && bx < ax + aw && ao.y < bo.y + b.rows && bo.y < ao.y + a.rows;
+  }
+  const uchar* a_end = a.data + (a.rows - 1) * a.step[0] + a.cols * a.elemSize();
+  const uchar* b_end = b.data + (b.rows - 1) * b.step[0] + b.cols * b.elemSize();
+  return a.data < b_end && b.data < a_end;
+}
+
+}  // namespace
+
 RunStats run(const Pipeline& pipeline, const cv::Mat& input, cv::Mat& output, const RunOptions& options) {
   if (input.empty()) throw UsageError("input image is empty");
   // An output sharing memory with the input would be overwritten while still being read.
-  const bool overlaps = output.data && output.datastart < input.dataend && input.datastart < output.dataend;
-  MatSink sink(overlaps ? cv::Mat() : output);
+  MatSink sink(share_pixels(input, output) ? cv::Mat() : output);
   const RunStats s = run(pipeline, MatSource(input), sink, options);
   output = sink.mat();
   return s;

@@ -78,8 +78,10 @@ cv::Mat run(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& op
 
 /// Runs `pipeline` on an in-memory image into `output`, reusing output's buffer when it
 /// already has the output's size and type and shares no memory with `input` (as an OpenCV
-/// output array does); otherwise `output` gets a new buffer. For repeated runs (frames of a
-/// video, benchmarks) this saves allocating, and first touching, a new image every call.
+/// output array does; `output` may be a view into a larger image); otherwise `output` gets a
+/// new buffer. For repeated runs (frames of a video, benchmarks) this saves allocating, and
+/// first touching, a new image every call. If the run fails, a reused buffer may hold part
+/// of the new result.
 RunStats run(const Pipeline& pipeline, const cv::Mat& input, cv::Mat& output, const RunOptions& options = {});
 
 /// Runs `pipeline` from `source` to `sink` tile by tile.
