@@ -104,13 +104,17 @@ std::vector<Size> candidate_sizes(Size image, Size sample) {
   return out;
 }
 
-/// Seconds per tile of size t, single-threaded: the best of two serial runs over a crop
-/// from the middle of the image holding up to 2x2 tiles.
+/// Seconds per tile of size t, single-threaded: the best of three serial runs over a crop from
+/// the middle of the image two tiles wide (one if two pass 4 megapixels) and as many tiles
+/// high as make about 4 megapixels, so that every size is timed over a similar amount of
+/// data rather than some in cache and some not.
 double time_tile(const Pipeline& p, const cv::Mat& input, Size t, bool fused) {
-  // 2x2 tiles, or one when four would make a long calibration (over 4 megapixels).
-  const std::int64_t n = t.area() * 4 > (std::int64_t{4} << 20) ? 1 : 2;
-  const int w = static_cast<int>(std::min<std::int64_t>(input.cols, n * t.w));
-  const int h = static_cast<int>(std::min<std::int64_t>(input.rows, n * t.h));
+  constexpr std::int64_t kPixels = std::int64_t{4} << 20;
+  const std::int64_t across = 2 * t.area() <= kPixels ? 2 : 1;
+  const std::int64_t cw = std::min<std::int64_t>(input.cols, across * t.w);
+  const std::int64_t rows_of_tiles = std::max<std::int64_t>(1, (kPixels + cw * t.h - 1) / (cw * t.h));
+  const int w = static_cast<int>(cw);
+  const int h = static_cast<int>(std::min<std::int64_t>(input.rows, rows_of_tiles * t.h));
   const cv::Mat crop = input(cv::Rect((input.cols - w) / 2, (input.rows - h) / 2, w, h));
   RunOptions o;
   o.backend = Backend::Serial;
@@ -118,7 +122,7 @@ double time_tile(const Pipeline& p, const cv::Mat& input, Size t, bool fused) {
   o.fused = fused;
   double best = 1e300;
   cv::Mat out;  // reused: the second run pays no page faults for a fresh output
-  for (int rep = 0; rep < 2; ++rep) {
+  for (int rep = 0; rep < 3; ++rep) {
     const auto t0 = Clock::now();
     run(p, crop, out, o);
     const double s = seconds_since(t0);
@@ -155,27 +159,35 @@ TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input,
 
   TileChoice choice;
   std::vector<Size> sizes = candidate_sizes(image, {input.cols, input.rows});
-  // Every thread should have several tiles to take (DESIGN.md): fewer leave threads idle
+  // Every thread should have several tiles to take (DESIGN.md), eight or more: fewer leave threads idle
   // at the end of the pass and measure as a single-thread run would not show.
   std::vector<Size> enough;
   for (Size t : sizes)
-    if (tile_count(image, t) >= 4 * threads) enough.push_back(t);
+    if (tile_count(image, t) >= 8 * threads) enough.push_back(t);
   if (!enough.empty()) sizes = enough;
   std::vector<double> measured(sizes.size(), -1);
   // Time first the sizes whose working set best fills L2 (half of it when fused: the
   // input and output rows stream through it too), the model's sweet spot, then the others
   // while the budget lasts: 10% of the best run predicted so far (at least 50 ms, at most
-  // 0.5 s); at least three sizes are timed.
+  // 0.5 s); at least four sizes are timed.
   const WorkingSet working_set(pipeline, input, image, options.fused, halo);
   const double target = static_cast<double>(l2_bytes()) / (working_set.fused() ? 2 : 1);
   std::vector<std::size_t> order(sizes.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  const auto distance = [&](std::size_t i) { return std::fabs(std::log2(working_set.bytes(sizes[i]) / target)); };
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return distance(a) < distance(b); });
+  // Distance from the target in half-octaves; among sizes as close, the least redundant halo
+  // work first (a fused pass's working set does not depend on the tile's height, so a strip
+  // and a square of one width tie, and the square recomputes fewer rows).
+  const auto distance = [&](std::size_t i) {
+    return std::round(2 * std::fabs(std::log2(working_set.bytes(sizes[i]) / target)));
+  };
+  const auto overhead = [&](std::size_t i) { return computed_pixels(sizes[i], halo) / static_cast<double>(sizes[i].area()); };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return distance(a) != distance(b) ? distance(a) < distance(b) : overhead(a) < overhead(b);
+  });
   double best_so_far = 1e300;
   for (std::size_t k = 0; k < order.size(); ++k) {
     const double budget = std::clamp(0.1 * best_so_far, 0.05, 0.5);
-    if (k >= 3 && seconds_since(start) > budget) break;
+    if (k >= 4 && seconds_since(start) > budget) break;
     const Size t = sizes[order[k]];
     measured[order[k]] = time_tile(pipeline, input, t, options.fused);
     best_so_far = std::min(best_so_far, std::ceil(static_cast<double>(tile_count(image, t)) / threads) *
