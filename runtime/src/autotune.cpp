@@ -159,11 +159,11 @@ TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input,
 
   TileChoice choice;
   std::vector<Size> sizes = candidate_sizes(image, {input.cols, input.rows});
-  // Every thread should have several tiles to take (DESIGN.md), eight or more: fewer leave threads idle
+  // Every thread should have tiles to take (DESIGN.md), two or more: fewer leave threads idle
   // at the end of the pass and measure as a single-thread run would not show.
   std::vector<Size> enough;
   for (Size t : sizes)
-    if (tile_count(image, t) >= 8 * threads) enough.push_back(t);
+    if (tile_count(image, t) >= 2 * threads) enough.push_back(t);
   if (!enough.empty()) sizes = enough;
   std::vector<double> measured(sizes.size(), -1);
   // Time first the sizes whose working set best fills L2 (half of it when fused: the
@@ -172,18 +172,27 @@ TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input,
   // 0.5 s); at least four sizes are timed.
   const WorkingSet working_set(pipeline, input, image, options.fused, halo);
   const double target = static_cast<double>(l2_bytes()) / (working_set.fused() ? 2 : 1);
-  std::vector<std::size_t> order(sizes.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   // Distance from the target in half-octaves; among sizes as close, the least redundant halo
-  // work first (a fused pass's working set does not depend on the tile's height, so a strip
-  // and a square of one width tie, and the square recomputes fewer rows).
+  // work first. Squares and strips are ranked apart and taken in turn: a fused pass's working
+  // set does not depend on the tile's height, so wide strips come closest to the target, but
+  // they recompute the most rows, which only timing weighs.
   const auto distance = [&](std::size_t i) {
     return std::round(2 * std::fabs(std::log2(working_set.bytes(sizes[i]) / target)));
   };
   const auto overhead = [&](std::size_t i) { return computed_pixels(sizes[i], halo) / static_cast<double>(sizes[i].area()); };
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return distance(a) != distance(b) ? distance(a) < distance(b) : overhead(a) < overhead(b);
-  });
+  const auto rank = [&](std::vector<std::size_t>& v) {
+    std::stable_sort(v.begin(), v.end(), [&](std::size_t a, std::size_t b) {
+      return distance(a) != distance(b) ? distance(a) < distance(b) : overhead(a) < overhead(b);
+    });
+  };
+  std::vector<std::size_t> squares, strips, order;
+  for (std::size_t i = 0; i < sizes.size(); ++i) (sizes[i].w > 2 * sizes[i].h ? strips : squares).push_back(i);
+  rank(squares);
+  rank(strips);
+  for (std::size_t k = 0; k < std::max(squares.size(), strips.size()); ++k) {
+    if (k < squares.size()) order.push_back(squares[k]);
+    if (k < strips.size()) order.push_back(strips[k]);
+  }
   double best_so_far = 1e300;
   for (std::size_t k = 0; k < order.size(); ++k) {
     const double budget = std::clamp(0.1 * best_so_far, 0.05, 0.5);
