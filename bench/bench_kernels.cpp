@@ -21,6 +21,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
 
+#include "own_flags.hpp"
+#include "summary_reporter.hpp"
 #include "synthetic.hpp"
 #include "tessera/tessera.hpp"
 
@@ -203,54 +205,14 @@ void bm_imbalance_static(benchmark::State& state, int threads) {
 
 std::string tile_name(tessera::Size t) { return std::to_string(t.w) + "x" + std::to_string(t.h); }
 
-// Collects the median (else mean of runs) real time of each benchmark, in seconds.
-class Collector : public benchmark::ConsoleReporter {
- public:
-  using ConsoleReporter::ConsoleReporter;
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      const double s = r.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(r.time_unit);
-      const std::string name = r.run_name.function_name;
-      if (r.run_type == Run::RT_Aggregate) {
-        if (r.aggregate_name == "median") median_[name] = s;
-      } else {
-        runs_[name].push_back(s);
-      }
-    }
-  }
-  std::optional<double> seconds(const std::string& name) const {
-    if (auto it = median_.find(name); it != median_.end()) return it->second;
-    auto it = runs_.find(name);
-    if (it == runs_.end()) return std::nullopt;
-    std::vector<double> v = it->second;
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  }
-
- private:
-  std::map<std::string, double> median_;
-  std::map<std::string, std::vector<double>> runs_;
-};
-
 int parse_size(int& argc, char** argv) {
-  int size = 2048;
-  int kept = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--size=", 0) == 0) {
-      size = std::atoi(a.c_str() + 7);
-      if (size < 64 || size > 16384) {
-        std::fprintf(stderr, "bench_kernels: --size=%s must be 64..16384\n", a.c_str() + 7);
-        std::exit(2);
-      }
-    } else {
-      argv[kept++] = argv[i];
-    }
+  const auto flag = tessera::bench::take_flag(argc, argv, "size");
+  if (!flag) return 2048;
+  const int size = std::atoi(flag->c_str());
+  if (size < 64 || size > 16384) {
+    std::fprintf(stderr, "bench_kernels: --size=%s must be 64..16384\n", flag->c_str());
+    std::exit(2);
   }
-  argc = kept;
-  argv[argc] = nullptr;
   return size;
 }
 
@@ -312,7 +274,7 @@ int main(int argc, char** argv) {
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
 
-  Collector reporter(benchmark::ConsoleReporter::OO_Tabular);
+  tessera::bench::SummaryReporter reporter(benchmark::ConsoleReporter::OO_Tabular);
   benchmark::RunSpecifiedBenchmarks(&reporter);
 
   // Scheduling overhead: the parallel run against the ideal, (sum of tile times) / threads,
@@ -338,12 +300,12 @@ int main(int argc, char** argv) {
   std::printf("  (means over each case's runs; busy = time inside tile tasks, summed over the workers)\n");
 
   // Work stealing against a static partition, on the imbalanced image.
-  const auto serial = reporter.seconds("imbalance/serial");
+  const auto serial = reporter.time_ms("imbalance/serial");
   if (serial) {
     std::printf("\nImbalanced load (cost grows down the image), 1024x1024, 64x64 tiles, %d threads:\n", threads);
     for (const char* name : {"tbb", "omp", "static_bands", "serial"})
-      if (const auto t = reporter.seconds(std::string("imbalance/") + name))
-        std::printf("  %-13s %9.2f ms  speedup over serial %.2fx\n", name, *t * 1e3, *serial / *t);
+      if (const auto t = reporter.time_ms(std::string("imbalance/") + name))
+        std::printf("  %-13s %9.2f ms  speedup over serial %.2fx\n", name, *t, *serial / *t);
   }
   benchmark::Shutdown();
   return 0;

@@ -20,6 +20,8 @@
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "own_flags.hpp"
+#include "summary_reporter.hpp"
 #include "synthetic.hpp"
 #include "tessera/tessera.hpp"
 
@@ -254,57 +256,9 @@ bool verify(const std::vector<Case>& cases, const cv::Mat& expected) {
   return ok;
 }
 
-// Records each benchmark's real time in ms (median aggregate if any) while printing as usual.
-class SummaryReporter : public benchmark::ConsoleReporter {
- public:
-  using ConsoleReporter::ConsoleReporter;
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs) {
-      const std::string& name = r.run_name.function_name;
-      if (r.error_occurred) {
-        errors_[name] = r.error_message;
-        continue;
-      }
-      const double ms = r.GetAdjustedRealTime() * 1e3 / benchmark::GetTimeUnitMultiplier(r.time_unit);
-      if (r.run_type == Run::RT_Aggregate) {
-        if (r.aggregate_name == "median") median_[name] = ms;
-        if (r.aggregate_name == "stddev") stddev_[name] = ms;
-        if (r.aggregate_name == "min") min_[name] = ms;
-      } else {
-        runs_[name].push_back(ms);
-      }
-    }
-  }
-
-  // Median real time in ms, or nullopt if the benchmark did not run.
-  std::optional<double> time_ms(const std::string& name) const {
-    if (auto it = median_.find(name); it != median_.end()) return it->second;
-    auto it = runs_.find(name);
-    if (it == runs_.end() || it->second.empty()) return std::nullopt;
-    std::vector<double> v = it->second;
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  }
-  // Aggregates over repetitions, when repeated.
-  std::optional<double> stddev_ms(const std::string& name) const { return find(stddev_, name); }
-  std::optional<double> min_ms(const std::string& name) const { return find(min_, name); }
-  const std::map<std::string, std::string>& errors() const { return errors_; }
-
- private:
-  static std::optional<double> find(const std::map<std::string, double>& m, const std::string& name) {
-    auto it = m.find(name);
-    return it == m.end() ? std::nullopt : std::optional<double>(it->second);
-  }
-
-  std::map<std::string, double> median_, stddev_, min_;
-  std::map<std::string, std::vector<double>> runs_;
-  std::map<std::string, std::string> errors_;
-};
-
 // Prints each benchmark's time with its speedup over both OpenCV op-by-op variants.
-void print_summary(const std::vector<Case>& cases, const SummaryReporter& reporter, const Settings& s) {
+void print_summary(const std::vector<Case>& cases, const tessera::bench::SummaryReporter& reporter,
+                   const Settings& s) {
   const std::optional<double> reused = reporter.time_ms("opencv_op_by_op");
   const std::optional<double> fresh = reporter.time_ms("opencv_op_by_op/fresh_buffers");
   const auto ratio = [](std::optional<double> base, double t) {
@@ -359,19 +313,9 @@ Settings parse_settings(int& argc, char** argv) {
   if (const char* e = std::getenv("TESSERA_BENCH_SIZE")) s.size = parse_int(e, "TESSERA_BENCH_SIZE", false);
   if (const char* e = std::getenv("TESSERA_BENCH_CV_THREADS"))
     s.cv_threads = parse_int(e, "TESSERA_BENCH_CV_THREADS", true);
-  int kept = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg.rfind("--size=", 0) == 0) {
-      s.size = parse_int(arg.substr(7), "--size", false);
-    } else if (arg.rfind("--cv_threads=", 0) == 0) {
-      s.cv_threads = parse_int(arg.substr(13), "--cv_threads", true);
-    } else {
-      argv[kept++] = argv[i];
-    }
-  }
-  argc = kept;
-  argv[argc] = nullptr;
+  if (const auto v = tessera::bench::take_flag(argc, argv, "size")) s.size = parse_int(*v, "--size", false);
+  if (const auto v = tessera::bench::take_flag(argc, argv, "cv_threads"))
+    s.cv_threads = parse_int(*v, "--cv_threads", true);
   return s;
 }
 
@@ -426,7 +370,7 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMillisecond)
         ->ComputeStatistics("min", fastest);
 
-  SummaryReporter reporter(benchmark::ConsoleReporter::OO_Tabular);
+  tessera::bench::SummaryReporter reporter(benchmark::ConsoleReporter::OO_Tabular);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   std::fflush(stdout);
   print_summary(cases, reporter, settings);

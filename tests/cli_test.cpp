@@ -410,24 +410,32 @@ class CliLongRun : public ::testing::Test {
   static inline test::TempDir* big_ = nullptr;
   static inline const std::string slow_ = "median ksize=21 | median ksize=21";
   test::TempDir dir_;
+
+  /// A `--verbose` run of `args`, started and read until its tiles start (the settings line,
+  /// printed just before them). Returns the pid; `fd` is the read end of its output.
+  static pid_t start_verbose(std::vector<std::string> args, int& fd, std::string& text) {
+    int fds[2];
+    EXPECT_EQ(pipe(fds), 0);
+    args.push_back("--verbose");
+    const pid_t pid = spawn(args, fds[1]);
+    close(fds[1]);
+    fd = fds[0];
+    while (text.find(" backend\n") == std::string::npos && read_some(fd, text, 10000)) {
+    }
+    return pid;
+  }
 };
 
 TEST_F(CliLongRun, CtrlCStopsPromptlyExits130AndLeavesNoFile) {
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  const pid_t pid = spawn({"run", big_->file("big.png"), dir_.file("out.png"), "-p", slow_ + " | median ksize=21",
-                           "--verbose"},
-                          fds[1]);
-  close(fds[1]);
+  int fd = -1;
   std::string text;
-  // --verbose prints its settings line just before the tiles start.
-  while (text.find(" backend\n") == std::string::npos && read_some(fds[0], text, 10000)) {
-  }
+  const pid_t pid =
+      start_verbose({"run", big_->file("big.png"), dir_.file("out.png"), "-p", slow_ + " | median ksize=21"}, fd, text);
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   const auto sent = std::chrono::steady_clock::now();
   kill(pid, SIGINT);
-  const int code = finish(pid, fds[0], text);
-  close(fds[0]);
+  const int code = finish(pid, fd, text);
+  close(fd);
   EXPECT_EQ(code, 130) << text;
   EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(2));
   EXPECT_NE(text.find("tessera: cancelled\n"), std::string::npos) << text;
@@ -437,16 +445,11 @@ TEST_F(CliLongRun, CtrlCStopsPromptlyExits130AndLeavesNoFile) {
 }
 
 TEST_F(CliLongRun, SecondSignalEndsAtOnceAndLeavesNoTemporaryFile) {
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  // One tile on one thread: the first SIGINT waits for it, for most of a second.
-  const pid_t pid = spawn({"run", big_->file("big.png"), dir_.file("out.tif"), "-p", slow_, "--tile", "3000",
-                           "--threads", "1", "--verbose"},
-                          fds[1]);
-  close(fds[1]);
+  int fd = -1;
   std::string text;
-  while (text.find(" backend\n") == std::string::npos && read_some(fds[0], text, 10000)) {
-  }
+  // One tile on one thread: the first SIGINT waits for it, for most of a second.
+  const pid_t pid = start_verbose(
+      {"run", big_->file("big.png"), dir_.file("out.tif"), "-p", slow_, "--tile", "3000", "--threads", "1"}, fd, text);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const std::set<std::string> during = dir_.files();
   ASSERT_EQ(during.size(), 1u) << "the temporary TIFF being written";
@@ -455,8 +458,8 @@ TEST_F(CliLongRun, SecondSignalEndsAtOnceAndLeavesNoTemporaryFile) {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const auto sent = std::chrono::steady_clock::now();
   kill(pid, SIGINT);
-  const int code = finish(pid, fds[0], text);
-  close(fds[0]);
+  const int code = finish(pid, fd, text);
+  close(fd);
   EXPECT_EQ(code, 130) << text;
   EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(200)) << "at once";
   EXPECT_NE(text.find("tessera: cancelled\n"), std::string::npos) << text;

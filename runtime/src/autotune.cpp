@@ -56,8 +56,7 @@ std::int64_t l2_bytes() {
 }
 
 /// Bytes a tile holds per pixel: the input plus every stage's output.
-double bytes_per_pixel(const Pipeline& p, const cv::Mat& input) {
-  const PipelineShape shape = p.validate(PixelType::of(input), {input.cols, input.rows});
+double bytes_per_pixel(const PipelineShape& shape) {
   double bytes = 0;
   for (const PixelType& t : shape.types) bytes += CV_ELEM_SIZE(t.cv_type());
   return std::max(bytes, 1.0);
@@ -68,10 +67,10 @@ double bytes_per_pixel(const Pipeline& p, const cv::Mat& input) {
 /// width matters and not the height.
 class WorkingSet {
  public:
-  WorkingSet(const Pipeline& p, const cv::Mat& input, Size image, bool fused, std::int64_t halo)
-      : halo_(halo), per_pixel_(bytes_per_pixel(p, input)) {
+  WorkingSet(const Pipeline& p, const PipelineShape& shape, bool fused, std::int64_t halo)
+      : halo_(halo), per_pixel_(bytes_per_pixel(shape)) {
     if (!fused) return;
-    const detail::Plan plan = detail::make_plan(p, p.validate(PixelType::of(input), image));
+    const detail::Plan plan = detail::make_plan(p, shape);
     for (const detail::Pass& pass : plan.passes)
       if (pass.target == p.output())
         if (const auto f = detail::fuse(p, plan, pass)) per_column_ = detail::fused_bytes_per_column(*f);
@@ -152,7 +151,7 @@ TileChoice choose_tile(const Pipeline& pipeline, const Source& source, const Run
 namespace {
 
 TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input, Size image, const RunOptions& options) {
-  pipeline.validate(PixelType::of(input), image);
+  const PipelineShape shape = pipeline.validate(PixelType::of(input), image);
   const auto start = Clock::now();
   const int threads = options.backend == Backend::Serial ? 1 : effective_threads(options.threads);
   const std::int64_t halo = total_halo(pipeline);
@@ -170,7 +169,7 @@ TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input,
   // input and output rows stream through it too), the model's sweet spot, then the others
   // while the budget lasts: 10% of the best run predicted so far (at least 50 ms, at most
   // 0.5 s); at least four sizes are timed.
-  const WorkingSet working_set(pipeline, input, image, options.fused, halo);
+  const WorkingSet working_set(pipeline, shape, options.fused, halo);
   const double target = static_cast<double>(l2_bytes()) / (working_set.fused() ? 2 : 1);
   // Distance from the target in half-octaves; among sizes as close, the least redundant halo
   // work first. Squares and strips are ranked apart and taken in turn: a fused pass's working
