@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "synthetic.hpp"
+#include "tessera/cli_support.hpp"
 #include "tessera/io.hpp"
 #include "tessera/run.hpp"
 #include "tessera/tiff.hpp"

@@ -8,5 +8,5 @@ ctest --test-dir build --output-on-failure --parallel "$(nproc)" --timeout 900
 if [ "${1:-}" = "--sanitize" ]; then
   echo "test: running the suite under ASan + UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)" --timeout 1800 -LE bench
+    ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)" --timeout 1800 -LE "bench|package"
 fi

@@ -14,6 +14,7 @@
 
 #include "bench_report.hpp"
 #include "input.hpp"
+#include "tessera/cli_support.hpp"
 #include "tessera/tessera.hpp"
 
 namespace tessera::cli {

@@ -17,6 +17,7 @@
 #include "input.hpp"
 #include "process.hpp"
 #include "progress.hpp"
+#include "tessera/cli_support.hpp"
 #include "tessera/tessera.hpp"
 #include "tessera/tiff.hpp"
 

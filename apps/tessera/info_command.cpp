@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "input.hpp"
+#include "tessera/cli_support.hpp"
 #include "tessera/tessera.hpp"
 #include "tessera/tiff.hpp"
 

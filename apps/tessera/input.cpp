@@ -1,5 +1,6 @@
 #include "input.hpp"
 
+#include "tessera/cli_support.hpp"
 #include "tessera/error.hpp"
 #include "tessera/run.hpp"
 

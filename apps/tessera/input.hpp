@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <opencv2/core/mat.hpp>
 
+#include "tessera/cli_support.hpp"
 #include "tessera/io.hpp"
 #include "tessera/tiff.hpp"
 

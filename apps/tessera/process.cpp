@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "tessera/cli_support.hpp"
 #include "tessera/io.hpp"
 
 namespace tessera::cli {

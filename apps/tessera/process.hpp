@@ -3,6 +3,8 @@
 
 #include <atomic>
 
+#include "tessera/cli_support.hpp"
+
 namespace tessera::cli {
 
 /// While alive, SIGINT and SIGTERM set a flag instead of killing the process; pass flag()

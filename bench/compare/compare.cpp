@@ -20,6 +20,7 @@
 #include <opencv2/core/utility.hpp>
 
 #include "peer.hpp"
+#include "tessera/cli_support.hpp"
 #include "tessera/tessera.hpp"
 
 namespace tessera::compare {

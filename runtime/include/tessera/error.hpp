@@ -27,7 +27,8 @@ class IoError : public Error {
   using Error::Error;
 };
 
-/// A kernel failed while processing; carries the tile it was working on.
+/// A kernel failed while processing. Carries the region of its stage's image it was computing:
+/// the output tile, grown by the halos of the stages after it.
 class KernelError : public Error {
  public:
   KernelError(const std::string& what, std::optional<Rect> tile = std::nullopt)

@@ -80,21 +80,8 @@ class MatSink final : public Sink {
 /// OpenCV's pixel limit, CV_IO_MAX_IMAGE_PIXELS, one that suggests a tiled TIFF instead).
 cv::Mat read_image(const std::string& path);
 
-/// Pages (frames) OpenCV's codecs see in an image file; 1 when they cannot count them.
-std::size_t count_image_pages(const std::string& path);
-
-/// What write_image_atomic checks before encoding: UsageError for an empty path or a format
-/// OpenCV cannot write, IoError when the directory does not exist. Lets a caller fail
-/// before the work that produces the image.
-void check_image_output(const std::string& path);
-
 /// Writes an image with OpenCV's codecs to a temporary file beside `path`, then renames
 /// it: a failure never leaves a partial file under `path`. Throws IoError.
 void write_image_atomic(const std::string& path, const cv::Mat& image);
-
-/// Unlinks the temporary files of the outputs being written at this moment
-/// (write_image_atomic, TiffSink). Async-signal-safe: for a signal handler that ends the
-/// process at once, so that no temporary file is left behind.
-void remove_partial_outputs() noexcept;
 
 }  // namespace tessera

@@ -23,6 +23,11 @@ struct PixelType {
   friend bool operator==(const PixelType&, const PixelType&) = default;
 };
 
+/// `r` as a cv::Rect, to crop the cv::Mats of a tile (whose coordinates fit in int).
+inline cv::Rect to_cv_rect(const Rect& r) {
+  return {static_cast<int>(r.x), static_cast<int>(r.y), static_cast<int>(r.w), static_cast<int>(r.h)};
+}
+
 /// How the runtime tiles a kernel (DESIGN.md, "Kernel classes").
 enum class KernelClass {
   Pointwise,     ///< output pixel depends on the same input pixel
@@ -109,35 +114,6 @@ class Kernel {
 };
 
 using KernelPtr = std::shared_ptr<const Kernel>;
-
-/// A kernel that forwards every call to another one: derive from it to change one aspect
-/// of an existing kernel (its border, its row stages) and keep everything else.
-class ForwardingKernel : public Kernel {
- public:
-  explicit ForwardingKernel(KernelPtr base) : base_(std::move(base)) {}
-
-  std::string name() const override { return base_->name(); }
-  KernelClass kernel_class() const override { return base_->kernel_class(); }
-  int arity() const override { return base_->arity(); }
-  PixelType output_type(std::span<const PixelType> in) const override { return base_->output_type(in); }
-  Size output_size(std::span<const Size> in) const override { return base_->output_size(in); }
-  Halo halo() const override { return base_->halo(); }
-  Rect input_region(const Rect& out, int input, Size in_size) const override {
-    return base_->input_region(out, input, in_size);
-  }
-  Border border() const override { return base_->border(); }
-  void process(const TileIO& io) const override { base_->process(io); }
-  cv::Mat reference(std::span<const cv::Mat> in) const override { return base_->reference(in); }
-  std::vector<RowStagePtr> row_stages(const PixelType& in, Size in_size) const override {
-    return base_->row_stages(in, in_size);
-  }
-
- protected:
-  const Kernel& base() const { return *base_; }
-
- private:
-  KernelPtr base_;
-};
 
 /// A reduce-then-map kernel (equalize, normalize, stats). The runtime runs it in two
 /// passes: pass 1 computes partial() on every tile of its input, merged pairwise in a

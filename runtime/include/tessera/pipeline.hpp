@@ -23,6 +23,14 @@ struct Node {
   std::string spec;
 };
 
+/// A registry kernel by name, with its parameters written as a spec writes them ("sigma" ->
+/// "2"): what the typed ops of tessera/ops.hpp convert to. Pipeline::add checks it exactly as
+/// the spec parser checks a stage.
+struct StageCall {
+  std::string kernel;
+  std::map<std::string, std::string> params;
+};
+
 /// Types and sizes of every node for a given input, as computed by Pipeline::validate.
 struct PipelineShape {
   std::vector<PixelType> types;  ///< indexed by NodeId (0 = input)
@@ -42,6 +50,11 @@ class Pipeline {
   /// the nodes it expands into). Returns the id of the stage's output node.
   NodeId add(const std::string& kernel_name, const std::map<std::string, std::string>& params = {},
              std::vector<NodeId> inputs = {}, const Registry& registry = Registry::builtin());
+  /// The same for a stage given as a StageCall, e.g. a typed op:
+  /// `p.add(tessera::ops::gaussian{.sigma = 2})`.
+  NodeId add(const StageCall& stage, std::vector<NodeId> inputs = {}, const Registry& registry = Registry::builtin()) {
+    return add(stage.kernel, stage.params, std::move(inputs), registry);
+  }
   /// The node whose image is the pipeline's result (default: the last added).
   void set_output(NodeId id) { output_ = id; }
   NodeId output() const { return output_ < 0 ? static_cast<NodeId>(nodes_.size()) : output_; }

@@ -112,14 +112,12 @@ class Registry {
   /// for composites.
   std::vector<Step> steps(const std::string& name, const std::map<std::string, std::string>& raw = {}) const;
 
-  /// The built-in kernels (thread-safe, built once).
+  /// The built-in kernels (thread-safe, built once). Declared here so that the spec parser's
+  /// default registry needs no kernel header; defined by the kernels layer (kernels/src/builtin.cpp).
   static const Registry& builtin();
 
  private:
   std::map<std::string, KernelInfo> entries_;
 };
-
-/// Closest name among `candidates` by edit distance, if reasonably close.
-std::optional<std::string> closest_name(const std::string& name, const std::vector<std::string>& candidates);
 
 }  // namespace tessera

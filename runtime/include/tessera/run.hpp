@@ -20,11 +20,7 @@ enum class Backend {
   Omp,     ///< an OpenMP dynamic parallel loop
   Serial,  ///< one tile after another on the calling thread
 };
-Backend parse_backend(const std::string& name);  ///< "tbb" | "omp" | "serial"; throws UsageError
 std::string to_string(Backend b);
-
-/// Parses "N" or "WxH" into a tile size; throws UsageError.
-Size parse_tile_size(const std::string& text);
 
 /// How a run is executed. Any choice gives the same output bits.
 struct RunOptions {
@@ -48,10 +44,6 @@ struct RunOptions {
 
 /// Half of the machine's physical memory.
 std::int64_t default_memory_budget();
-/// Parses "512M", "2G", "1.5GiB", "65536" (bytes) into bytes; throws UsageError.
-std::int64_t parse_memory_size(const std::string& text);
-/// "512 MiB", "1.5 GiB", ...
-std::string format_bytes(std::int64_t bytes);
 
 /// A stage whose result is data rather than pixels (e.g. stats), as a JSON object.
 struct StageResult {
@@ -93,5 +85,9 @@ cv::Mat run_reference(const Pipeline& pipeline, const cv::Mat& input);
 
 /// Threads a run with `threads` (0 = default) will use: all cores unless limited.
 int effective_threads(int threads);
+/// Threads a run with `options` asks for: 1 on the serial backend, else
+/// effective_threads(options.threads). (An application's tbb::global_control may grant the
+/// Tbb backend fewer: README, "Embedding".)
+int effective_threads(const RunOptions& options);
 
 }  // namespace tessera

@@ -48,8 +48,6 @@ class TiffSource final : public Source {
 };
 
 enum class TiffCompression { None, Lzw, Deflate, Jpeg };
-/// "none" | "lzw" | "deflate" (or "zip") | "jpeg"; throws UsageError.
-TiffCompression parse_tiff_compression(const std::string& name);
 std::string to_string(TiffCompression c);
 
 /// How TiffSink lays out and compresses the file.
@@ -91,49 +89,5 @@ class TiffSink final : public Sink {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-/// True for names ending in .tif, .tiff, .svs, .btf or .tf8 (any case), or for existing
-/// files that start with a TIFF or BigTIFF header.
-bool is_tiff_path(const std::string& path);
-
-/// A path with an optional page selector: "in.svs[page=2]" -> {"in.svs", 2}.
-struct TiffPath {
-  std::string path;
-  int page = 0;
-};
-/// Splits a trailing "[page=N]" off `text` (page 0 without one); throws UsageError for a
-/// malformed or negative page.
-TiffPath parse_path_page(const std::string& text);
-
-/// What one directory of a TIFF file holds.
-struct TiffDirectoryInfo {
-  std::int64_t width = 0;
-  std::int64_t height = 0;
-  int samples = 0;
-  int bits = 0;
-  std::string sample_format;  ///< "uint", "int", "float", ...
-  bool tiled = false;
-  std::int64_t tile_width = 0, tile_height = 0;  ///< tiled files
-  std::int64_t rows_per_strip = 0;               ///< striped files
-  std::string compression;                       ///< "none", "lzw", "deflate", "jpeg", ... or "unknown (N)"
-  std::string photometric;                       ///< "minisblack", "rgb", "ycbcr", "palette", ...
-  std::string planar;                            ///< "contiguous" or "separate"
-  std::string description;                       ///< ImageDescription, first line, may be empty
-};
-
-struct TiffInfo {
-  std::string path;
-  bool bigtiff = false;
-  std::vector<TiffDirectoryInfo> directories;
-  /// libtiff's error when the chain of directories could not be followed to its end (a
-  /// truncated or damaged file: `directories` are the ones before it); empty otherwise.
-  std::string chain_error;
-};
-
-/// Describes every directory of a TIFF file it can reach; throws IoError naming the file
-/// when not even the first one reads.
-TiffInfo tiff_info(const std::string& path);
-/// One line per directory, e.g. "page 0: 2220x2967 3x8-bit uint, tiled 240x240, jpeg, rgb".
-std::string to_string(const TiffInfo& info);
 
 }  // namespace tessera

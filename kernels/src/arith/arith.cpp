@@ -1,0 +1,56 @@
+// Two-input arithmetic: absdiff, addw. They join branches of a C++-built pipeline DAG.
+#include <opencv2/core.hpp>
+
+#include "common/param_helpers.hpp"
+#include "common/row_kernels.hpp"
+#include "tessera/error.hpp"
+#include "families.hpp"
+#include "tessera/kernel_adapters.hpp"
+
+namespace tessera {
+
+namespace {
+
+using detail::real_param;
+
+PixelType same_two(std::span<const PixelType> in) {
+  require_type(in[0], {CV_8U, CV_16U}, {1, 2, 3, 4});
+  if (!(in[1] == in[0])) throw UsageError("inputs differ in type: " + in[0].str() + " and " + in[1].str());
+  return in[0];
+}
+
+KernelPtr make_absdiff(const Params&) {
+  OpSpec s;
+  s.name = "absdiff";
+  s.arity = 2;
+  s.output_type = same_two;
+  s.apply = [](std::span<const cv::Mat> in, cv::Mat& out, int) { cv::absdiff(in[0], in[1], out); };
+  return make_op_kernel(std::move(s));
+}
+
+KernelPtr make_addw(const Params& p) {
+  const double a = p.number("alpha"), b = p.number("beta"), g = p.number("gamma");
+  OpSpec s;
+  s.name = "addw";
+  s.arity = 2;
+  s.output_type = same_two;
+  s.apply = [a, b, g](std::span<const cv::Mat> in, cv::Mat& out, int) {
+    if (in[0].depth() == CV_8U) detail::add_weighted_u8(in[0], a, in[1], b, g, out);  // tileable (row_kernels.hpp)
+    else cv::addWeighted(in[0], a, in[1], b, g, out);
+  };
+  return detail::with_row_stages(make_op_kernel(std::move(s)), detail::u8_rows(detail::add_weighted_u8_row_stage(a, b, g)));
+}
+
+}  // namespace
+
+void detail::register_arith(Registry& r) {
+  r.add({"absdiff", "|a - b| of two inputs (cv::absdiff)", KernelClass::Pointwise, {}, {{CV_8U, CV_16U}, {1, 2, 3, 4}},
+         make_absdiff, ""});
+  r.add({"addw", "alpha*a + beta*b + gamma of two inputs, saturated (cv::addWeighted; u8 as its vector loop computes it, float fused multiply-adds, at every position: its scalar loop rounds some weights differently, so its bits depend on the tiling)", KernelClass::Pointwise,
+         {real_param("alpha", "0.5", -1e6, 1e6, "weight of the first input"),
+          real_param("beta", "0.5", -1e6, 1e6, "weight of the second input"),
+          real_param("gamma", "0", -1e9, 1e9, "added constant")},
+         {{CV_8U, CV_16U}, {1, 2, 3, 4}}, make_addw, ""});
+}
+
+}  // namespace tessera

@@ -1,0 +1,119 @@
+// Colour conversions: gray, hsv, lab, bgr2rgb. Each is the cv::cvtColor call on the whole
+// image (pointwise).
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "families.hpp"
+#include "tessera/kernel_adapters.hpp"
+
+namespace tessera {
+
+namespace {
+
+/// Gray from f32 BGR(A), pixel by pixel with OpenCV's weights. cvtColor's own f32 BGRA
+/// path rounds differently in its SIMD body and its scalar tail, so its result depends on
+/// where a pixel sits in the row and cannot be tiled; this one can.
+void gray_f32(const cv::Mat& in, cv::Mat& out) {
+  const float wb = 0.114f, wg = 0.587f, wr = 0.299f;
+  const int cn = in.channels();
+  out.create(in.size(), CV_32FC1);
+  for (int y = 0; y < in.rows; ++y) {
+    const float* s = in.ptr<float>(y);
+    float* d = out.ptr<float>(y);
+    for (int x = 0; x < in.cols; ++x, s += cn) d[x] = s[0] * wb + s[1] * wg + s[2] * wr;
+  }
+}
+
+/// HSV from f32 BGR, pixel by pixel with OpenCV's documented formulas (H in degrees,
+/// S and V as in cvtColor). cvtColor's f32 path, like gray's, depends on position.
+void hsv_f32(const cv::Mat& in, cv::Mat& out) {
+  out.create(in.size(), CV_32FC3);
+  const float eps = FLT_EPSILON;
+  for (int y = 0; y < in.rows; ++y) {
+    const float* s = in.ptr<float>(y);
+    float* d = out.ptr<float>(y);
+    for (int x = 0; x < in.cols; ++x, s += 3, d += 3) {
+      const float b = s[0], g = s[1], r = s[2];
+      const float v = std::max({r, g, b}), lo = std::min({r, g, b});
+      const float range = v - lo;
+      const float sat = range / (std::fabs(v) + eps);
+      const float k = static_cast<float>(60. / (range + eps));
+      float h = v == r ? (g - b) * k : v == g ? (b - r) * k + 120.f : (r - g) * k + 240.f;
+      if (h < 0) h += 360.f;
+      d[0] = h;
+      d[1] = sat;
+      d[2] = v;
+    }
+  }
+}
+
+KernelPtr make_gray(const Params&) {
+  return make_pointwise(
+      "gray", {{CV_8U, CV_16U, CV_32F}, {3, 4}},
+      [](const cv::Mat& in, cv::Mat& out) {
+        if (in.depth() == CV_32F) gray_f32(in, out);
+        else cv::cvtColor(in, out, in.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+      },
+      [](const PixelType& in) { return PixelType{in.depth, 1}; });
+}
+
+cv::Mat cvt_gray_oracle(std::span<const cv::Mat> in, const Params&) {
+  cv::Mat out;
+  cv::cvtColor(in[0], out, in[0].channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+  return out;
+}
+
+/// A 3-channel conversion with a fixed cvtColor code.
+std::function<KernelPtr(const Params&)> cvt(std::string name, TypeSet types, int code) {
+  return [name = std::move(name), types = std::move(types), code](const Params&) {
+    return make_pointwise(name, types, [code](const cv::Mat& in, cv::Mat& out) { cv::cvtColor(in, out, code); });
+  };
+}
+
+KernelPtr make_hsv(const Params&) {
+  return make_pointwise("hsv", {{CV_8U, CV_32F}, {3}}, [](const cv::Mat& in, cv::Mat& out) {
+    if (in.depth() == CV_32F) hsv_f32(in, out);
+    else cv::cvtColor(in, out, cv::COLOR_BGR2HSV);
+  });
+}
+
+cv::Mat cvt_hsv_oracle(std::span<const cv::Mat> in, const Params&) {
+  cv::Mat out;
+  cv::cvtColor(in[0], out, cv::COLOR_BGR2HSV);
+  return out;
+}
+
+KernelPtr make_bgr2rgb(const Params&) {
+  return make_pointwise("bgr2rgb", {{CV_8U, CV_16U, CV_32F}, {3, 4}}, [](const cv::Mat& in, cv::Mat& out) {
+    cv::cvtColor(in, out, in.channels() == 4 ? cv::COLOR_BGRA2RGBA : cv::COLOR_BGR2RGB);
+  });
+}
+
+}  // namespace
+
+void detail::register_color(Registry& r) {
+  KernelInfo gray{"gray",
+                  "BGR(A) to gray (cv::cvtColor COLOR_BGR2GRAY); f32 computed per pixel with OpenCV's weights, "
+                  "within 1e-3 of cvtColor (whose f32 BGRA path depends on the pixel's position in the row)",
+                  KernelClass::Pointwise, {}, {{CV_8U, CV_16U, CV_32F}, {3, 4}}, make_gray, ""};
+  gray.oracle = cvt_gray_oracle;
+  gray.oracle_tolerance = 1e-3;  // f32 only: 8/16-bit results are integers, so exact
+  r.add(std::move(gray));
+  const TypeSet bgr{{CV_8U, CV_32F}, {3}};
+  KernelInfo hsv{"hsv",
+                 "BGR to HSV (cv::cvtColor COLOR_BGR2HSV; 8 bits: H in 0..179, exact); f32 (H in degrees) computed "
+                 "per pixel with OpenCV's formulas, within 1e-3 of cvtColor (whose f32 path depends on position)",
+                 KernelClass::Pointwise, {}, bgr, make_hsv, ""};
+  hsv.oracle = cvt_hsv_oracle;
+  hsv.oracle_tolerance = 1e-3;
+  r.add(std::move(hsv));
+  r.add({"lab", "BGR to CIE L*a*b* (cv::cvtColor COLOR_BGR2Lab)", KernelClass::Pointwise, {}, bgr,
+         cvt("lab", bgr, cv::COLOR_BGR2Lab), ""});
+  r.add({"bgr2rgb", "swap the first and third channels (cv::cvtColor COLOR_BGR2RGB / BGRA2RGBA)",
+         KernelClass::Pointwise, {}, {{CV_8U, CV_16U, CV_32F}, {3, 4}}, make_bgr2rgb, ""});
+}
+
+}  // namespace tessera

@@ -1,0 +1,32 @@
+// with_row_stages: attaches row stages to an existing kernel without changing anything else.
+#include "common/row_kernels.hpp"
+
+namespace tessera::detail {
+
+namespace {
+
+/// `base` with row_stages() added.
+class WithRows final : public ForwardingKernel {
+ public:
+  WithRows(KernelPtr base, RowFactory rows) : ForwardingKernel(std::move(base)), rows_(std::move(rows)) {}
+  std::vector<RowStagePtr> row_stages(const PixelType& in, Size in_size) const override {
+    return rows_(in, in_size);
+  }
+
+ private:
+  RowFactory rows_;
+};
+
+}  // namespace
+
+KernelPtr with_row_stages(KernelPtr base, RowFactory rows) {
+  return std::make_shared<WithRows>(std::move(base), std::move(rows));
+}
+
+RowFactory u8_rows(RowStagePtr stage) {
+  return [stage = std::move(stage)](const PixelType& in, Size) {
+    return in.depth == CV_8U && stage ? std::vector<RowStagePtr>{stage} : std::vector<RowStagePtr>{};
+  };
+}
+
+}  // namespace tessera::detail

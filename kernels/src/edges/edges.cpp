@@ -1,0 +1,197 @@
+// Derivatives and edge detectors: sobel, scharr, laplacian, sobel_mag, abs.
+// Each is the OpenCV call(s) on the whole image.
+#include <algorithm>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "common/op_helpers.hpp"
+#include "common/param_helpers.hpp"
+#include "common/row_kernels.hpp"
+#include "tessera/error.hpp"
+#include "families.hpp"
+#include "tessera/kernel_adapters.hpp"
+
+namespace tessera {
+
+namespace {
+
+using detail::int_param;
+using detail::real_param;
+using detail::stencil_kernel;
+
+/// Inputs of the derivative filters: 8- and 16-bit unsigned and float, 1, 3 or 4 channels.
+const TypeSet kDerivTypes{{CV_8U, CV_16U, CV_32F}, {1, 3, 4}};
+/// Inputs of abs (cv::convertScaleAbs).
+const TypeSet kAbsTypes{{CV_8U, CV_16U, CV_16S, CV_32F}, {1, 3, 4}};
+
+/// Largest difference allowed from the OpenCV call: float input with 3- or 5-tap kernels
+/// runs as 7 taps (see widen), which rounds differently by a few float ulps (measured on
+/// input in [-1000, 1000]: 0.0039 for sobel ksize=5 and scharr dy, 0.0156 for laplacian
+/// ksize=5, whose values reach 1.3e5); every other case is bit-exact.
+constexpr double kDerivTolerance = 0.05;
+
+/// Derivatives of 8-bit images are 16-bit signed, of anything else float.
+int deriv_depth(int in_depth) { return in_depth == CV_8U ? CV_16S : CV_32F; }
+
+PixelType deriv_output(std::span<const PixelType> in) { return detail::with_depth(in[0], deriv_depth(in[0].depth)); }
+
+/// One separable term of a derivative filter: rows filtered with kx, columns with ky.
+struct SepTerm {
+  cv::Mat kx, ky;
+};
+
+/// A derivative filter: the OpenCV call that defines it, and for float input the same filter
+/// as a sum of separable terms (empty when the OpenCV call is tile-invariant on float too).
+struct Deriv {
+  std::function<void(const cv::Mat& src, cv::Mat& dst, int ddepth, int border)> opencv;
+  std::vector<SepTerm> terms;
+  int radius = 1;
+};
+
+/// OpenCV's 3- and 5-tap float row and column filters round differently in their SIMD body
+/// and scalar tail; the same coefficients zero-padded to 7 taps take its generic path.
+constexpr int kWideTaps = 7;
+cv::Mat widen(const cv::Mat& k) {
+  if (k.rows != 3 && k.rows != 5) return k;
+  cv::Mat wide;
+  cv::copyMakeBorder(k, wide, (kWideTaps - k.rows) / 2, (kWideTaps - k.rows) / 2, 0, 0, cv::BORDER_CONSTANT, 0);
+  return wide;
+}
+
+void separable_f32(const cv::Mat& src, cv::Mat& dst, const std::vector<SepTerm>& terms, int border) {
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    cv::Mat t;
+    cv::sepFilter2D(src, t, CV_32F, widen(terms[i].kx), widen(terms[i].ky), cv::Point(-1, -1), 0, border);
+    if (i == 0) dst = t;
+    else dst += t;
+  }
+}
+
+KernelPtr deriv_kernel(std::string name, Deriv d) {
+  const int r = d.terms.empty() ? d.radius : std::max(d.radius, kWideTaps / 2);
+  return stencil_kernel(
+      std::move(name), {r, r}, kDerivTypes,
+      [d](std::span<const cv::Mat> in, cv::Mat& out, int border) {
+        if (in[0].depth() == CV_32F && !d.terms.empty()) separable_f32(in[0], out, d.terms, border);
+        else d.opencv(in[0], out, deriv_depth(in[0].depth()), border);
+      },
+      deriv_output);
+}
+
+/// The entry's OpenCV call on the whole image, for entries built by `F`.
+template <Deriv (*F)(const Params&)>
+cv::Mat deriv_oracle(std::span<const cv::Mat> in, const Params& p) {
+  cv::Mat out;
+  F(p).opencv(in[0], out, deriv_depth(in[0].depth()), cv::BORDER_REFLECT_101);
+  return out;
+}
+
+/// Sobel or Scharr (ksize = cv::FILTER_SCHARR) of orders dx, dy.
+Deriv sobel_like(int dx, int dy, int ksize) {
+  Deriv d;
+  d.opencv = [dx, dy, ksize](const cv::Mat& src, cv::Mat& dst, int ddepth, int border) {
+    if (ksize == cv::FILTER_SCHARR) cv::Scharr(src, dst, ddepth, dx, dy, 1, 0, border);
+    else cv::Sobel(src, dst, ddepth, dx, dy, ksize, 1, 0, border);
+  };
+  SepTerm t;
+  cv::getDerivKernels(t.kx, t.ky, dx, dy, ksize, false, CV_32F);
+  d.terms = {t};
+  d.radius = std::max(t.kx.rows, t.ky.rows) / 2;
+  return d;
+}
+
+Deriv sobel_deriv(const Params& p) {
+  const int dx = static_cast<int>(p.integer("dx")), dy = static_cast<int>(p.integer("dy"));
+  const int ksize = static_cast<int>(p.integer("ksize"));
+  if (ksize % 2 == 0) throw UsageError("ksize=" + std::to_string(ksize) + " must be 1, 3, 5 or 7");
+  if (dx + dy < 1) throw UsageError("dx=0 dy=0: at least one derivative order must be >= 1");
+  // ksize=1 means a 3-tap derivative (and no smoothing) in the differentiated direction.
+  const int taps = std::max(ksize, 3);
+  if (dx >= taps || dy >= taps)
+    throw UsageError("dx=" + std::to_string(dx) + " dy=" + std::to_string(dy) + ": with ksize=" + std::to_string(ksize) +
+                     " each order must be < " + std::to_string(taps));
+  return sobel_like(dx, dy, ksize);
+}
+
+Deriv scharr_deriv(const Params& p) {
+  const int dx = static_cast<int>(p.integer("dx")), dy = static_cast<int>(p.integer("dy"));
+  if (dx + dy != 1)
+    throw UsageError("dx=" + std::to_string(dx) + " dy=" + std::to_string(dy) + ": exactly one of them must be 1");
+  return sobel_like(dx, dy, cv::FILTER_SCHARR);
+}
+
+Deriv laplacian_deriv(const Params& p) {
+  const int ksize = static_cast<int>(p.integer("ksize"));
+  if (ksize % 2 == 0) throw UsageError("ksize=" + std::to_string(ksize) + " must be 1, 3, 5 or 7");
+  Deriv d;
+  d.opencv = [ksize](const cv::Mat& src, cv::Mat& dst, int ddepth, int border) {
+    cv::Laplacian(src, dst, ddepth, ksize, 1, 0, border);
+  };
+  d.radius = std::max(ksize, 3) / 2;
+  if (ksize > 3) {  // d2/dx2 + d2/dy2 from Sobel kernels (ksize 1 and 3 are one 3x3 filter2D)
+    cv::Mat d2, smooth;
+    cv::getDerivKernels(d2, smooth, 2, 0, ksize, false, CV_32F);
+    d.terms = {{d2, smooth}, {smooth, d2}};
+  }
+  return d;
+}
+
+KernelPtr make_sobel(const Params& p) { return deriv_kernel("sobel", sobel_deriv(p)); }
+KernelPtr make_scharr(const Params& p) { return deriv_kernel("scharr", scharr_deriv(p)); }
+KernelPtr make_laplacian(const Params& p) { return deriv_kernel("laplacian", laplacian_deriv(p)); }
+
+KernelPtr make_sobel_mag(const Params&) {
+  auto rows = [](const PixelType&, Size) { return std::vector<RowStagePtr>{detail::sobel_mag_u8_row_stage()}; };
+  return detail::with_row_stages(stencil_kernel("sobel_mag", {1, 1}, TypeSet{{CV_8U}, {1, 3, 4}},
+                        [](std::span<const cv::Mat> in, cv::Mat& out, int border) {
+                          cv::Mat gx, gy, ax, ay;
+                          cv::Sobel(in[0], gx, CV_16S, 1, 0, 3, 1, 0, border);
+                          cv::Sobel(in[0], gy, CV_16S, 0, 1, 3, 1, 0, border);
+                          cv::convertScaleAbs(gx, ax);
+                          cv::convertScaleAbs(gy, ay);
+                          cv::addWeighted(ax, 0.5, ay, 0.5, 0, out);
+                        }), rows);
+}
+
+KernelPtr make_abs(const Params& p) {
+  const double alpha = p.number("scale"), beta = p.number("offset");
+  return detail::pointwise_kernel(
+      "abs", kAbsTypes,
+      [alpha, beta](std::span<const cv::Mat> in, cv::Mat& out, int) { cv::convertScaleAbs(in[0], out, alpha, beta); },
+      [](std::span<const PixelType> in) { return detail::with_depth(in[0], CV_8U); });
+}
+
+}  // namespace
+
+void detail::register_edges(Registry& r) {
+  const std::string out_rule =
+      "; u8 input gives s16, other inputs f32 (f32 input with 3/5-tap kernels: within 0.05 of OpenCV, which is "
+      "not tile-invariant there)";
+  r.add({"sobel", "Sobel derivative (cv::Sobel)" + out_rule, KernelClass::Stencil,
+         {int_param("dx", std::nullopt, 0, 6, "order of the x derivative (< max(ksize, 3))"),
+          int_param("dy", std::nullopt, 0, 6, "order of the y derivative (< max(ksize, 3)); dx+dy >= 1"),
+          int_param("ksize", "3", 1, 7, "aperture 1, 3, 5 or 7 (1: 3-tap derivative without smoothing)")},
+         kDerivTypes, make_sobel, "dx=1 dy=0", nullptr, deriv_oracle<sobel_deriv>, kDerivTolerance});
+  r.add({"scharr", "3x3 Scharr derivative (cv::Scharr)" + out_rule, KernelClass::Stencil,
+         {int_param("dx", std::nullopt, 0, 1, "x derivative (0 or 1)"),
+          int_param("dy", std::nullopt, 0, 1, "y derivative (0 or 1); exactly one of dx, dy is 1")},
+         kDerivTypes, make_scharr, "dx=0 dy=1", nullptr, deriv_oracle<scharr_deriv>, kDerivTolerance});
+  r.add({"laplacian", "Laplacian, sum of second derivatives (cv::Laplacian)" + out_rule,
+         KernelClass::Stencil,
+         {int_param("ksize", "1", 1, 7, "aperture 1, 3, 5 or 7 (1: the 3x3 cross [0 1 0; 1 -4 1; 0 1 0])")},
+         kDerivTypes, make_laplacian, "ksize=5", nullptr, deriv_oracle<laplacian_deriv>, kDerivTolerance});
+  r.add({"sobel_mag",
+         "gradient magnitude (|Sobel dx| + |Sobel dy|) / 2, 3x3, saturated to 8 bits (cv::Sobel to s16, "
+         "cv::convertScaleAbs, cv::addWeighted 0.5/0.5)",
+         KernelClass::Stencil, {}, {{CV_8U}, {1, 3, 4}}, make_sobel_mag, ""});
+  r.add({"abs", "saturate_u8(|scale * x + offset|) (cv::convertScaleAbs); output u8", KernelClass::Pointwise,
+         {real_param("scale", "1", -1e6, 1e6, "multiplies every value (alpha)"),
+          real_param("offset", "0", -1e6, 1e6, "added after scaling, before the absolute value (beta)")},
+         kAbsTypes, make_abs, ""});
+}
+
+}  // namespace tessera

@@ -1,0 +1,329 @@
+// Geometric kernels (bounds inference: output rect -> input rect): crop, pad, pyrdown, flip,
+// rotate90. resize lives in resize.cpp. Each kernel maps an output tile to the input rectangle
+// it reads (always inside the image, except pyrdown whose halo the runtime fills with
+// BORDER_REFLECT_101) and equals its OpenCV call on the whole image, bit for bit.
+#include <array>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "families.hpp"
+#include "geometric/geometric_kernel.hpp"
+#include "common/param_helpers.hpp"
+#include "tessera/error.hpp"
+
+namespace tessera {
+
+namespace detail {
+
+PixelType GeometricKernel::output_type(std::span<const PixelType> in) const {
+  require_type(in[0], geometric_types());
+  return in[0];
+}
+
+void GeometricKernel::process(const TileIO& io) const {
+  compute(io.in[0], io.in_rect[0], io.in_size[0], io.out_rect, io.out_size, io.out);
+}
+
+cv::Mat GeometricKernel::reference(std::span<const cv::Mat> in) const {
+  const Size in_size{in[0].cols, in[0].rows};
+  const Size out_size = output_size(std::span<const Size>(&in_size, 1));
+  cv::Mat out(static_cast<int>(out_size.h), static_cast<int>(out_size.w), in[0].type());
+  const Rect all = full_rect(out_size);
+  compute(in[0], full_rect(in_size), in_size, all, out_size, out);
+  return out;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::choice_param;
+using detail::GeometricKernel;
+using detail::int_param;
+using detail::real_param;
+
+/// `crop [x= y= w= h=] [margin=]`: src(Rect). w or h 0 = to the image's edge; margin=M
+/// trims M pixels off every edge (the image size is known only when the pipeline runs).
+class Crop final : public GeometricKernel {
+ public:
+  Crop(Rect r, std::int64_t margin) : r_(r), margin_(margin) {}
+  std::string name() const override { return "crop"; }
+  Size output_size(std::span<const Size> in) const override { return rect(in[0]).size(); }
+  Rect input_region(const Rect& out, int, Size in) const override {
+    const Rect r = rect(in);
+    return {out.x + r.x, out.y + r.y, out.w, out.h};
+  }
+  cv::Mat reference(std::span<const cv::Mat> in) const override {
+    return in[0](to_cv_rect(rect({in[0].cols, in[0].rows}))).clone();
+  }
+
+ private:
+  /// The rectangle for an input of size `in`; throws UsageError if it does not fit.
+  Rect rect(Size in) const {
+    Rect r = r_;
+    if (margin_ > 0) r = {margin_, margin_, in.w - 2 * margin_, in.h - 2 * margin_};
+    if (r.w == 0) r.w = in.w - r.x;
+    if (r.h == 0) r.h = in.h - r.y;
+    if (r.w <= 0 || r.h <= 0 || !full_rect(in).contains(r)) {
+      const std::string what = margin_ > 0 ? "crop margin=" + std::to_string(margin_)
+                                           : "crop x=" + std::to_string(r_.x) + " y=" + std::to_string(r_.y) +
+                                                 " w=" + std::to_string(r_.w) + " h=" + std::to_string(r_.h);
+      throw UsageError(what + " does not fit inside the " + to_string(in) + " image");
+    }
+    return r;
+  }
+  void compute(const cv::Mat& in, const Rect&, Size, const Rect&, Size, cv::Mat& out) const override { in.copyTo(out); }
+  Rect r_;
+  std::int64_t margin_;
+};
+
+/// `flip axis=h|v|both`: cv::flip (h mirrors left-right, v top-bottom).
+class Flip final : public GeometricKernel {
+ public:
+  explicit Flip(int code) : code_(code) {}
+  std::string name() const override { return "flip"; }
+  Rect input_region(const Rect& out, int, Size in) const override {
+    Rect r = out;
+    if (code_ != 0) r.x = in.w - out.x1();  // code 1 (h) or -1 (both) mirror x
+    if (code_ <= 0) r.y = in.h - out.y1();  // code 0 (v) or -1 (both) mirror y
+    return r;
+  }
+  cv::Mat reference(std::span<const cv::Mat> in) const override {
+    cv::Mat out;
+    cv::flip(in[0], out, code_);
+    return out;
+  }
+
+ private:
+  void compute(const cv::Mat& in, const Rect&, Size, const Rect&, Size, cv::Mat& out) const override {
+    cv::flip(in, out, code_);
+  }
+  int code_;
+};
+
+/// `rotate90 turns=1|2|3`: cv::rotate clockwise by 90, 180 or 270 degrees.
+class Rotate90 final : public GeometricKernel {
+ public:
+  explicit Rotate90(int turns) : turns_(turns) {}
+  std::string name() const override { return "rotate90"; }
+  Size output_size(std::span<const Size> in) const override {
+    return turns_ == 2 ? in[0] : Size{in[0].h, in[0].w};
+  }
+  Rect input_region(const Rect& out, int, Size in) const override {
+    switch (turns_) {
+      case 1: return {out.y, in.h - out.x1(), out.h, out.w};  // dst(r, c) = src(H-1-c, r)
+      case 2: return {in.w - out.x1(), in.h - out.y1(), out.w, out.h};
+      default: return {in.w - out.y1(), out.x, out.h, out.w};  // dst(r, c) = src(c, W-1-r)
+    }
+  }
+  cv::Mat reference(std::span<const cv::Mat> in) const override {
+    cv::Mat out;
+    cv::rotate(in[0], out, code());
+    return out;
+  }
+
+ private:
+  int code() const {
+    return turns_ == 1 ? cv::ROTATE_90_CLOCKWISE : turns_ == 2 ? cv::ROTATE_180 : cv::ROTATE_90_COUNTERCLOCKWISE;
+  }
+  void compute(const cv::Mat& in, const Rect&, Size, const Rect&, Size, cv::Mat& out) const override {
+    cv::rotate(in, out, code());
+  }
+  int turns_;
+};
+
+/// `pad top= bottom= left= right= mode= value=`: cv::copyMakeBorder on the whole image.
+class Pad final : public GeometricKernel {
+ public:
+  Pad(int top, int bottom, int left, int right, Border border)
+      : top_(top), bottom_(bottom), left_(left), right_(right), border_(border) {}
+  std::string name() const override { return "pad"; }
+  Size output_size(std::span<const Size> in) const override {
+    return {in[0].w + left_ + right_, in[0].h + top_ + bottom_};
+  }
+  Rect input_region(const Rect& out, int, Size in) const override {
+    const auto [x0, x1] = source_span(out.x - left_, out.w, in.w);
+    const auto [y0, y1] = source_span(out.y - top_, out.h, in.h);
+    if (x1 < x0 || y1 < y0) return {0, 0, 1, 1};  // wholly in constant padding: read any pixel
+    return {x0, y0, x1 - x0 + 1, y1 - y0 + 1};
+  }
+  cv::Mat reference(std::span<const cv::Mat> in) const override {
+    cv::Mat out;
+    cv::copyMakeBorder(in[0], out, top_, bottom_, left_, right_, static_cast<int>(border_.mode),
+                       cv::Scalar::all(border_.value));
+    return out;
+  }
+
+ private:
+  /// Smallest and largest source index of output positions [p0, p0 + n) (already shifted
+  /// into source coordinates); {0, -1} when all of them are constant padding.
+  std::pair<std::int64_t, std::int64_t> source_span(std::int64_t p0, std::int64_t n, std::int64_t len) const {
+    std::int64_t lo = len, hi = -1;
+    for (std::int64_t p = p0; p < p0 + n; ++p) {
+      const std::int64_t s = border_index(p, len, border_.mode);
+      if (s < 0) continue;
+      lo = std::min(lo, s);
+      hi = std::max(hi, s);
+    }
+    return hi < 0 ? std::pair<std::int64_t, std::int64_t>{0, -1} : std::pair{lo, hi};
+  }
+  /// For each output position, the index into the read region, or -1 for the constant.
+  std::vector<int> index_map(std::int64_t p0, std::int64_t n, std::int64_t len, std::int64_t region0) const {
+    std::vector<int> map(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::int64_t s = border_index(p0 + i, len, border_.mode);
+      map[static_cast<std::size_t>(i)] = s < 0 ? -1 : static_cast<int>(s - region0);
+    }
+    return map;
+  }
+  void compute(const cv::Mat& in, const Rect& in_rect, Size in_size, const Rect& out_rect, Size,
+               cv::Mat& out) const override {
+    const std::vector<int> xs = index_map(out_rect.x - left_, out_rect.w, in_size.w, in_rect.x);
+    const std::vector<int> ys = index_map(out_rect.y - top_, out_rect.h, in_size.h, in_rect.y);
+    const cv::Mat fill(1, 1, out.type(), cv::Scalar::all(border_.value));  // saturated like OpenCV
+    const std::size_t elem = out.elemSize();
+    for (int y = 0; y < out.rows; ++y) {
+      uchar* d = out.ptr(y);
+      const uchar* row = ys[static_cast<std::size_t>(y)] < 0 ? nullptr : in.ptr(ys[static_cast<std::size_t>(y)]);
+      for (int x = 0; x < out.cols; ++x) {
+        const int sx = xs[static_cast<std::size_t>(x)];
+        std::memcpy(d + x * elem, row && sx >= 0 ? row + sx * elem : fill.ptr(), elem);
+      }
+    }
+  }
+  int top_, bottom_, left_, right_;
+  Border border_;
+};
+
+/// pyrDown's 1 4 6 4 1 taps around src[0] (elements `step` apart), in OpenCV's order of operations.
+template <typename WT, typename T>
+WT pyr_taps(const T* s, int step) {
+  return WT(s[0]) * 6 + (WT(s[-step]) + WT(s[step])) * 4 + WT(s[-2 * step]) + WT(s[2 * step]);
+}
+
+/// `pyrdown`: cv::pyrDown with its default size ((w+1)/2, (h+1)/2). Output pixel (x, y) is the
+/// 5x5 Gaussian at input (2x, 2y), reflect-101 at the image edge: each tile reads the input
+/// region 2*out +/- 2 (the runtime fills the part outside the image). Rows are filtered first,
+/// then columns, as OpenCV does: integers exactly ((sum + 128) >> 8), floats with OpenCV's
+/// scalar order of operations (its SIMD code rounds a few values differently: see the oracle).
+class PyrDown final : public GeometricKernel {
+ public:
+  std::string name() const override { return "pyrdown"; }
+  Size output_size(std::span<const Size> in) const override { return {(in[0].w + 1) / 2, (in[0].h + 1) / 2}; }
+  Rect input_region(const Rect& out, int, Size) const override {
+    return {2 * out.x - 2, 2 * out.y - 2, 2 * out.w + 3, 2 * out.h + 3};
+  }
+  Border border() const override { return {BorderMode::Reflect101, 0}; }
+  cv::Mat reference(std::span<const cv::Mat> in) const override {
+    cv::Mat padded;
+    cv::copyMakeBorder(in[0], padded, 2, 1 + in[0].rows % 2, 2, 1 + in[0].cols % 2,
+                       cv::BORDER_REFLECT_101);
+    cv::Mat out((in[0].rows + 1) / 2, (in[0].cols + 1) / 2, in[0].type());
+    compute(padded, {}, {}, {}, {}, out);
+    return out;
+  }
+
+ private:
+  template <typename T, typename WT>
+  static void run(const cv::Mat& in, cv::Mat& out) {
+    const int cn = in.channels(), w = out.cols * cn;
+    std::vector<WT> rows(static_cast<std::size_t>(5 * w));
+    for (int y = 0; y < out.rows; ++y) {
+      for (int k = 0; k < 5; ++k) {
+        const T* s = in.ptr<T>(2 * y + k) + 2 * cn;  // input (2x, .) of output 0, channel 0
+        WT* r = rows.data() + k * w;
+        for (int x = 0; x < w; ++x) r[x] = pyr_taps<WT>(s + 2 * (x - x % cn) + x % cn, cn);
+      }
+      T* d = out.ptr<T>(y);
+      for (int x = 0; x < w; ++x) {
+        const WT v = pyr_taps<WT>(rows.data() + 2 * w + x, w);
+        if constexpr (std::is_floating_point_v<WT>)
+          d[x] = static_cast<T>(v * (1.f / 256));
+        else
+          d[x] = static_cast<T>((v + 128) >> 8);
+      }
+    }
+  }
+  void compute(const cv::Mat& in, const Rect&, Size, const Rect&, Size, cv::Mat& out) const override {
+    switch (in.depth()) {
+      case CV_8U: run<uchar, int>(in, out); break;
+      case CV_16U: run<ushort, int>(in, out); break;
+      default: run<float, float>(in, out); break;
+    }
+  }
+};
+
+int flip_code(const std::string& axis) { return axis == "h" ? 1 : axis == "v" ? 0 : -1; }
+
+int to_int(const Params& p, const char* name) { return static_cast<int>(p.integer(name)); }
+
+}  // namespace
+
+KernelInfo geometric_entry(std::string name, std::string description, std::vector<ParamSpec> params,
+                           std::function<KernelPtr(const Params&)> make, std::string example) {
+  KernelInfo info;
+  info.name = std::move(name);
+  info.description = std::move(description);
+  info.kernel_class = KernelClass::Geometric;
+  info.params = std::move(params);
+  info.types = detail::geometric_types();
+  info.make = std::move(make);
+  info.example = std::move(example);
+  return info;
+}
+
+void detail::register_geometric(Registry& r) {
+  r.add(geometric_entry(
+      "crop", "the rectangle x,y,w,h of the image (src(cv::Rect)), or the image less margin= on every edge",
+      {int_param("x", "0", 0, 1e9, "left edge"), int_param("y", "0", 0, 1e9, "top edge"),
+       int_param("w", "0", 0, 1e9, "width; 0 = to the right edge"),
+       int_param("h", "0", 0, 1e9, "height; 0 = to the bottom edge"),
+       int_param("margin", "0", 0, 1e9, "trim this many pixels off every edge (instead of x, y, w, h)")},
+      [](const Params& p) -> KernelPtr {
+        const std::int64_t margin = p.integer("margin");
+        const Rect r{p.integer("x"), p.integer("y"), p.integer("w"), p.integer("h")};
+        if (margin > 0 && !(r == Rect{}))
+          throw UsageError("give either margin= or x, y, w, h, not both");
+        return std::make_shared<Crop>(r, margin);
+      },
+      "x=0 y=0 w=1 h=1"));
+  r.add(geometric_entry("flip", "mirror the image (cv::flip): h = left-right, v = top-bottom, both = 180 degrees",
+                        {choice_param("axis", "h", {"h", "v", "both"}, "mirror axis")},
+                        [](const Params& p) -> KernelPtr { return std::make_shared<Flip>(flip_code(p.text("axis"))); },
+                        ""));
+  r.add(geometric_entry("rotate90", "rotate clockwise by turns x 90 degrees (cv::rotate)",
+                        {int_param("turns", "1", 1, 3, "quarter turns clockwise")},
+                        [](const Params& p) -> KernelPtr { return std::make_shared<Rotate90>(to_int(p, "turns")); },
+                        ""));
+  r.add(geometric_entry(
+      "pad", "extend the image by a border (cv::copyMakeBorder)",
+      {int_param("top", "0", 0, 1 << 20, "rows added above"), int_param("bottom", "0", 0, 1 << 20, "rows added below"),
+       int_param("left", "0", 0, 1 << 20, "columns added left"),
+       int_param("right", "0", 0, 1 << 20, "columns added right"),
+       choice_param("mode", "constant", {"constant", "replicate", "reflect", "reflect101"}, "border mode"),
+       real_param("value", "0", -1e300, 1e300, "fill value for mode=constant (saturated to the pixel type)")},
+      [](const Params& p) -> KernelPtr {
+        return std::make_shared<Pad>(to_int(p, "top"), to_int(p, "bottom"), to_int(p, "left"), to_int(p, "right"),
+                                     Border{parse_border_mode(p.text("mode")), p.number("value")});
+      },
+      "top=3 bottom=70 left=45 right=2 mode=reflect"));
+  KernelInfo pyr = geometric_entry(
+      "pyrdown",
+      "5x5 Gaussian, then every other row and column (cv::pyrDown, default size); f32 within 1e-3 of OpenCV, "
+      "whose SIMD code rounds some sums differently",
+      {}, [](const Params&) -> KernelPtr { return std::make_shared<PyrDown>(); }, "");
+  pyr.oracle = [](std::span<const cv::Mat> in, const Params&) {
+    cv::Mat out;
+    cv::pyrDown(in[0], out);
+    return out;
+  };
+  pyr.oracle_tolerance = 1e-3;
+  r.add(std::move(pyr));
+  register_resize(r);
+}
+
+}  // namespace tessera

@@ -1,0 +1,411 @@
+// resize: cv::resize reproduced per output tile. OpenCV's coefficients depend on the whole
+// image's geometry, so calling it on a crop would be wrong; instead every output pixel is
+// computed from its global coordinates with OpenCV 4.6's own mapping and arithmetic
+// (hal::resize: nearest, separable linear/cubic with 11-bit fixed point for 8-bit, area
+// averaging for integer factors, fractional-area weights otherwise), so the tiled output is
+// identical to the whole image and equal to cv::resize within the entry's oracle tolerance.
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "geometric/geometric_kernel.hpp"
+#include "common/param_helpers.hpp"
+#include "tessera/error.hpp"
+
+namespace tessera {
+
+namespace {
+
+enum class Interp { Nearest, Linear, Area, Cubic };
+/// How OpenCV resizes a given geometry (hal::resize picks it from the whole image's sizes).
+enum class ResizeMethod { Copy, Nearest, AreaFast, Separable };
+/// Coefficients of the separable method.
+enum class Coeffs { Linear, AreaLinear, Cubic, AreaDecimate };
+
+constexpr int kCoefBits = 11;  // INTER_RESIZE_COEF_BITS
+constexpr int kCoefScale = 1 << kCoefBits;
+
+struct ResizePlan {
+  Size in, out;
+  ResizeMethod method = ResizeMethod::Copy;
+  Coeffs coeffs = Coeffs::Linear;
+  double scale_x = 1, scale_y = 1;  // source pixels per output pixel (1 / inv_scale)
+  double inv_x = 1, inv_y = 1;
+  int iscale_x = 1, iscale_y = 1;
+  bool fixed_point = false;  // 8-bit linear/cubic: 11-bit integer coefficients
+  /// Cubic: output row elements [0, cubic_vector_end) go through OpenCV's vertical vector loop
+  /// (8 elements a step for u8/u16, 4 for f32; measured), which sums in another order.
+  std::int64_t cubic_vector_end = 0;
+};
+
+/// `scale` > 0: cv::resize(fx = fy = scale); 0: cv::resize(dsize = out).
+ResizePlan make_plan(Size in, Size out, double scale, Interp interp, int depth, int cn) {
+  ResizePlan p;
+  p.in = in;
+  p.out = out;
+  p.inv_x = scale > 0 ? scale : static_cast<double>(out.w) / static_cast<double>(in.w);
+  p.inv_y = scale > 0 ? scale : static_cast<double>(out.h) / static_cast<double>(in.h);
+  p.scale_x = 1. / p.inv_x;
+  p.scale_y = 1. / p.inv_y;
+  p.iscale_x = cv::saturate_cast<int>(p.scale_x);
+  p.iscale_y = cv::saturate_cast<int>(p.scale_y);
+  if (in == out) return p;
+  if (interp == Interp::Nearest) {
+    p.method = ResizeMethod::Nearest;
+    return p;
+  }
+  const bool integer_factors = std::abs(p.scale_x - p.iscale_x) < DBL_EPSILON && std::abs(p.scale_y - p.iscale_y) < DBL_EPSILON;
+  if (interp == Interp::Linear && integer_factors && p.iscale_x == 2 && p.iscale_y == 2) interp = Interp::Area;
+  p.method = ResizeMethod::Separable;
+  if (interp == Interp::Area && p.scale_x >= 1 && p.scale_y >= 1) {
+    if (integer_factors) p.method = ResizeMethod::AreaFast;
+    p.coeffs = Coeffs::AreaDecimate;
+  } else {
+    p.coeffs = interp == Interp::Cubic ? Coeffs::Cubic : interp == Interp::Area ? Coeffs::AreaLinear : Coeffs::Linear;
+    p.fixed_point = depth == CV_8U;
+    const int lanes = depth == CV_32F ? 4 : 8;
+    p.cubic_vector_end = out.w * cn / lanes * lanes;
+  }
+  return p;
+}
+
+/// OpenCV's bicubic weights (A = -0.75) for fractional position f, in its float arithmetic.
+void cubic_coeffs(float f, float c[4]) {
+  const float A = -0.75f;
+  c[0] = ((A * (f + 1) - 5 * A) * (f + 1) + 8 * A) * (f + 1) - 4 * A;
+  c[1] = ((A + 2) * f - (A + 3)) * f * f + 1;
+  c[2] = ((A + 2) * (1 - f) - (A + 3)) * (1 - f) * (1 - f) + 1;
+  c[3] = 1.f - c[0] - c[1] - c[2];
+}
+
+/// The source taps of each output coordinate of one axis: taps of coordinate i are
+/// [start[i], start[i+1]) in idx (source index inside the image) and w / iw (weights).
+struct AxisTaps {
+  std::vector<int> start{0}, idx;
+  std::vector<float> w;
+  std::vector<short> iw;
+  void add(std::int64_t i, float weight) {
+    idx.push_back(static_cast<int>(i));
+    w.push_back(weight);
+    iw.push_back(cv::saturate_cast<short>(weight * kCoefScale));
+  }
+};
+
+/// Fractional-area taps of output coordinate o (OpenCV's area table for downscaling).
+void area_taps(std::int64_t o, std::int64_t len, double scale, AxisTaps& t) {
+  const double f1 = static_cast<double>(o) * scale, f2 = f1 + scale;
+  const double cell = std::min(scale, static_cast<double>(len) - f1);
+  std::int64_t s2 = std::min<std::int64_t>(static_cast<std::int64_t>(std::floor(f2)), len - 1);
+  const std::int64_t s1 = std::min<std::int64_t>(static_cast<std::int64_t>(std::ceil(f1)), s2);
+  if (static_cast<double>(s1) - f1 > 1e-3) t.add(s1 - 1, static_cast<float>((static_cast<double>(s1) - f1) / cell));
+  for (std::int64_t s = s1; s < s2; ++s) t.add(s, static_cast<float>(1.0 / cell));
+  if (f2 - static_cast<double>(s2) > 1e-3)
+    t.add(s2, static_cast<float>(std::min(std::min(f2 - static_cast<double>(s2), 1.), cell) / cell));
+}
+
+/// Linear, area-as-linear or cubic taps of output coordinate o.
+void interp_taps(const ResizePlan& p, bool is_x, std::int64_t o, AxisTaps& t) {
+  const std::int64_t len = is_x ? p.in.w : p.in.h;
+  const double scale = is_x ? p.scale_x : p.scale_y, inv = is_x ? p.inv_x : p.inv_y;
+  float f = 0;
+  std::int64_t s = 0;
+  if (p.coeffs != Coeffs::AreaLinear) {
+    f = static_cast<float>((static_cast<double>(o) + 0.5) * scale - 0.5);
+    s = static_cast<std::int64_t>(std::floor(f));
+    f -= static_cast<float>(s);
+  } else {
+    s = static_cast<std::int64_t>(std::floor(static_cast<double>(o) * scale));
+    f = static_cast<float>(static_cast<double>(o + 1) - static_cast<double>(s + 1) * inv);
+    f = f <= 0 ? 0.f : f - std::floor(f);
+  }
+  const bool cubic = p.coeffs == Coeffs::Cubic;
+  if (is_x && !cubic) {  // OpenCV clamps the x position (not y) of the two-tap filters
+    if (s < 0) f = 0, s = 0;
+    if (s >= len - 1) f = 0, s = len - 1;
+    if (s + 1 >= len) return t.add(s, 1.f);  // its right-edge loop reads one pixel at full weight
+  }
+  float c[4] = {1.f - f, f, 0, 0};
+  if (cubic) cubic_coeffs(f, c);
+  const int n = cubic ? 4 : 2;
+  for (int k = 0; k < n; ++k) t.add(std::clamp<std::int64_t>(s - n / 2 + 1 + k, 0, len - 1), c[k]);
+}
+
+AxisTaps axis_taps(const ResizePlan& p, bool is_x, std::int64_t o0, std::int64_t o1) {
+  AxisTaps t;
+  for (std::int64_t o = o0; o < o1; ++o) {
+    if (p.coeffs == Coeffs::AreaDecimate)
+      area_taps(o, is_x ? p.in.w : p.in.h, is_x ? p.scale_x : p.scale_y, t);
+    else
+      interp_taps(p, is_x, o, t);
+    t.start.push_back(static_cast<int>(t.idx.size()));
+  }
+  return t;
+}
+
+/// OpenCV 4.6 INTER_NEAREST: source = min(floor(dst * scale), len - 1).
+std::int64_t nearest_index(std::int64_t o, double scale, std::int64_t len) {
+  return std::min<std::int64_t>(static_cast<std::int64_t>(std::floor(static_cast<double>(o) * scale)), len - 1);
+}
+
+/// The input pixels output rect `out` reads: the bounding box of its taps.
+Rect source_region(const ResizePlan& p, const Rect& out) {
+  switch (p.method) {
+    case ResizeMethod::Copy: return out;
+    case ResizeMethod::Nearest: {
+      const std::int64_t x0 = nearest_index(out.x, p.scale_x, p.in.w), x1 = nearest_index(out.x1() - 1, p.scale_x, p.in.w);
+      const std::int64_t y0 = nearest_index(out.y, p.scale_y, p.in.h), y1 = nearest_index(out.y1() - 1, p.scale_y, p.in.h);
+      return {x0, y0, x1 - x0 + 1, y1 - y0 + 1};
+    }
+    case ResizeMethod::AreaFast: {
+      const std::int64_t x0 = out.x * p.iscale_x, y0 = out.y * p.iscale_y;
+      return {x0, y0, std::min(out.x1() * p.iscale_x, p.in.w) - x0, std::min(out.y1() * p.iscale_y, p.in.h) - y0};
+    }
+    case ResizeMethod::Separable: break;
+  }
+  const AxisTaps xt = axis_taps(p, true, out.x, out.x1()), yt = axis_taps(p, false, out.y, out.y1());
+  const auto [x0, x1] = std::minmax_element(xt.idx.begin(), xt.idx.end());
+  const auto [y0, y1] = std::minmax_element(yt.idx.begin(), yt.idx.end());
+  return {*x0, *y0, *x1 - *x0 + 1, *y1 - *y0 + 1};
+}
+
+/// Horizontal pass of one source row through the x taps: one value per output element.
+template <typename T, typename WT, typename AT>
+void horizontal(const T* src, int cn, const AxisTaps& xt, int x_origin, bool from_zero, const std::vector<AT>& w,
+                WT* out) {
+  const int n = static_cast<int>(xt.start.size()) - 1;
+  for (int i = 0; i < n; ++i) {
+    const int b = xt.start[static_cast<std::size_t>(i)], e = xt.start[static_cast<std::size_t>(i) + 1];
+    for (int c = 0; c < cn; ++c) {
+      auto tap = [&](int k) {
+        return WT(src[(xt.idx[static_cast<std::size_t>(k)] - x_origin) * cn + c]) * WT(w[static_cast<std::size_t>(k)]);
+      };
+      WT v = from_zero ? WT(0) + tap(b) : tap(b);
+      for (int k = b + 1; k < e; ++k) v += tap(k);
+      out[i * cn + c] = v;
+    }
+  }
+}
+
+/// 8-bit vertical pass. Two taps (linear): OpenCV 4.6's 16-bit vector arithmetic, which it
+/// applies to every element of a row (measured: equal for all widths 1..50). Four taps (cubic):
+/// in OpenCV's vector loop its float arithmetic, after it its fixed-point rounding.
+uchar vertical_fixed(const int* const* rows, const short* beta, int n, int x, bool vector) {
+  if (n == 2) {
+    // 16-bit: (S >> 4) * beta >> 16 per row, then (sum + 2) >> 2.
+    const int a = cv::saturate_cast<short>(rows[0][x] >> 4) * beta[0] >> 16;
+    const int b = cv::saturate_cast<short>(rows[1][x] >> 4) * beta[1] >> 16;
+    return cv::saturate_cast<uchar>((cv::saturate_cast<short>(a + b) + 2) >> 2);
+  }
+  if (vector) {  // OpenCV's cubic vector loop: in float
+    const float sc = 1.f / (kCoefScale * kCoefScale);
+    auto t = [&](int k) { return static_cast<float>(rows[k][x]) * (beta[k] * sc); };
+    return cv::saturate_cast<uchar>(cvRound(t(0) + (t(1) + (t(2) + t(3)))));
+  }
+  int v = 0;
+  for (int k = 0; k < n; ++k) v += rows[k][x] * beta[k];
+  return cv::saturate_cast<uchar>((v + (1 << 21)) >> 22);
+}
+
+/// The separable methods (linear, cubic, area-as-linear, area decimation).
+template <typename T>
+void separable(const cv::Mat& in, const Rect& in_rect, const ResizePlan& plan, const Rect& out_rect, cv::Mat& out) {
+  const int cn = in.channels();
+  const AxisTaps xt = axis_taps(plan, true, out_rect.x, out_rect.x1());
+  const AxisTaps yt = axis_taps(plan, false, out_rect.y, out_rect.y1());
+  const int w = out.cols * cn;
+  const bool fixed = plan.fixed_point;
+  // Horizontal pass of every source row of the region (int for fixed point, else float).
+  std::vector<int> hi(fixed ? static_cast<std::size_t>(in.rows) * w : 0);
+  std::vector<float> hf(fixed ? 0 : static_cast<std::size_t>(in.rows) * w);
+  const bool from_zero = plan.coeffs == Coeffs::AreaDecimate;
+  for (int r = 0; r < in.rows; ++r) {
+    if (fixed)
+      horizontal<T, int>(in.ptr<T>(r), cn, xt, static_cast<int>(in_rect.x), false, xt.iw, hi.data() + r * w);
+    else
+      horizontal<T, float>(in.ptr<T>(r), cn, xt, static_cast<int>(in_rect.x), from_zero, xt.w, hf.data() + r * w);
+  }
+  const int ny = static_cast<int>(yt.start.size()) - 1;
+  for (int y = 0; y < ny; ++y) {
+    const int b = yt.start[static_cast<std::size_t>(y)], n = yt.start[static_cast<std::size_t>(y) + 1] - b;
+    T* d = out.ptr<T>(y);
+    if (fixed) {
+      const int* rows[4];
+      for (int k = 0; k < n; ++k) rows[k] = hi.data() + (yt.idx[static_cast<std::size_t>(b + k)] - in_rect.y) * w;
+      for (int x = 0; x < w; ++x) {
+        d[x] = static_cast<T>(vertical_fixed(rows, yt.iw.data() + b, n, x, out_rect.x * cn + x < plan.cubic_vector_end));
+      }
+      continue;
+    }
+    for (int x = 0; x < w; ++x) {
+      auto term = [&](int k) {
+        return hf[static_cast<std::size_t>(yt.idx[static_cast<std::size_t>(b + k)] - in_rect.y) * w + x] *
+               yt.w[static_cast<std::size_t>(b + k)];
+      };
+      float v = term(0);
+      if (n == 4 && out_rect.x * cn + x < plan.cubic_vector_end)  // OpenCV's cubic vector loop
+        v = term(0) + (term(1) + (term(2) + term(3)));
+      else
+        for (int k = 1; k < n; ++k) v += term(k);
+      d[x] = cv::saturate_cast<T>(v);
+    }
+  }
+}
+
+/// Integer-factor area averaging (OpenCV's fast INTER_AREA path).
+template <typename T, typename WT>
+void area_fast(const cv::Mat& in, const Rect& in_rect, Size in_size, const ResizePlan& plan, const Rect& out_rect,
+               cv::Mat& out) {
+  const int cn = in.channels(), sx = plan.iscale_x, sy = plan.iscale_y;
+  const std::int64_t full_w = (in_size.w / sx) * cn;  // elements with a whole window inside the image
+  // OpenCV's 2x2 special case: integers (a + b + c + d + 2) >> 2 for 1, 3, 4 channels; floats
+  // ((a + b) + (c + d)) * 0.25 in its vector loop for 1 or 4 channels.
+  const bool two_by_two = sx == 2 && sy == 2 && (std::is_floating_point_v<T> ? cn == 1 || cn == 4 : cn != 2);
+  const float inv_area = 1.f / static_cast<float>(sx * sy);
+  for (int y = 0; y < out.rows; ++y) {
+    const std::int64_t y0 = (out_rect.y + y) * sy;
+    const bool full_rows = y0 + sy <= in_size.h;
+    const T* s0 = in.ptr<T>(static_cast<int>(y0 - in_rect.y));
+    T* d = out.ptr<T>(y);
+    for (int x = 0; x < out.cols * cn; ++x) {
+      const int c = x % cn;
+      const std::int64_t gx = out_rect.x * cn + x;
+      const std::int64_t x0 = (gx / cn) * sx - in_rect.x;  // window's first column in the region
+      auto at = [&](int dy, int dx) { return s0[static_cast<std::size_t>(dy) * in.step1() + (x0 + dx) * cn + c]; };
+      if (full_rows && gx < full_w) {
+        if constexpr (std::is_floating_point_v<T>) {
+          if (two_by_two && gx < full_w / 4 * 4) {  // the vector loop: 4 elements a step
+            d[x] = ((at(0, 0) + at(0, 1)) + (at(1, 0) + at(1, 1))) * 0.25f;
+            continue;
+          }
+        } else if (two_by_two) {
+          d[x] = static_cast<T>((at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1) + 2) >> 2);
+          continue;
+        }
+        WT sum = 0;
+        int k = 0;
+        const int area = sx * sy;
+        auto tap = [&](int i) { return at(i / sx, i % sx); };
+        for (; k <= area - 4; k += 4) sum += tap(k) + tap(k + 1) + tap(k + 2) + tap(k + 3);
+        for (; k < area; ++k) sum += tap(k);
+        d[x] = cv::saturate_cast<T>(sum * inv_area);
+        continue;
+      }
+      WT sum = 0;
+      int count = 0;
+      for (int dy = 0; dy < sy && y0 + dy < in_size.h; ++dy)
+        for (int dx = 0; dx < sx && (gx / cn) * sx + dx < in_size.w; ++dx, ++count) sum += at(dy, dx);
+      d[x] = cv::saturate_cast<T>(static_cast<float>(sum) / static_cast<float>(count));
+    }
+  }
+}
+
+/// Nearest neighbour: OpenCV 4.6 INTER_NEAREST, source = min(floor(dst * (1 / inv_scale)), len - 1).
+void nearest(const cv::Mat& in, const Rect& in_rect, const ResizePlan& plan, const Rect& out_rect, cv::Mat& out) {
+  const std::size_t elem = in.elemSize();
+  std::vector<int> xs(static_cast<std::size_t>(out.cols));
+  for (int x = 0; x < out.cols; ++x)
+    xs[static_cast<std::size_t>(x)] = nearest_index(out_rect.x + x, plan.scale_x, plan.in.w) -
+                                      static_cast<int>(in_rect.x);
+  for (int y = 0; y < out.rows; ++y) {
+    const uchar* s = in.ptr(nearest_index(out_rect.y + y, plan.scale_y, plan.in.h) - static_cast<int>(in_rect.y));
+    uchar* d = out.ptr(y);
+    for (int x = 0; x < out.cols; ++x) std::memcpy(d + x * elem, s + xs[static_cast<std::size_t>(x)] * elem, elem);
+  }
+}
+
+template <typename T, typename WT>
+void resize_region(const cv::Mat& in, const Rect& in_rect, Size in_size, const ResizePlan& plan,
+                   const Rect& out_rect, cv::Mat& out) {
+  switch (plan.method) {
+    case ResizeMethod::Copy: in.copyTo(out); break;
+    case ResizeMethod::Nearest: nearest(in, in_rect, plan, out_rect, out); break;
+    case ResizeMethod::AreaFast: area_fast<T, WT>(in, in_rect, in_size, plan, out_rect, out); break;
+    case ResizeMethod::Separable: separable<T>(in, in_rect, plan, out_rect, out); break;
+  }
+}
+
+class Resize final : public detail::GeometricKernel {
+ public:
+  /// scale > 0: fx = fy = scale; otherwise the output size `size`.
+  Resize(double scale, Size size, Interp interp) : scale_(scale), size_(size), interp_(interp) {}
+  std::string name() const override { return "resize"; }
+  Size output_size(std::span<const Size> in) const override {
+    if (scale_ <= 0) return size_;
+    // As cv::resize with dsize = Size(): round(w * fx), round(h * fy).
+    const Size out{cv::saturate_cast<int>(static_cast<double>(in[0].w) * scale_),
+                   cv::saturate_cast<int>(static_cast<double>(in[0].h) * scale_)};
+    if (out.empty())
+      throw UsageError("resize scale=" + cv::format("%g", scale_) + " turns the " + to_string(in[0]) +
+                       " image into an empty " + to_string(out) + " one");
+    return out;
+  }
+  Rect input_region(const Rect& out, int, Size in) const override { return source_region(plan(in, CV_8U, 1), out); }
+
+ private:
+  ResizePlan plan(Size in, int depth, int cn) const {
+    return make_plan(in, output_size(std::span<const Size>(&in, 1)), scale_, interp_, depth, cn);
+  }
+  void compute(const cv::Mat& in, const Rect& in_rect, Size in_size, const Rect& out_rect, Size,
+               cv::Mat& out) const override {
+    const ResizePlan p = plan(in_size, in.depth(), in.channels());
+    switch (in.depth()) {
+      case CV_8U: resize_region<uchar, int>(in, in_rect, in_size, p, out_rect, out); break;
+      case CV_16U: resize_region<ushort, float>(in, in_rect, in_size, p, out_rect, out); break;
+      default: resize_region<float, float>(in, in_rect, in_size, p, out_rect, out); break;
+    }
+  }
+  double scale_;
+  Size size_;
+  Interp interp_;
+};
+
+Interp parse_interp(const std::string& s) {
+  return s == "nearest" ? Interp::Nearest : s == "area" ? Interp::Area : s == "cubic" ? Interp::Cubic : Interp::Linear;
+}
+int cv_interp(const std::string& s) {
+  return s == "nearest" ? cv::INTER_NEAREST : s == "area" ? cv::INTER_AREA : s == "cubic" ? cv::INTER_CUBIC : cv::INTER_LINEAR;
+}
+
+KernelPtr make_resize(const Params& p) {
+  const double scale = p.number("scale");
+  const std::int64_t w = p.integer("w"), h = p.integer("h");
+  const std::string given = "resize scale=" + cv::format("%g", scale) + " w=" + std::to_string(w) + " h=" + std::to_string(h);
+  if (scale > 0 && (w > 0 || h > 0)) throw UsageError(given + ": give either scale= or w= and h=, not both");
+  if (scale <= 0 && (w <= 0 || h <= 0)) throw UsageError(given + ": needs scale > 0, or both w >= 1 and h >= 1");
+  return std::make_shared<Resize>(scale, Size{w, h}, parse_interp(p.text("interp")));
+}
+
+}  // namespace
+
+void register_resize(Registry& r) {
+  KernelInfo info;
+  info.name = "resize";
+  info.description =
+      "cv::resize to w x h, or by fx = fy = scale; computed per tile with OpenCV 4.6's own coefficients and "
+      "rounding (its SIMD paths included), bit-exact with it";
+  info.kernel_class = KernelClass::Geometric;
+  info.params = {detail::real_param("scale", "0", 0, 1000, "fx = fy; 0 = use w and h"),
+                 detail::int_param("w", "0", 0, 1 << 30, "output width (with h, instead of scale)"),
+                 detail::int_param("h", "0", 0, 1 << 30, "output height (with w, instead of scale)"),
+                 detail::choice_param("interp", "linear", {"nearest", "linear", "area", "cubic"}, "interpolation")};
+  info.types = detail::geometric_types();
+  info.make = make_resize;
+  info.example = "scale=0.7";
+  info.oracle = [](std::span<const cv::Mat> in, const Params& p) {
+    cv::Mat out;
+    const double scale = p.number("scale");
+    const cv::Size dsize = scale > 0 ? cv::Size() : cv::Size(static_cast<int>(p.integer("w")), static_cast<int>(p.integer("h")));
+    cv::resize(in[0], out, dsize, scale, scale, cv_interp(p.text("interp")));
+    return out;
+  };
+  info.oracle_tolerance = 0;
+  r.add(std::move(info));
+}
+
+}  // namespace tessera

@@ -1,0 +1,256 @@
+// Tile-size tuner: the cost model of DESIGN.md ("Cost model / autotune") calibrated by
+// timing a few real tiles of several sizes.
+//
+// Model: one tile task of size T costs  t(T) = o + c * A(T),  A(T) = (T.w + 2R)(T.h + 2R),
+// where R is the pipeline's total halo (the redundant border work grows with it), o the
+// fixed cost of a task (scheduling, per-call set-up of each stage) and c the cost of one
+// computed pixel. Tiles are spread over the threads, so the run takes about
+// ceil(tiles / threads) * t(T). o and c are fitted to timings of real tiles; sizes that were
+// timed use their measured t(T) directly, which also captures the cache effects of tiles
+// whose working set outgrows L2.
+#include "tessera/autotune.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include <unistd.h>
+
+#include <opencv2/core.hpp>
+
+#include "fused.hpp"
+#include "plan.hpp"
+#include "tessera/error.hpp"
+
+namespace tessera {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+/// Sum of the halos of every node: how far a tile's input region can reach.
+std::int64_t total_halo(const Pipeline& p) {
+  std::int64_t r = 0;
+  for (NodeId id = 1; id <= static_cast<NodeId>(p.size()); ++id) {
+    const Halo h = p.node(id).kernel->halo();
+    r += std::max(h.rx, h.ry);
+  }
+  return r;
+}
+
+double computed_pixels(Size t, std::int64_t halo) {
+  return static_cast<double>(t.w + 2 * halo) * static_cast<double>(t.h + 2 * halo);
+}
+
+std::int64_t tile_count(Size image, Size t) {
+  return ((image.w + t.w - 1) / t.w) * ((image.h + t.h - 1) / t.h);
+}
+
+/// L2 cache size of one core (1 MiB if the system does not say).
+std::int64_t l2_bytes() {
+  const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  return l2 > 0 ? l2 : (1 << 20);
+}
+
+/// Bytes a tile holds per pixel: the input plus every stage's output.
+double bytes_per_pixel(const PipelineShape& shape) {
+  double bytes = 0;
+  for (const PixelType& t : shape.types) bytes += CV_ELEM_SIZE(t.cv_type());
+  return std::max(bytes, 1.0);
+}
+
+/// The working set of one tile task of size t, in bytes. Tile at a time, every stage holds
+/// a whole tile (plus halo); when the output's pass runs fused, only rings of rows, so the
+/// width matters and not the height.
+class WorkingSet {
+ public:
+  WorkingSet(const Pipeline& p, const PipelineShape& shape, bool fused, std::int64_t halo)
+      : halo_(halo), per_pixel_(bytes_per_pixel(shape)) {
+    if (!fused) return;
+    const detail::Plan plan = detail::make_plan(p, shape);
+    for (const detail::Pass& pass : plan.passes)
+      if (pass.target == p.output())
+        if (const auto f = detail::fuse(p, plan, pass)) per_column_ = detail::fused_bytes_per_column(*f);
+  }
+  double bytes(Size t) const {
+    return per_column_ > 0 ? per_column_ * static_cast<double>(t.w + 2 * halo_)
+                           : per_pixel_ * computed_pixels(t, halo_);
+  }
+  bool fused() const { return per_column_ > 0; }
+
+ private:
+  std::int64_t halo_;
+  double per_pixel_;
+  double per_column_ = 0;
+};
+
+/// Candidate tile sizes: squares from 32 to the image size, and strips as wide as the image
+/// (at most as wide as the sample the tiles are timed on).
+std::vector<Size> candidate_sizes(Size image, Size sample) {
+  std::vector<Size> out;
+  for (std::int64_t s = 32; s <= 4096; s *= 2) {
+    const Size t{std::min(s, image.w), std::min(s, image.h)};
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+    if (s >= image.w && s >= image.h) break;
+  }
+  for (std::int64_t h : {16, 32, 64, 128}) {
+    const Size t{sample.w, std::min(h, image.h)};
+    if (sample.w > 256 && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  }
+  return out;
+}
+
+/// Seconds per tile of size t, single-threaded: the best of three serial runs over a crop from
+/// the middle of the image two tiles wide (one if two pass 4 megapixels) and as many tiles
+/// high as make about 4 megapixels, so that every size is timed over a similar amount of
+/// data rather than some in cache and some not.
+double time_tile(const Pipeline& p, const cv::Mat& input, Size t, bool fused) {
+  constexpr std::int64_t kPixels = std::int64_t{4} << 20;
+  const std::int64_t across = 2 * t.area() <= kPixels ? 2 : 1;
+  const std::int64_t cw = std::min<std::int64_t>(input.cols, across * t.w);
+  const std::int64_t rows_of_tiles = std::max<std::int64_t>(1, (kPixels + cw * t.h - 1) / (cw * t.h));
+  const int w = static_cast<int>(cw);
+  const int h = static_cast<int>(std::min<std::int64_t>(input.rows, rows_of_tiles * t.h));
+  const cv::Mat crop = input(cv::Rect((input.cols - w) / 2, (input.rows - h) / 2, w, h));
+  RunOptions o;
+  o.backend = Backend::Serial;
+  o.tile = t;
+  o.fused = fused;
+  double best = 1e300;
+  cv::Mat out;  // reused: the second run pays no page faults for a fresh output
+  for (int rep = 0; rep < 3; ++rep) {
+    const auto t0 = Clock::now();
+    run(p, crop, out, o);
+    const double s = seconds_since(t0);
+    best = std::min(best, s / static_cast<double>(tile_count({w, h}, t)));
+  }
+  return best;
+}
+
+
+TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input, Size image, const RunOptions& options);
+
+}  // namespace
+
+TileChoice choose_tile(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& options) {
+  if (input.empty()) throw UsageError("input image is empty");
+  return choose_tile_on_sample(pipeline, input, {input.cols, input.rows}, options);
+}
+
+TileChoice choose_tile(const Pipeline& pipeline, const Source& source, const RunOptions& options) {
+  const Size image = source.size();
+  const Size sample_size{std::min<std::int64_t>(image.w, 4096), std::min<std::int64_t>(image.h, 4096)};
+  cv::Mat sample;
+  source.read({(image.w - sample_size.w) / 2, (image.h - sample_size.h) / 2, sample_size.w, sample_size.h}, sample);
+  return choose_tile_on_sample(pipeline, sample.clone(), image, options);
+}
+
+namespace {
+
+TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input, Size image, const RunOptions& options) {
+  const PipelineShape shape = pipeline.validate(PixelType::of(input), image);
+  const auto start = Clock::now();
+  const int threads = effective_threads(options);
+  const std::int64_t halo = total_halo(pipeline);
+
+  TileChoice choice;
+  std::vector<Size> sizes = candidate_sizes(image, {input.cols, input.rows});
+  // Every thread should have tiles to take (DESIGN.md), two or more: fewer leave threads idle
+  // at the end of the pass and measure as a single-thread run would not show.
+  std::vector<Size> enough;
+  for (Size t : sizes)
+    if (tile_count(image, t) >= 2 * threads) enough.push_back(t);
+  if (!enough.empty()) sizes = enough;
+  std::vector<double> measured(sizes.size(), -1);
+  // Time first the sizes whose working set best fills L2 (half of it when fused: the
+  // input and output rows stream through it too), the model's sweet spot, then the others
+  // while the budget lasts: 10% of the best run predicted so far (at least 50 ms, at most
+  // 0.5 s); at least four sizes are timed.
+  const WorkingSet working_set(pipeline, shape, options.fused, halo);
+  const double target = static_cast<double>(l2_bytes()) / (working_set.fused() ? 2 : 1);
+  // Distance from the target in half-octaves; among sizes as close, the least redundant halo
+  // work first. Squares and strips are ranked apart and taken in turn: a fused pass's working
+  // set does not depend on the tile's height, so wide strips come closest to the target, but
+  // they recompute the most rows, which only timing weighs.
+  const auto distance = [&](std::size_t i) {
+    return std::round(2 * std::fabs(std::log2(working_set.bytes(sizes[i]) / target)));
+  };
+  const auto overhead = [&](std::size_t i) { return computed_pixels(sizes[i], halo) / static_cast<double>(sizes[i].area()); };
+  const auto rank = [&](std::vector<std::size_t>& v) {
+    std::stable_sort(v.begin(), v.end(), [&](std::size_t a, std::size_t b) {
+      return distance(a) != distance(b) ? distance(a) < distance(b) : overhead(a) < overhead(b);
+    });
+  };
+  std::vector<std::size_t> squares, strips, order;
+  for (std::size_t i = 0; i < sizes.size(); ++i) (sizes[i].w > 2 * sizes[i].h ? strips : squares).push_back(i);
+  rank(squares);
+  rank(strips);
+  for (std::size_t k = 0; k < std::max(squares.size(), strips.size()); ++k) {
+    if (k < squares.size()) order.push_back(squares[k]);
+    if (k < strips.size()) order.push_back(strips[k]);
+  }
+  double best_so_far = 1e300;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const double budget = std::clamp(0.1 * best_so_far, 0.05, 0.5);
+    if (k >= 4 && seconds_since(start) > budget) break;
+    const Size t = sizes[order[k]];
+    measured[order[k]] = time_tile(pipeline, input, t, options.fused);
+    best_so_far = std::min(best_so_far, std::ceil(static_cast<double>(tile_count(image, t)) / threads) *
+                                            measured[order[k]]);
+  }
+  // Least-squares fit of t = o + c * A over the measured sizes.
+  double n = 0, sa = 0, st = 0, saa = 0, sat = 0;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    if (measured[i] < 0) continue;
+    const double a = computed_pixels(sizes[i], halo);
+    n += 1;
+    sa += a;
+    st += measured[i];
+    saa += a * a;
+    sat += a * measured[i];
+  }
+  const double det = n * saa - sa * sa;
+  double c = det > 0 ? (n * sat - sa * st) / det : st / std::max(sa, 1.0);
+  c = std::max(c, 0.0);
+  const double o = std::max(0.0, (st - c * sa) / std::max(n, 1.0));
+  choice.per_tile_seconds = o;
+  choice.per_pixel_seconds = c;
+
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const double per_tile = measured[i] >= 0 ? measured[i] : o + c * computed_pixels(sizes[i], halo);
+    const std::int64_t tiles = tile_count(image, sizes[i]);
+    const double rounds = std::ceil(static_cast<double>(tiles) / threads);
+    choice.candidates.push_back({sizes[i], rounds * per_tile, measured[i] >= 0});
+  }
+  // Choose among the timed sizes: the fitted model extrapolates the others but knows
+  // nothing of cache effects, so it only ranks them.
+  const auto best = std::min_element(choice.candidates.begin(), choice.candidates.end(),
+                                     [](const TileCandidate& a, const TileCandidate& b) {
+                                       if (a.measured != b.measured) return a.measured;
+                                       return a.predicted_seconds < b.predicted_seconds;
+                                     });
+  choice.tile = best->tile;
+  choice.predicted_seconds = best->predicted_seconds;
+  choice.calibration_seconds = seconds_since(start);
+  return choice;
+}
+
+}  // namespace
+
+std::string TileChoice::explain() const {
+  std::ostringstream os;
+  os.setf(std::ios::fixed);
+  os.precision(4);
+  os << "auto tile: " << to_string(tile) << ", predicted " << predicted_seconds << " s (calibrated in "
+     << calibration_seconds << " s; per tile " << per_tile_seconds * 1e6 << " us + " << per_pixel_seconds * 1e9
+     << " ns per computed pixel)\n";
+  for (const TileCandidate& cand : candidates)
+    os << "  " << (cand.tile == tile ? "* " : "  ") << to_string(cand.tile) << ": " << cand.predicted_seconds << " s"
+       << (cand.measured ? " (timed)" : " (model)") << "\n";
+  return os.str();
+}
+
+}  // namespace tessera

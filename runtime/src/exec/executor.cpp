@@ -1,0 +1,187 @@
+#include "executor.hpp"
+
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <omp.h>
+#include <tbb/flow_graph.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+#include <tbb/task_arena.h>
+
+#include "tessera/error.hpp"
+
+namespace tessera::detail {
+
+namespace {
+
+/// Shared state of one execution: first error, stop flag, progress.
+class Control {
+ public:
+  Control(const TileJob& job, const RunOptions& options) : job_(job), options_(options) {}
+
+  bool stopped() const {
+    if (stop_.load(std::memory_order_relaxed)) return true;
+    if (options_.cancel && options_.cancel->load(std::memory_order_relaxed)) {
+      cancelled_.store(true);
+      stop_.store(true);
+      return true;
+    }
+    return false;
+  }
+
+  void fail(std::exception_ptr e) {
+    std::lock_guard lock(mutex_);
+    if (!error_) error_ = e;
+    stop_.store(true);
+  }
+
+  /// Runs `fn` unless stopped, capturing any exception.
+  template <class F>
+  void guarded(F&& fn) {
+    if (stopped()) return;
+    try {
+      fn();
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  }
+
+  /// Runs `fn` (one tile's compute or write), adding its duration to the busy time.
+  template <class F>
+  auto timed(F&& fn) {
+    const auto start = std::chrono::steady_clock::now();
+    struct Add {
+      std::atomic<std::int64_t>& busy;
+      std::chrono::steady_clock::time_point start;
+      ~Add() {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+        busy.fetch_add(ns.count(), std::memory_order_relaxed);
+      }
+    } add{busy_ns_, start};
+    return fn();
+  }
+
+  double busy_seconds() const { return static_cast<double>(busy_ns_.load()) * 1e-9; }
+
+  /// Counts a finished tile and reports it. The count is taken under the lock that
+  /// serialises the callback, so the callback sees 1, 2, ..., count in order.
+  void tile_done() {
+    if (!options_.progress) {
+      done_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    options_.progress(++done_, job_.count);
+  }
+
+  void finish() const {
+    if (error_) std::rethrow_exception(error_);
+    if (cancelled_.load()) throw Cancelled();
+  }
+
+ private:
+  const TileJob& job_;
+  const RunOptions& options_;
+  mutable std::atomic<bool> stop_{false};
+  mutable std::atomic<bool> cancelled_{false};
+  std::atomic<std::int64_t> done_{0};
+  std::atomic<std::int64_t> busy_ns_{0};
+  std::mutex mutex_;
+  std::exception_ptr error_;
+};
+
+struct TileOut {
+  std::int64_t index = -1;
+  cv::Mat pixels;
+};
+
+void run_tbb(const TileJob& job, const RunOptions& options, int threads, Control& ctl) {
+  namespace flow = tbb::flow;
+  const int in_flight = options.max_tiles_in_flight > 0 ? options.max_tiles_in_flight : 4 * threads;
+  // TBB caps its worker pool at the core count; asking for more threads than cores
+  // (to study oversubscription, or in tests) raises the cap for this run only.
+  std::optional<tbb::global_control> raise_cap;
+  if (threads > tbb::info::default_concurrency())
+    raise_cap.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    flow::graph g;
+    std::int64_t next = 0;  // touched only by the serial input node
+    flow::input_node<std::int64_t> ids(g, [&](tbb::flow_control& fc) -> std::int64_t {
+      if (next >= job.count || ctl.stopped()) {
+        fc.stop();
+        return 0;
+      }
+      return next++;
+    });
+    flow::limiter_node<std::int64_t> limiter(g, static_cast<std::size_t>(in_flight));
+    flow::function_node<std::int64_t, TileOut> work(g, flow::unlimited, [&](std::int64_t i) {
+      TileOut t;
+      ctl.guarded([&] {
+        t.pixels = ctl.timed([&] { return job.compute(i); });
+        t.index = i;
+      });
+      return t;
+    });
+    auto store = [&](const TileOut& t) {
+      if (t.index >= 0) ctl.guarded([&] {
+          ctl.timed([&] { job.write(t.index, t.pixels); });
+          ctl.tile_done();
+        });
+      return flow::continue_msg();
+    };
+    flow::function_node<TileOut, flow::continue_msg> sink(
+        g, job.concurrent_write ? flow::unlimited : flow::serial, store);
+    flow::make_edge(ids, limiter);
+    flow::make_edge(limiter, work);
+    flow::make_edge(work, sink);
+    flow::make_edge(sink, limiter.decrementer());
+    ids.activate();
+    g.wait_for_all();
+  });
+}
+
+void run_omp(const TileJob& job, int threads, Control& ctl) {
+  std::mutex write_mutex;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (std::int64_t i = 0; i < job.count; ++i) {
+    ctl.guarded([&] {
+      const cv::Mat pixels = ctl.timed([&] { return job.compute(i); });
+      if (job.concurrent_write) {
+        ctl.timed([&] { job.write(i, pixels); });
+      } else {
+        std::lock_guard lock(write_mutex);
+        ctl.timed([&] { job.write(i, pixels); });
+      }
+      ctl.tile_done();
+    });
+  }
+}
+
+void run_serial(const TileJob& job, Control& ctl) {
+  for (std::int64_t i = 0; i < job.count && !ctl.stopped(); ++i)
+    ctl.guarded([&] {
+      ctl.timed([&] { job.write(i, job.compute(i)); });
+      ctl.tile_done();
+    });
+}
+
+}  // namespace
+
+double execute(const TileJob& job, const RunOptions& options) {
+  Control ctl(job, options);
+  const int threads = effective_threads(options.threads);
+  switch (options.backend) {
+    case Backend::Tbb: run_tbb(job, options, threads, ctl); break;
+    case Backend::Omp: run_omp(job, threads, ctl); break;
+    case Backend::Serial: run_serial(job, ctl); break;
+  }
+  ctl.finish();
+  return ctl.busy_seconds();
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,275 @@
+#include "tessera/run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include <unistd.h>
+
+#include <opencv2/core.hpp>
+
+#include "executor.hpp"
+#include "fused.hpp"
+#include "plan.hpp"
+#include "tile_eval.hpp"
+#include "tessera/cli_support.hpp"
+#include "tessera/error.hpp"
+
+namespace tessera {
+
+int effective_threads(int threads) {
+  if (threads < 0) throw UsageError("threads=" + std::to_string(threads) + " must be >= 1 (or 0 for all cores)");
+  if (threads > 4096) throw UsageError("threads=" + std::to_string(threads) + " is more than 4096");
+  if (threads > 0) return threads;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(hw);
+}
+
+int effective_threads(const RunOptions& options) {
+  return options.backend == Backend::Serial ? 1 : effective_threads(options.threads);
+}
+
+std::int64_t default_memory_budget() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return std::int64_t{4} << 30;
+  return static_cast<std::int64_t>(pages) * page / 2;
+}
+
+namespace {
+
+std::int64_t image_bytes(Size s, PixelType t) {
+  return s.area() * static_cast<std::int64_t>(CV_ELEM_SIZE(t.cv_type()));
+}
+
+/// Refuses, before anything runs, a Global stage whose whole input and output do not fit.
+void check_memory(const Pipeline& pipeline, const detail::Plan& plan, const RunOptions& options) {
+  const std::int64_t budget = options.memory_budget > 0 ? options.memory_budget : default_memory_budget();
+  for (const detail::Pass& pass : plan.passes) {
+    if (pass.kind != detail::Pass::Kind::Whole) continue;
+    const Node& nd = pipeline.node(pass.target);
+    std::int64_t need = image_bytes(plan.shape.sizes[pass.target], plan.shape.types[pass.target]);
+    for (NodeId in : nd.inputs) need += image_bytes(plan.shape.sizes[in], plan.shape.types[in]);
+    if (need > budget)
+      throw UsageError(nd.label + ": a global kernel needs its whole input and output in memory (" +
+                       format_bytes(need) + ") but the memory budget is " + format_bytes(budget) +
+                       "; raise it (--memory) or shrink the image first (crop, resize, pyrdown)");
+  }
+}
+
+/// Bytes one tile task of `pass` holds at its peak, roughly: every node's region (the tile
+/// grown by the halos downstream of it) at its pixel size, plus the output tile.
+std::int64_t tile_bytes(const Pipeline& pipeline, const detail::Pass& pass, const PipelineShape& shape, Size tile) {
+  std::int64_t halo = 0, bytes = 0;
+  for (auto it = pass.nodes.rbegin(); it != pass.nodes.rend(); ++it) {
+    const Node& nd = pipeline.node(*it);
+    const Size region{tile.w + 2 * halo, tile.h + 2 * halo};
+    bytes += image_bytes(region, shape.types[*it]);
+    halo += std::max(nd.kernel->halo().rx, nd.kernel->halo().ry);
+    for (NodeId in : nd.inputs) bytes += image_bytes({tile.w + 2 * halo, tile.h + 2 * halo}, shape.types[in]);
+  }
+  return std::max<std::int64_t>(bytes, 1);
+}
+
+/// With an explicit memory budget, tiles in flight are limited so that they take at most a
+/// quarter of it (the rest is for the sink's buffers, codecs and the process itself).
+RunOptions with_memory_limit(RunOptions o, std::int64_t per_tile) {
+  if (o.max_tiles_in_flight > 0 || o.memory_budget <= 0) return o;
+  const int threads = effective_threads(o);
+  const std::int64_t fit = o.memory_budget / 4 / per_tile;
+  o.max_tiles_in_flight = static_cast<int>(std::clamp<std::int64_t>(fit, 1, 4 * threads));
+  return o;
+}
+
+/// Calls `fn`, a kernel's code working on `region` for the node `label`: any exception that
+/// is not a tessera::Error becomes a KernelError naming the node and the region, as a tile
+/// task's does (evaluate_tile).
+template <class F>
+decltype(auto) kernel_call(const std::string& label, const Rect& region, F&& fn) {
+  try {
+    return fn();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw KernelError(label + ": failed on " + to_string(region) + ": " + e.what(), region);
+  }
+}
+
+/// Pass 1 of a reduce-then-map kernel: partials of every tile of its input, merged in a
+/// binary tree as they arrive (level k holds the merge of 2^k partials), so at most
+/// log2(tiles) partials are alive at once.
+cv::Mat reduce(const ReduceKernel& kernel, const std::string& label, const Source& input, Size size,
+               const RunOptions& options, double& busy) {
+  const TileGrid grid(size, options.tile);
+  std::vector<cv::Mat> levels;
+  detail::TileJob job;
+  job.count = grid.count();
+  job.compute = [&](std::int64_t i) {
+    cv::Mat pixels;
+    input.read(grid.tile(i), pixels);
+    return kernel_call(label, grid.tile(i), [&] { return kernel.partial(pixels); });
+  };
+  job.write = [&](std::int64_t i, const cv::Mat& part) {
+    cv::Mat carry = part;
+    for (std::size_t k = 0;; ++k) {
+      if (k == levels.size()) levels.emplace_back();
+      if (levels[k].empty()) {
+        levels[k] = carry;
+        return;
+      }
+      kernel_call(label, grid.tile(i), [&] { kernel.merge(carry, levels[k]); });
+      levels[k].release();
+    }
+  };
+  busy += detail::execute(job, options);
+  cv::Mat merged;
+  for (const cv::Mat& level : levels)
+    if (!level.empty()) kernel_call(label, full_rect(size), [&] { kernel.merge(merged, level); });
+  return merged;
+}
+
+void write_whole(Sink& sink, const cv::Mat& image, const RunOptions& options) {
+  const TileGrid grid({image.cols, image.rows}, options.tile);
+  sink.open(grid.image(), PixelType::of(image));
+  for (std::int64_t i = 0; i < grid.count(); ++i) {
+    const Rect r = grid.tile(i);
+    sink.write(r, image(to_cv_rect(r)));
+  }
+  sink.close();
+}
+
+}  // namespace
+
+RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const RunOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const PipelineShape shape = pipeline.validate(source.type(), source.size());
+  const detail::Plan plan = detail::make_plan(pipeline, shape);
+  RunStats stats;
+  stats.threads = effective_threads(options);
+  if (options.tile.w <= 0 || options.tile.h <= 0)
+    throw UsageError("tile size " + to_string(options.tile) + " must be positive");
+
+  check_memory(pipeline, plan, options);
+
+  // Materialised node values: the source, then whole-image intermediates; and the merged
+  // statistics of reduce-then-map nodes.
+  std::vector<const Source*> values(shape.types.size(), nullptr);
+  std::vector<cv::Mat> reduced(shape.types.size());
+  std::vector<std::unique_ptr<MatSource>> owned;
+  values[Pipeline::kInput] = &source;
+  for (const detail::Pass& pass : plan.passes) {
+    if (options.cancel && options.cancel->load()) throw Cancelled();
+    const bool final_pass = pass.target == pipeline.output();
+    const Size out_size = shape.sizes[pass.target];
+    cv::Mat result;
+    if (pass.kind == detail::Pass::Kind::Reduce) {
+      const Node& nd = pipeline.node(pass.target);
+      const auto& kernel = static_cast<const ReduceKernel&>(*nd.kernel);
+      const NodeId in = nd.inputs.at(0);
+      reduced[pass.target] = reduce(kernel, nd.label, *values[in], shape.sizes[in], options, stats.busy_seconds);
+      stats.tiles += TileGrid(shape.sizes[in], options.tile).count();
+      ++stats.passes;
+      const std::string json = kernel.result_json(reduced[pass.target]);
+      if (!json.empty()) stats.results.push_back({nd.label, json});
+      continue;
+    }
+    if (pass.kind == detail::Pass::Kind::Whole) {
+      const Node& nd = pipeline.node(pass.target);
+      std::vector<cv::Mat> ins(nd.inputs.size());
+      std::vector<Rect> rects;
+      std::vector<Size> sizes;
+      for (std::size_t i = 0; i < nd.inputs.size(); ++i) {
+        const Size s = shape.sizes[nd.inputs[i]];
+        values[nd.inputs[i]]->read(full_rect(s), ins[i]);
+        rects.push_back(full_rect(s));
+        sizes.push_back(s);
+      }
+      result.create(static_cast<int>(out_size.h), static_cast<int>(out_size.w), shape.types[pass.target].cv_type());
+      kernel_call(nd.label, full_rect(out_size),
+                  [&] { nd.kernel->process(TileIO{ins, rects, sizes, full_rect(out_size), out_size, result}); });
+      if (final_pass) write_whole(sink, result, options);
+    } else {
+      const TileGrid grid(out_size, options.tile);
+      MatSink intermediate;
+      Sink& target = final_pass ? sink : intermediate;
+      target.open(out_size, shape.types[pass.target]);
+      detail::TileJob job;
+      job.count = grid.count();
+      auto fusion = options.fused ? detail::fuse(pipeline, plan, pass) : std::nullopt;
+      // Row stages count a row's samples in an int (of 16-bit values at most): tiles wider
+      // than that run tile at a time.
+      if (fusion && grid.tile_size().w * fusion->channels > (std::int64_t{1} << 29)) fusion.reset();
+      const detail::FusedPass* fused = fusion ? &*fusion : nullptr;
+      job.compute = [&](std::int64_t i) {
+        const Rect r = grid.tile(i);
+        return detail::evaluate_tile(pipeline, plan, pass, values, reduced, r, fused, target.region(r));
+      };
+      job.write = [&](std::int64_t i, const cv::Mat& m) { target.write(grid.tile(i), m); };
+      job.concurrent_write = target.concurrent();
+      stats.busy_seconds +=
+          detail::execute(job, with_memory_limit(options, tile_bytes(pipeline, pass, shape, grid.tile_size())));
+      target.close();
+      stats.tiles += grid.count();
+      if (!final_pass) result = intermediate.mat();
+    }
+    ++stats.passes;
+    if (!final_pass) {
+      owned.push_back(std::make_unique<MatSource>(result));
+      values[pass.target] = owned.back().get();
+    }
+  }
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+cv::Mat run(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& options, RunStats* stats) {
+  cv::Mat output;
+  const RunStats s = run(pipeline, input, output, options);
+  if (stats) *stats = s;
+  return output;
+}
+
+namespace {
+
+/// True when some pixel of `a` and some pixel of `b` are the same bytes.
+bool share_pixels(const cv::Mat& a, const cv::Mat& b) {
+  if (!a.data || !b.data || a.empty() || b.empty()) return false;
+  if (a.datastart == b.datastart && a.step[0] == b.step[0]) {
+    // Two views of one buffer: compare their rectangles in it (bytes across, rows down).
+    cv::Size whole;
+    cv::Point ao, bo;
+    a.locateROI(whole, ao);
+    b.locateROI(whole, bo);
+    const auto ax = static_cast<std::int64_t>(ao.x * a.elemSize()), bx = static_cast<std::int64_t>(bo.x * b.elemSize());
+    const auto aw = static_cast<std::int64_t>(a.cols * a.elemSize()), bw = static_cast<std::int64_t>(b.cols * b.elemSize());
+    return ax < bx + bw && bx < ax + aw && ao.y < bo.y + b.rows && bo.y < ao.y + a.rows;
+  }
+  const uchar* a_end = a.data + (a.rows - 1) * a.step[0] + a.cols * a.elemSize();
+  const uchar* b_end = b.data + (b.rows - 1) * b.step[0] + b.cols * b.elemSize();
+  return a.data < b_end && b.data < a_end;
+}
+
+}  // namespace
+
+RunStats run(const Pipeline& pipeline, const cv::Mat& input, cv::Mat& output, const RunOptions& options) {
+  if (input.empty()) throw UsageError("input image is empty");
+  // An output sharing memory with the input would be overwritten while still being read.
+  MatSink sink(share_pixels(input, output) ? cv::Mat() : output);
+  const RunStats s = run(pipeline, MatSource(input), sink, options);
+  output = sink.mat();
+  return s;
+}
+
+cv::Mat run_reference(const Pipeline& pipeline, const cv::Mat& input) {
+  if (input.empty()) throw UsageError("input image is empty");
+  const PipelineShape shape = pipeline.validate(PixelType::of(input), {input.cols, input.rows});
+  std::vector<cv::Mat> values(shape.types.size());
+  values[Pipeline::kInput] = input;
+  for (NodeId id : shape.order) {
+    std::vector<cv::Mat> ins;
+    for (NodeId in : pipeline.node(id).inputs) ins.push_back(values[in]);
+    values[id] = pipeline.node(id).kernel->reference(ins);
+  }
+  return values[pipeline.output()];
+}
+
+}  // namespace tessera

@@ -1,0 +1,111 @@
+// Tile-at-a-time evaluation of a tiled pass: the regions each node needs (backward), then
+// each kernel run on its region with the border filled in (forward); fused passes go row by
+// row instead (fused.cpp).
+#include "tile_eval.hpp"
+
+#include <algorithm>
+
+#include <opencv2/core.hpp>
+
+#include "fused.hpp"
+#include "tessera/error.hpp"
+
+namespace tessera::detail {
+
+namespace {
+
+/// A constant border value clamped to an integer depth's range, so that e.g. DBL_MAX means
+/// "the largest value" for any depth (OpenCV's conversion would turn it into 0 for 8 bits).
+double fill_value(double v, int depth) {
+  switch (depth) {
+    case CV_8U: return std::clamp(v, 0.0, 255.0);
+    case CV_8S: return std::clamp(v, -128.0, 127.0);
+    case CV_16U: return std::clamp(v, 0.0, 65535.0);
+    case CV_16S: return std::clamp(v, -32768.0, 32767.0);
+    case CV_32S: return std::clamp(v, -2147483648.0, 2147483647.0);
+    default: return v;
+  }
+}
+
+}  // namespace
+
+void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& want, Size image,
+                         const Border& border, cv::Mat& out) {
+  const Rect inside = clip(want, image);
+  if (inside.empty())
+    throw KernelError("region " + to_string(want) + " lies wholly outside the " + to_string(image) + " image", want);
+  if (!have.contains(inside))
+    throw KernelError("internal: region " + to_string(inside) + " not inside computed " + to_string(have), want);
+  const cv::Mat view = pixels(to_cv_rect(have.relative(inside)));
+  if (inside == want) {
+    out = view;
+    return;
+  }
+  const int top = static_cast<int>(inside.y - want.y), left = static_cast<int>(inside.x - want.x);
+  const int bottom = static_cast<int>(want.y1() - inside.y1()), right = static_cast<int>(want.x1() - inside.x1());
+  cv::copyMakeBorder(view, out, top, bottom, left, right, static_cast<int>(border.mode) | cv::BORDER_ISOLATED,
+                     cv::Scalar::all(fill_value(border.value, view.depth())));
+}
+
+cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
+                      const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
+                      const Rect& tile, const FusedPass* fused, cv::Mat dst) {
+  if (fused) return evaluate_tile_fused(*fused, *values[fused->input], tile, dst);
+  const auto& sizes = plan.shape.sizes;
+  const auto& types = plan.shape.types;
+  const std::size_t n = sizes.size();
+  // Backward: the region of every node this tile needs, clipped to that node's image.
+  std::vector<Rect> need(n);
+  need[static_cast<std::size_t>(pass.target)] = tile;
+  for (auto it = pass.nodes.rbegin(); it != pass.nodes.rend(); ++it) {
+    const Node& nd = pipeline.node(*it);
+    for (std::size_t i = 0; i < nd.inputs.size(); ++i) {
+      const NodeId in = nd.inputs[i];
+      const Rect req = nd.kernel->input_region(need[*it], static_cast<int>(i), sizes[in]);
+      need[in] = bounding_union(need[in], clip(req, sizes[in]));
+    }
+  }
+  // Forward: read the materialised inputs, then run each node on its region.
+  std::vector<cv::Mat> buf(n);
+  for (NodeId in : pass.inputs)
+    if (!need[in].empty()) values[in]->read(need[in], buf[in]);
+  std::vector<cv::Mat> ins;
+  std::vector<Rect> in_rects;
+  std::vector<Size> in_sizes;
+  for (NodeId id : pass.nodes) {
+    const Node& nd = pipeline.node(id);
+    const std::size_t arity = nd.inputs.size();
+    ins.assign(arity, cv::Mat());
+    in_rects.assign(arity, Rect{});
+    in_sizes.assign(arity, Size{});
+    for (std::size_t i = 0; i < arity; ++i) {
+      const NodeId in = nd.inputs[i];
+      in_rects[i] = nd.kernel->input_region(need[id], static_cast<int>(i), sizes[in]);
+      in_sizes[i] = sizes[in];
+      extract_with_border(buf[in], need[in], in_rects[i], sizes[in], nd.kernel->border(), ins[i]);
+    }
+    const Rect& r = need[id];
+    const bool into_dst = id == pass.target && !dst.empty();
+    cv::Mat out = into_dst ? dst : cv::Mat(static_cast<int>(r.h), static_cast<int>(r.w), types[id].cv_type());
+    TileIO io{ins, in_rects, in_sizes, r, sizes[id], out};
+    try {
+      if (nd.kernel->kernel_class() == KernelClass::ReduceThenMap)
+        static_cast<const ReduceKernel&>(*nd.kernel).map(io, reduced[static_cast<std::size_t>(id)]);
+      else
+        nd.kernel->process(io);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw KernelError(nd.label + ": failed on tile " + to_string(r) + ": " + e.what(), r);
+    }
+    if (out.rows != r.h || out.cols != r.w || out.type() != types[id].cv_type())
+      throw KernelError(nd.label + ": produced a " + std::to_string(out.cols) + "x" + std::to_string(out.rows) + " " +
+                            PixelType::of(out).str() + " tile, expected " + to_string(r.size()) + " " +
+                            types[id].str(), r);
+    if (into_dst && out.data != dst.data) out.copyTo(dst);  // the kernel returned a view of its own
+    buf[id] = into_dst ? dst : out;
+  }
+  return buf[static_cast<std::size_t>(pass.target)];
+}
+
+}  // namespace tessera::detail

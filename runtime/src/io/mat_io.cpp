@@ -1,0 +1,171 @@
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <unistd.h>
+
+#include <opencv2/core.hpp>
+
+#include "codecs.hpp"
+#include "image_memory.hpp"
+#include "temp_file.hpp"
+#include "tessera/cli_support.hpp"
+#include "tessera/error.hpp"
+#include "tessera/io.hpp"
+
+namespace tessera {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The temporary files being written, for remove_partial_outputs(). A slot is Free, being
+/// Filled by a TempFile, Listed, being Unlinked by remove_partial_outputs, or Unlinked.
+/// Every change is a compare-exchange on a lock-free atomic: the signal handler never
+/// sees a half-written path, and a TempFile never reuses a slot the handler is reading.
+enum SlotState : int { kFree, kFilling, kListed, kUnlinking, kUnlinked };
+struct Slot {
+  std::atomic<int> state{kFree};
+  char path[4096] = {};
+};
+Slot g_slots[16];
+static_assert(std::atomic<int>::is_always_lock_free);
+
+}  // namespace
+
+namespace detail {
+
+TempFile::TempFile(const fs::path& dest) : dest_(dest) {
+  static std::atomic<int> counter{0};
+  const fs::path dir = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
+  std::string name = ".";  // appended piecewise: g++ 12 warns (-Wrestrict) about "." + string
+  name += dest.stem().string();
+  name += ".tessera-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + dest.extension().string();
+  path_ = dir / name;
+  const std::string& text = path_.native();
+  if (text.size() >= sizeof(Slot::path)) return;  // too long to list; removed as usual, not by a signal
+  for (int i = 0; i < static_cast<int>(std::size(g_slots)); ++i) {
+    int expected = kFree;
+    if (!g_slots[i].state.compare_exchange_strong(expected, kFilling)) continue;
+    std::memcpy(g_slots[i].path, text.c_str(), text.size() + 1);
+    g_slots[i].state.store(kListed);
+    slot_ = i;
+    return;
+  }
+}
+
+void TempFile::unlist() {
+  if (slot_ < 0) return;
+  std::atomic<int>& state = g_slots[slot_].state;
+  for (int s = state.load();; s = state.load())  // kUnlinking: a handler on another thread, for a moment
+    if (s != kUnlinking && state.compare_exchange_weak(s, kFree)) break;
+  slot_ = -1;
+}
+
+TempFile::~TempFile() {
+  unlist();
+  if (committed_) return;
+  std::error_code ec;
+  fs::remove(path_, ec);
+}
+
+std::error_code TempFile::commit() {
+  std::error_code ec;
+  fs::rename(path_, dest_, ec);
+  committed_ = !ec;
+  unlist();
+  return ec;  // on failure the destructor removes the file
+}
+
+}  // namespace detail
+
+void remove_partial_outputs() noexcept {
+  for (Slot& slot : g_slots) {
+    int expected = kListed;
+    if (!slot.state.compare_exchange_strong(expected, kUnlinking)) continue;
+    ::unlink(slot.path);
+    slot.state.store(kUnlinked);
+  }
+}
+
+MatSource::MatSource(cv::Mat image) : image_(std::move(image)) {
+  if (image_.empty()) throw UsageError("input image is empty");
+  if (image_.dims != 2) throw UsageError("input image has " + std::to_string(image_.dims) + " dimensions, expected 2");
+}
+Size MatSource::size() const { return {image_.cols, image_.rows}; }
+PixelType MatSource::type() const { return PixelType::of(image_); }
+void MatSource::read(const Rect& r, cv::Mat& out) const { out = image_(to_cv_rect(r)); }
+
+void MatSink::open(Size size, PixelType type) {
+  if (size.w > INT32_MAX || size.h > INT32_MAX)
+    throw UsageError("image size " + to_string(size) + " is too large for an in-memory image");
+  detail::create_image(image_, static_cast<int>(size.h), static_cast<int>(size.w), type.cv_type());
+}
+void MatSink::write(const Rect& r, const cv::Mat& tile) {
+  cv::Mat dst = image_(to_cv_rect(r));
+  if (tile.size() != dst.size() || tile.type() != dst.type())
+    throw KernelError("internal: a " + PixelType::of(tile).str() + " tile of " + std::to_string(tile.cols) + "x" +
+                          std::to_string(tile.rows) + " for region " + to_string(r) + " of a " +
+                          PixelType::of(image_).str() + " image",
+                      r);
+  if (tile.data != dst.data) tile.copyTo(dst);  // else computed in place (region())
+}
+cv::Mat MatSink::region(const Rect& r) { return image_(to_cv_rect(r)); }
+
+cv::Mat read_image(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw IoError("cannot read '" + path + "': no such file");
+  if (fs::is_directory(path, ec)) throw IoError("cannot read '" + path + "': it is a directory");
+  if (!std::ifstream(path).good()) throw IoError("cannot read '" + path + "': " + std::strerror(errno));
+  cv::Mat image;
+  try {
+    image = detail::codecs().read(path);
+  } catch (const cv::Exception& e) {
+    // OpenCV's size limits (CV_IO_MAX_IMAGE_PIXELS, _WIDTH, _HEIGHT) fail an assertion.
+    if (e.err.find("CV_IO_MAX_IMAGE_") != std::string::npos)
+      throw IoError("cannot decode '" + path + "': the image is too large for an in-memory format (OpenCV refuses it: " +
+                    e.err + "); convert it to a tiled TIFF, which tessera streams tile by tile");
+    throw IoError("cannot decode '" + path + "': " + e.err);
+  }
+  if (image.empty())
+    throw IoError("cannot decode '" + path + "': not an image format OpenCV reads, or the file is truncated or corrupt");
+  return image;
+}
+
+std::size_t count_image_pages(const std::string& path) {
+  try {
+    return std::max<std::size_t>(1, detail::codecs().page_count(path));
+  } catch (const cv::Exception&) {
+    return 1;  // the first page decodes; the codec cannot count the others
+  }
+}
+
+void check_image_output(const std::string& path) {
+  if (path.empty()) throw UsageError("output path is empty");
+  const fs::path dest(path);
+  if (!detail::codecs().can_write(path))
+    throw UsageError("cannot write '" + path + "': unknown image format '" + dest.extension().string() +
+                     "' (use e.g. .png, .tif, .jpg)");
+  const fs::path dir = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw IoError("cannot write '" + path + "': directory '" + dir.string() + "' does not exist");
+}
+
+void write_image_atomic(const std::string& path, const cv::Mat& image) {
+  check_image_output(path);
+  detail::TempFile tmp{fs::path(path)};
+  bool ok = false;
+  std::string why = "the encoder failed";
+  try {
+    ok = detail::codecs().write(tmp.path().string(), image);
+  } catch (const cv::Exception& e) {
+    why = e.err;
+  }
+  if (!ok) throw IoError("cannot write '" + path + "' as " + PixelType::of(image).str() + ": " + why);
+  if (const std::error_code ec = tmp.commit()) throw IoError("cannot write '" + path + "': " + ec.message());
+}
+
+}  // namespace tessera

@@ -1,0 +1,311 @@
+// TiffSource: one page of a TIFF/BigTIFF file read rect by rect, decoding only the TIFF
+// tiles or strips a rect overlaps, with a pool of libtiff handles for concurrent reads and a
+// shared cache of recently decoded tiles/strips (three rows of them, 8 to 64 MiB).
+#include <algorithm>
+#include <cstring>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "tessera/cli_support.hpp"
+#include "tessera/error.hpp"
+#include "tessera/tiff.hpp"
+#include "tiff_common.hpp"
+
+namespace tessera {
+
+using detail::ChunkGrid;
+using detail::TiffHandle;
+
+namespace {
+
+constexpr std::int64_t kMaxChunkSide = INT32_MAX;              // a decoded tile or strip is a cv::Mat
+constexpr std::int64_t kMaxChunkBytes = std::int64_t{1} << 32;  // one decoded tile or strip
+
+/// How pixels are decoded: libtiff's decoder as stored (samples as they are; JPEG YCbCr
+/// converted to RGB by libjpeg), or libtiff's RGBA interface for colour models tessera
+/// does not read directly (YCbCr without JPEG, palette, miniswhite, CMYK, old JPEG).
+enum class Decode { Direct, Rgba };
+
+/// A libtiff handle positioned on the page, with the last chunk it decoded.
+struct Reader {
+  std::unique_ptr<TiffHandle> file;
+  std::int64_t cached = -1;           // chunk index held in `chunk`, -1 for none
+  cv::Mat chunk;                      // decoded pixels, RGB order, chunk-sized (strips: their rows)
+  cv::Mat plane;                      // one plane of a separate-planes chunk
+  std::vector<std::uint32_t> raster;  // RGBA interface output
+};
+
+/// Decoded chunks shared by every reader, the least recently used dropped first. A tessera
+/// tile grown by its halo usually overlaps several TIFF tiles that its neighbours need too;
+/// without sharing, each would be decoded again by whichever thread gets the neighbour.
+class ChunkCache {
+ public:
+  /// Three rows of chunks across the image (the band that the tiles in flight read from),
+  /// but at least 8 MiB and at most 64 MiB of decoded pixels.
+  void set_limit(std::int64_t row_bytes) {
+    limit_ = std::clamp<std::int64_t>(3 * row_bytes, std::int64_t{8} << 20, std::int64_t{64} << 20);
+  }
+
+  cv::Mat find(std::int64_t i) {
+    std::lock_guard lock(mutex_);
+    const auto it = index_.find(i);
+    if (it == index_.end()) return {};
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->second;
+  }
+  void put(std::int64_t i, const cv::Mat& chunk) {
+    const std::int64_t size = static_cast<std::int64_t>(chunk.total() * chunk.elemSize());
+    if (size > limit_ / 3) return;  // huge strips are not worth keeping
+    std::lock_guard lock(mutex_);
+    if (index_.count(i)) return;
+    lru_.emplace_front(i, chunk);
+    index_[i] = lru_.begin();
+    bytes_ += size;
+    while (bytes_ > limit_ && lru_.size() > 1) {
+      const cv::Mat& old = lru_.back().second;
+      bytes_ -= static_cast<std::int64_t>(old.total() * old.elemSize());
+      index_.erase(lru_.back().first);
+      lru_.pop_back();
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::list<std::pair<std::int64_t, cv::Mat>> lru_;
+  std::unordered_map<std::int64_t, std::list<std::pair<std::int64_t, cv::Mat>>::iterator> index_;
+  std::int64_t bytes_ = 0;
+  std::int64_t limit_ = std::int64_t{8} << 20;
+};
+
+}  // namespace
+
+struct TiffSource::Impl {
+  std::string path;
+  int page = 0;
+  Size size;
+  PixelType type;
+  Decode decode = Decode::Direct;
+  bool tiled = false;
+  bool separate = false;  // PLANARCONFIG_SEPARATE: one TIFF tile/strip per sample
+  bool jpeg_rgb = false;  // JPEG-compressed YCbCr: ask libjpeg for RGB
+  bool swap_rb = false;   // RGB(A) in the file, BGR(A) for tessera
+  ChunkGrid grid;
+
+  mutable std::mutex mutex;
+  mutable std::vector<std::unique_ptr<Reader>> idle;
+  mutable ChunkCache cache;
+
+  std::string where() const { return "'" + path + "'" + (page ? " page " + std::to_string(page) : ""); }
+  [[noreturn]] void fail(const std::string& what) const { throw IoError("cannot read " + where() + ": " + what); }
+
+  std::unique_ptr<Reader> open_reader() const;
+  void inspect(TIFF* tif);
+  void decode_chunk(Reader& rd, std::int64_t i) const;
+  void decode_direct(Reader& rd, std::int64_t i, const Rect& rect) const;
+  void decode_rgba(Reader& rd, const Rect& rect) const;
+};
+
+std::unique_ptr<Reader> TiffSource::Impl::open_reader() const {
+  auto rd = std::make_unique<Reader>();
+  rd->file = std::make_unique<TiffHandle>(path, "rm");
+  TIFF* tif = rd->file->get();
+  if (TIFFSetDirectory(tif, static_cast<tdir_t>(page)) != 1) fail(rd->file->take_error());
+  if (jpeg_rgb && TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB) != 1) fail(rd->file->take_error());
+  return rd;
+}
+
+void TiffSource::Impl::inspect(TIFF* tif) {
+  const std::int64_t w = detail::field_u32(tif, TIFFTAG_IMAGEWIDTH, 0);
+  const std::int64_t h = detail::field_u32(tif, TIFFTAG_IMAGELENGTH, 0);
+  if (w <= 0 || h <= 0 || w > kMaxTiffSide || h > kMaxTiffSide)
+    fail("unsupported image size " + std::to_string(w) + "x" + std::to_string(h) + " (each side must be 1.." +
+         std::to_string(kMaxTiffSide) + ")");
+  size = {w, h};
+
+  const int spp = detail::field_u16(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+  const int bits = detail::field_u16(tif, TIFFTAG_BITSPERSAMPLE, 1);
+  const int format = detail::field_u16(tif, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_UINT);
+  const int compression = detail::field_u16(tif, TIFFTAG_COMPRESSION, COMPRESSION_NONE);
+  std::uint16_t photometric = 0;
+  if (TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photometric) != 1)
+    photometric = spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;  // tag missing: the usual guess
+  separate = spp > 1 && detail::field_u16(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG) == PLANARCONFIG_SEPARATE;
+  tiled = TIFFIsTiled(tif) != 0;
+
+  const int depth = detail::cv_depth_of(bits, format);
+  if (depth < 0)
+    fail("unsupported samples: " + std::to_string(bits) + "-bit " + detail::sample_format_name(format) +
+         " (supported: 8/16-bit uint or int, 32-bit float)");
+  if (spp < 1 || spp > 4) fail(std::to_string(spp) + " samples per pixel (supported: 1 to 4)");
+  const bool gray = photometric == PHOTOMETRIC_MINISBLACK;
+  const bool rgb = photometric == PHOTOMETRIC_RGB && spp >= 3;
+  jpeg_rgb = photometric == PHOTOMETRIC_YCBCR && compression == COMPRESSION_JPEG && spp == 3 && !separate;
+  if (gray || rgb || jpeg_rgb) {
+    decode = Decode::Direct;
+    type = {depth, spp};
+    swap_rb = !gray;  // gray with extra samples keeps its sample order
+  } else {
+    char why[1024] = "";
+    if (depth != CV_8U || TIFFRGBAImageOK(tif, why) != 1)
+      fail("unsupported colour model: " + detail::photometric_name(photometric) + " with " + std::to_string(spp) +
+           " samples of " + std::to_string(bits) + " bits" + (*why ? std::string(" (") + why + ")" : ""));
+    std::uint16_t extra = 0;
+    std::uint16_t* extra_types = nullptr;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &extra, &extra_types);
+    decode = Decode::Rgba;
+    type = {CV_8U, extra > 0 ? 4 : 3};
+    swap_rb = true;
+  }
+
+  std::int64_t cw = w, ch = 0;
+  if (tiled) {
+    cw = detail::field_u32(tif, TIFFTAG_TILEWIDTH, 0);
+    ch = detail::field_u32(tif, TIFFTAG_TILELENGTH, 0);
+  } else {
+    ch = std::min<std::int64_t>(detail::field_u32(tif, TIFFTAG_ROWSPERSTRIP, UINT32_MAX), h);
+  }
+  const std::string kind = tiled ? "tile" : "strip";
+  if (cw <= 0 || ch <= 0 || cw > kMaxChunkSide || ch > kMaxChunkSide ||
+      cw * ch * spp * CV_ELEM_SIZE1(depth) > kMaxChunkBytes)
+    fail("unsupported " + kind + " size " + std::to_string(cw) + "x" + std::to_string(ch) + " (each side at most " +
+         std::to_string(kMaxChunkSide) + ", at most " + std::to_string(kMaxChunkBytes >> 30) + " GiB)");
+  grid = ChunkGrid(size, cw, ch);
+  const std::int64_t expected = grid.count() * (separate ? spp : 1);
+  const std::int64_t present = tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
+  if (present < expected)
+    fail("the file lists " + std::to_string(present) + " " + kind + "s, the image needs " + std::to_string(expected));
+}
+
+void TiffSource::Impl::decode_direct(Reader& rd, std::int64_t i, const Rect& rect) const {
+  TIFF* tif = rd.file->get();
+  const int rows = static_cast<int>(tiled ? grid.ch : rect.h);  // edge tiles are stored whole
+  const int cols = static_cast<int>(grid.cw);
+  const int planes = separate ? type.channels : 1;
+  rd.chunk.create(rows, cols, type.cv_type());
+  cv::Mat& target = separate ? rd.plane : rd.chunk;
+  if (separate) rd.plane.create(rows, cols, type.depth);
+  const auto bytes = static_cast<tmsize_t>(target.total() * target.elemSize());
+  for (int p = 0; p < planes; ++p) {
+    const auto index = static_cast<std::uint32_t>(i + p * grid.count());
+    const tmsize_t got = tiled ? TIFFReadEncodedTile(tif, index, target.data, bytes)
+                               : TIFFReadEncodedStrip(tif, index, target.data, bytes);
+    if (got < 0) throw IoError(rd.file->take_error());
+    if (got < bytes) throw IoError("short data: " + std::to_string(got) + " of " + std::to_string(bytes) + " bytes");
+    if (separate) cv::insertChannel(rd.plane, rd.chunk, p);
+  }
+}
+
+void TiffSource::Impl::decode_rgba(Reader& rd, const Rect& rect) const {
+  // The RGBA interface fills a whole tile (or the strip's rows) bottom-up: raster row
+  // n-1-r holds row r. TIFFGetR & co. read the packed ABGR words endian-independently.
+  const int rows = static_cast<int>(tiled ? grid.ch : rect.h);
+  const int cols = static_cast<int>(grid.cw);
+  rd.raster.assign(static_cast<std::size_t>(rows) * cols, 0);
+  TIFF* tif = rd.file->get();
+  const int ok = tiled ? TIFFReadRGBATile(tif, static_cast<std::uint32_t>(rect.x), static_cast<std::uint32_t>(rect.y),
+                                          rd.raster.data())
+                       : TIFFReadRGBAStrip(tif, static_cast<std::uint32_t>(rect.y), rd.raster.data());
+  if (ok != 1) throw IoError(rd.file->take_error());
+  rd.chunk.create(rows, cols, type.cv_type());
+  const int cn = type.channels;
+  for (int r = 0; r < rows; ++r) {
+    const std::uint32_t* src = rd.raster.data() + static_cast<std::size_t>(rows - 1 - r) * cols;
+    std::uint8_t* dst = rd.chunk.ptr<std::uint8_t>(r);
+    for (int c = 0; c < cols; ++c, dst += cn) {
+      dst[0] = static_cast<std::uint8_t>(TIFFGetR(src[c]));
+      dst[1] = static_cast<std::uint8_t>(TIFFGetG(src[c]));
+      dst[2] = static_cast<std::uint8_t>(TIFFGetB(src[c]));
+      if (cn == 4) dst[3] = static_cast<std::uint8_t>(TIFFGetA(src[c]));
+    }
+  }
+}
+
+void TiffSource::Impl::decode_chunk(Reader& rd, std::int64_t i) const {
+  if (rd.cached == i) return;
+  rd.cached = -1;
+  rd.file->clear_messages();
+  const Rect rect = grid.rect(i);
+  try {
+    if (decode == Decode::Direct)
+      decode_direct(rd, i, rect);
+    else
+      decode_rgba(rd, rect);
+    if (const std::string damage = rd.file->data_warning(); !damage.empty()) throw IoError(damage);
+  } catch (const IoError& e) {
+    fail(std::string(tiled ? "tile " : "strip ") + std::to_string(i) + " at (x=" + std::to_string(rect.x) +
+         ", y=" + std::to_string(rect.y) + "): " + e.what());
+  } catch (const cv::Exception& e) {
+    fail(std::string(tiled ? "tile " : "strip ") + std::to_string(i) + ": " + e.err);
+  }
+  rd.cached = i;
+}
+
+TiffSource::TiffSource(const std::string& path, int page) : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
+  impl_->page = page;
+  auto file = std::make_unique<TiffHandle>(path, "r");
+  const int pages = TIFFNumberOfDirectories(file->get());
+  if (page < 0 || page >= pages)
+    throw IoError("cannot read '" + path + "': page " + std::to_string(page) + " does not exist (the file has " +
+                  std::to_string(pages) + (pages == 1 ? " page)" : " pages, 0 to " + std::to_string(pages - 1) + ")"));
+  if (TIFFSetDirectory(file->get(), static_cast<tdir_t>(page)) != 1) impl_->fail(file->take_error());
+  impl_->inspect(file->get());
+  const Rect first = impl_->grid.rect(0);
+  impl_->cache.set_limit(impl_->size.w * first.h * CV_ELEM_SIZE(impl_->type.cv_type()));
+  file.reset();
+  impl_->idle.push_back(impl_->open_reader());  // checks that the page reads as configured
+}
+
+TiffSource::~TiffSource() = default;
+
+Size TiffSource::size() const { return impl_->size; }
+PixelType TiffSource::type() const { return impl_->type; }
+const std::string& TiffSource::path() const { return impl_->path; }
+int TiffSource::page() const { return impl_->page; }
+
+void TiffSource::read(const Rect& r, cv::Mat& out) const {
+  const Impl& im = *impl_;
+  if (r.empty() || !full_rect(im.size).contains(r))
+    throw UsageError("read of " + to_string(r) + " outside " + im.where() + " of size " + to_string(im.size));
+  if (r.w > INT32_MAX || r.h > INT32_MAX)
+    throw UsageError("read of " + to_string(r) + " from " + im.where() + ": a rect read at once must be below 2^31 a side");
+  // Borrow a reader (one per concurrent caller; opened when none is idle) and give it
+  // back however this returns.
+  std::unique_ptr<Reader> rd;
+  {
+    std::lock_guard lock(im.mutex);
+    if (!im.idle.empty()) {
+      rd = std::move(im.idle.back());
+      im.idle.pop_back();
+    }
+  }
+  if (!rd) rd = im.open_reader();
+  struct Return {
+    const Impl& im;
+    std::unique_ptr<Reader>& rd;
+    ~Return() {
+      std::lock_guard lock(im.mutex);
+      im.idle.push_back(std::move(rd));
+    }
+  } give_back{im, rd};
+
+  out = cv::Mat(static_cast<int>(r.h), static_cast<int>(r.w), im.type.cv_type());  // never into a caller's buffer
+  im.grid.for_each_overlapping(r, [&](std::int64_t i) {
+    cv::Mat pixels = im.cache.find(i);
+    if (pixels.empty()) {
+      im.decode_chunk(*rd, i);
+      pixels = rd->chunk.clone();
+      im.cache.put(i, pixels);
+    }
+    const Rect chunk = im.grid.rect(i);
+    const Rect part = intersect(chunk, r);
+    cv::Mat dst = out(to_cv_rect(r.relative(part)));
+    detail::copy_pixels(pixels(to_cv_rect(chunk.relative(part))), dst, im.swap_rb);
+  });
+}
+
+}  // namespace tessera

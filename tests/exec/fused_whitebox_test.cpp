@@ -1,0 +1,316 @@
+// Fused row-wise execution: the same bits as the tile-at-a-time path and as OpenCV called on
+// the whole image, for every tiling, thread count and backend; and the row kernels alone
+// against the OpenCV calls that define them.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include <opencv2/imgproc.hpp>
+
+#include "exec/fused.hpp"
+#include "exec/tile_eval.hpp"
+#include "common/row_kernels.hpp"
+#include "tessera/tessera.hpp"
+#include "test_util.hpp"
+
+namespace tessera {
+namespace {
+
+/// Random pixels, or a structured image (gradients, stripes, a disc: long runs of equal and
+/// of saturating values) from the same seed.
+cv::Mat image(int w, int h, unsigned seed, bool structured) {
+  if (!structured) return test::random_image(w, h, CV_8UC1, seed);
+  cv::Mat m(h, w, CV_8UC1);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) m.at<uchar>(y, x) = static_cast<uchar>(((x * 7 + seed) / 3 + (y / 5) * 40) % 256);
+  cv::circle(m, {w / 2, h / 2}, std::max(1, std::min(w, h) / 3), cv::Scalar(255), -1);
+  cv::rectangle(m, {0, 0}, {w / 4, h / 4}, cv::Scalar(0), -1);
+  return m;
+}
+
+cv::Mat opencv_p1(const cv::Mat& in) {
+  cv::Mat g, out;
+  cv::GaussianBlur(in, g, cv::Size(in.cols == 1 ? 1 : 0, in.rows == 1 ? 1 : 0), 2, 2);
+  cv::threshold(test::opencv_sobel_mag(g), out, 40, 255, cv::THRESH_BINARY);
+  return out;
+}
+
+/// Runs `p` fused and unfused over tilings x backends and compares both with `want`.
+void expect_fused_pipeline(const Pipeline& p, const cv::Mat& in, const cv::Mat& want, const std::string& spec) {
+  std::vector<Size> tiles{{7, 5}, {64, 64}, {333, 129}, {in.cols + 50, in.rows + 3}};
+  if (in.total() <= 3000) tiles.push_back({1, 1});
+  for (Size t : tiles) {
+    for (Backend b : {Backend::Tbb, Backend::Omp, Backend::Serial}) {
+      for (bool fused : {true, false}) {
+        if (!fused && (t.area() == 1 || b == Backend::Omp)) continue;  // the slow path is covered elsewhere
+        RunOptions o;
+        o.tile = t;
+        o.backend = b;
+        o.threads = b == Backend::Serial ? 1 : 3;
+        o.fused = fused;
+        ASSERT_TRUE(test::identical(run(p, in, o), want))
+            << spec << " on " << in.cols << "x" << in.rows << ", tile " << to_string(t) << ", " << to_string(b)
+            << (fused ? ", fused" : ", tile at a time");
+      }
+    }
+  }
+}
+
+void expect_fused(const std::string& spec, const cv::Mat& in, const cv::Mat& want) {
+  expect_fused_pipeline(Pipeline::parse(spec), in, want, spec);
+}
+
+const std::vector<cv::Size> kSizes{{1, 1}, {1, 40}, {40, 1}, {2, 3}, {37, 53}, {1000, 700}};
+
+TEST(Fused, P1MatchesOpenCV) {
+  unsigned seed = 1;
+  for (cv::Size s : kSizes)
+    for (bool structured : {false, true}) {
+      const cv::Mat in = image(s.width, s.height, seed++, structured);
+      expect_fused("gaussian sigma=2 | sobel_mag | threshold t=40", in, opencv_p1(in));
+      // Without the threshold, so that every rounding of the magnitude shows.
+      const Pipeline mag = Pipeline::parse("gaussian sigma=2 | sobel_mag");
+      expect_fused("gaussian sigma=2 | sobel_mag", in, run_reference(mag, in));
+    }
+}
+
+TEST(Fused, OtherChains) {
+  unsigned seed = 100;
+  for (cv::Size s : kSizes) {
+    const cv::Mat in = image(s.width, s.height, seed++, s.area() % 2 == 0);
+    auto blur = [&](const cv::Mat& m, double sigma, int k) {
+      cv::Mat out;
+      cv::GaussianBlur(m, out, cv::Size(m.cols == 1 ? 1 : k, m.rows == 1 ? 1 : k), sigma, sigma);
+      return out;
+    };
+    cv::Mat t;
+    cv::threshold(blur(blur(in, 0.8, 0), 3.5, 9), t, 100, 200, cv::THRESH_BINARY_INV);
+    expect_fused("gaussian sigma=0.8 | gaussian sigma=3.5 ksize=9 | threshold t=100 max=200 type=binary_inv", in, t);
+    cv::threshold(in, t, 77.5, 0, cv::THRESH_TRUNC);
+    expect_fused("threshold t=77.5 type=trunc | sobel_mag | sobel_mag", in,
+                 run_reference(Pipeline::parse("threshold t=77.5 type=trunc | sobel_mag | sobel_mag"), in));
+    expect_fused("gaussian sigma=5", in, blur(in, 5, 0));
+  }
+}
+
+TEST(Fused, MultiChannel) {
+  const cv::Mat in = test::random_image(129, 71, CV_8UC3, 7);
+  const Pipeline p = Pipeline::parse("gaussian sigma=1.3 | sobel_mag | threshold t=20 type=tozero");
+  expect_fused("gaussian sigma=1.3 | sobel_mag | threshold t=20 type=tozero", in, run_reference(p, in));
+}
+
+TEST(Fused, FallsBackWhenAStageHasNoRows) {
+  // box has no row stages: the pass runs tile at a time, with the same bits.
+  const cv::Mat in = test::random_image(90, 61, CV_8UC1, 8);
+  const Pipeline p = Pipeline::parse("gaussian sigma=2 | box ksize=3 | threshold t=40");
+  const auto plan = detail::make_plan(p, p.validate(PixelType{CV_8U, 1}, Size{90, 61}));
+  EXPECT_FALSE(detail::fuse(p, plan, plan.passes.back()));
+  const Pipeline p1 = Pipeline::parse("gaussian sigma=2 | sobel_mag | threshold t=40");
+  const auto plan1 = detail::make_plan(p1, p1.validate(PixelType{CV_8U, 1}, Size{90, 61}));
+  EXPECT_TRUE(detail::fuse(p1, plan1, plan1.passes.back()));
+  expect_fused("gaussian sigma=2 | box ksize=3 | threshold t=40", in, run_reference(p, in));
+}
+
+/// True when the (single tiled) pass of `p` on `in` runs fused.
+bool fuses(const Pipeline& p, const cv::Mat& in) {
+  const auto plan = detail::make_plan(p, p.validate(PixelType::of(in), Size{in.cols, in.rows}));
+  return detail::fuse(p, plan, plan.passes.back()).has_value();
+}
+
+TEST(Fused, ColourChainWithUnsharpIsADagAndMatchesOpenCV) {
+  // unsharp = combine(g, gaussian(g)): the combine reads two levels, one of them also read
+  // by a stencil, so that level keeps the rows of both readers.
+  const std::string spec = "gaussian sigma=1.5 | unsharp sigma=2 amount=1 | gamma g=0.8";
+  unsigned seed = 300;
+  for (cv::Size s : kSizes) {
+    const cv::Mat in = test::random_image(s.width, s.height, CV_8UC3, seed++);
+    const Pipeline p = Pipeline::parse(spec);
+    ASSERT_TRUE(fuses(p, in));
+    cv::Mat g, g2, sharp, want, lut(1, 256, CV_8U);
+    const auto blur = [](const cv::Mat& m, cv::Mat& out, double sigma) {
+      cv::GaussianBlur(m, out, cv::Size(m.cols == 1 ? 1 : 0, m.rows == 1 ? 1 : 0), sigma, sigma);
+    };
+    blur(in, g, 1.5);
+    blur(g, g2, 2);
+    cv::addWeighted(g, 2, g2, -1, 0, sharp);
+    for (int i = 0; i < 256; ++i) lut.at<uchar>(i) = cv::saturate_cast<uchar>(std::pow(i / 255.0, 0.8) * 255);
+    cv::LUT(sharp, lut, want);
+    expect_fused(spec, in, want);
+  }
+}
+
+/// alpha*a + beta*b + gamma as cv::addWeighted's 8-bit vector loop computes it, written out.
+cv::Mat weighted_fma(const cv::Mat& a, float alpha, const cv::Mat& b, float beta, float gamma) {
+  cv::Mat out(a.size(), a.type());
+  for (int y = 0; y < a.rows; ++y)
+    for (int x = 0; x < a.cols * a.channels(); ++x)
+      out.ptr(y)[x] = cv::saturate_cast<uchar>(
+          std::fma(float(a.ptr(y)[x]), alpha, std::fma(float(b.ptr(y)[x]), beta, gamma)));
+  return out;
+}
+
+TEST(Fused, WeightedSumsAreTileInvariantForAnyWeights) {
+  // Weights whose products round. cv::addWeighted on a continuous whole image uses its
+  // vector loop (float fused multiply-adds) for all but its last few samples; on tiles, whose
+  // rows are views, every row ends in its scalar loop, which rounds differently for some
+  // weights. tessera's 8-bit weighted sums are the vector loop's arithmetic everywhere.
+  const cv::Mat in = image(211, 97, 5, true);
+  for (const char* amount : {"0.3", "1.7", "0.77", "3"}) {
+    const std::string spec = std::string("unsharp sigma=1.2 amount=") + amount + " | invert";
+    const Pipeline p = Pipeline::parse(spec);
+    EXPECT_TRUE(fuses(p, in)) << spec;
+    expect_fused(spec, in, run_reference(p, in));
+  }
+  // A C++ DAG: two stencils of the input joined by addw, with weights where OpenCV's two
+  // loops disagree.
+  Pipeline p;
+  const NodeId a = p.add("gaussian", {{"sigma", "3"}}, {Pipeline::kInput});
+  const NodeId b = p.add("sobel_mag", {}, {Pipeline::kInput});
+  p.add("addw", {{"alpha", "0.6"}, {"beta", "0.45"}, {"gamma", "-7.5"}}, {a, b});
+  EXPECT_TRUE(fuses(p, in));
+  cv::Mat ga, opencv;
+  cv::GaussianBlur(in, ga, cv::Size(0, 0), 3);
+  const cv::Mat mag = test::opencv_sobel_mag(in);
+  const cv::Mat want = weighted_fma(ga, 0.6f, mag, 0.45f, -7.5f);
+  cv::addWeighted(ga, 0.6, mag, 0.45, -7.5, opencv);
+  // OpenCV on the whole image agrees but for the samples its scalar loop did (the last
+  // row's end).
+  cv::Mat differ;
+  cv::compare(want, opencv, differ, cv::CMP_NE);
+  EXPECT_EQ(cv::countNonZero(differ(cv::Rect(0, 0, in.cols, in.rows - 1))), 0);
+  expect_fused_pipeline(p, in, want, "addw 0.6 0.45 -7.5");
+}
+
+/// `base` with its border mode replaced (its row stages kept): a reader of a level that
+/// extends it differently from the other readers.
+class WithBorder final : public ForwardingKernel {
+ public:
+  WithBorder(KernelPtr base, BorderMode mode) : ForwardingKernel(std::move(base)), mode_(mode) {}
+  Border border() const override { return {mode_, 0}; }
+
+ private:
+  BorderMode mode_;
+};
+
+TEST(Fused, ReadersThatExtendALevelDifferentlyAreNotFused) {
+  const cv::Mat in = image(90, 70, 6, true);
+  const auto dag = [](BorderMode mode) {
+    Pipeline p;
+    const NodeId a = p.add("gaussian", {{"sigma", "1"}}, {Pipeline::kInput});
+    const NodeId b = p.add(std::make_shared<WithBorder>(Registry::builtin().make("sobel_mag", {}), mode), {a});
+    const NodeId c = p.add("sobel_mag", {}, {a});
+    p.add("addw", {}, {b, c});
+    return p;
+  };
+  EXPECT_TRUE(fuses(dag(BorderMode::Reflect101), in));
+  // Two stencils read level a, one reflecting it and one replicating it: no fusion. (A
+  // pointwise reader such as addw never looks outside, so its border does not count.)
+  EXPECT_FALSE(fuses(dag(BorderMode::Replicate), in));
+  // (Its whole-image tile is the truth: the wrapped kernel's reference() still reflects.)
+  const Pipeline mixed = dag(BorderMode::Replicate);
+  RunOptions whole;
+  whole.tile = {in.cols, in.rows};
+  expect_fused_pipeline(mixed, in, run(mixed, in, whole), "mixed borders (tile at a time)");
+  // A replicating stencil alone fuses, and its rows are extended by replication.
+  Pipeline p;
+  p.add(std::make_shared<WithBorder>(Registry::builtin().make("gaussian", {{"sigma", "2"}}), BorderMode::Replicate),
+        {Pipeline::kInput});
+  EXPECT_TRUE(fuses(p, in));
+  cv::Mat want;
+  cv::GaussianBlur(in, want, cv::Size(0, 0), 2, 2, cv::BORDER_REPLICATE);
+  expect_fused_pipeline(p, in, want, "gaussian (replicate)");
+}
+
+TEST(Fused, RandomDagsMatchTileAtATime) {
+  // Random DAGs of kernels that all have row stages: one- and two-input nodes reading any
+  // earlier node, so levels get several readers with different halos and leads. Fused and
+  // tile at a time must agree for every tiling.
+  const std::vector<std::string> one = {"gaussian sigma=1.3", "gaussian sigma=0.8 ksize=3", "sobel_mag", "invert",
+                                        "threshold t=90 type=tozero", "gamma g=1.7", "erode ksize=3",
+                                        "dilate ksize=2", "erode ksize=4 iterations=2", "unsharp sigma=1 amount=0.6",
+                                        "morph_gradient ksize=3", "tophat ksize=5"};
+  cv::RNG rng(11);
+  int fused = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    Pipeline p;
+    std::vector<NodeId> nodes{Pipeline::kInput};
+    std::string what;
+    const int n = rng.uniform(2, 7);
+    for (int i = 0; i < n; ++i) {
+      const NodeId a = nodes[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(nodes.size())))];
+      if (rng.uniform(0, 4) == 0 && nodes.size() > 1) {
+        const NodeId b = nodes[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(nodes.size())))];
+        nodes.push_back(p.add("addw", {{"alpha", "0.7"}, {"beta", "0.4"}}, {a, b}));
+        what += " addw(" + std::to_string(a) + "," + std::to_string(b) + ")";
+      } else {
+        const std::string& spec = one[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(one.size())))];
+        const Pipeline stage = Pipeline::parse(spec);
+        // Re-add the parsed stage's kernels on top of node a (a composite is several nodes).
+        std::map<NodeId, NodeId> map{{Pipeline::kInput, a}};
+        for (NodeId id = 1; id <= stage.output(); ++id) {
+          std::vector<NodeId> ins;
+          for (NodeId in : stage.node(id).inputs) ins.push_back(map.at(in));
+          map[id] = p.add(stage.node(id).kernel, ins);
+        }
+        nodes.push_back(map.at(stage.output()));
+        what += " " + spec + "(" + std::to_string(a) + ")";
+      }
+    }
+    const int w = rng.uniform(1, 120), h = rng.uniform(1, 90);
+    const cv::Mat in = image(w, h, static_cast<unsigned>(trial), trial % 2 == 0);
+    fused += fuses(p, in);  // not when readers of one node extend it differently (even morphology)
+    RunOptions whole;
+    whole.fused = false;
+    whole.tile = {w, h};
+    const cv::Mat want = run(p, in, whole);
+    for (Size t : {Size{1 + trial % 5, 1 + trial % 3}, Size{16, 16}, Size{w, 7}, Size{w + 9, h + 9}}) {
+      RunOptions o;
+      o.tile = t;
+      ASSERT_TRUE(test::identical(run(p, in, o), want)) << what << " on " << w << "x" << h << ", tile " << to_string(t);
+    }
+  }
+  EXPECT_GE(fused, 30) << "most random DAGs should fuse";
+}
+
+/// The row kernel alone (both passes through a whole-image tile) against cv::GaussianBlur.
+TEST(Fused, GaussianRowsMatchOpenCV) {
+  cv::RNG rng(3);
+  int cases = 0;
+  for (double sigma : {0.5, 0.7, 0.9, 1.0, 1.25, 1.5, 2.0, 2.2, 2.5, 3.0, 3.7, 4.0, 4.5, 5.0, 9.0, 20.0}) {
+    for (int ksize : {0, 1, 3, 5, 7, 11, 15, 25}) {
+      const int w = rng.uniform(1, 90), h = rng.uniform(1, 70);
+      const cv::Mat in = test::random_image(w, h, CV_8UC1, static_cast<unsigned>(++cases));
+      cv::Mat want;
+      cv::GaussianBlur(in, want, cv::Size(w == 1 ? 1 : ksize, h == 1 ? 1 : ksize), sigma, sigma);
+      const Pipeline p = Pipeline::parse("gaussian sigma=" + std::to_string(sigma) + " ksize=" + std::to_string(ksize));
+      RunOptions o;
+      o.tile = {rng.uniform(1, 40), rng.uniform(1, 40)};
+      ASSERT_TRUE(test::identical(run(p, in, o), want)) << "sigma " << sigma << " ksize " << ksize << " " << w << "x" << h;
+    }
+  }
+}
+
+TEST(Fused, GaussianFixedPointTapsSumTo256) {
+  for (double sigma : {0.5, 2.0, 5.0, 20.0})
+    for (int n : {1, 3, 13, 61}) {
+      const auto taps = detail::GaussianRowsU8::fixed_point_taps(sigma, n);
+      int sum = 0;
+      for (int t : taps) sum += t;
+      EXPECT_EQ(sum, 256) << sigma << " " << n;
+    }
+}
+
+TEST(Fused, ThresholdTypes) {
+  const cv::Mat in = image(301, 17, 9, true);
+  for (const char* type : {"binary", "binary_inv", "trunc", "tozero", "tozero_inv"})
+    for (double t : {-3.0, 0.0, 40.5, 254.0, 255.0, 300.0}) {
+      const std::string spec = "threshold t=" + std::to_string(t) + " max=180 type=" + type;
+      const Pipeline p = Pipeline::parse(spec);
+      RunOptions o;
+      o.tile = {64, 5};
+      ASSERT_TRUE(test::identical(run(p, in, o), run_reference(p, in))) << spec;
+    }
+}
+
+}  // namespace
+}  // namespace tessera

@@ -1,0 +1,197 @@
+// TIFF files that are not TIFF, truncated, corrupted or unsupported: an IoError naming
+// the file (and the tile or strip where one is at fault), never a crash or a hang.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tessera/cli_support.hpp"
+
+#include "temp_dir.hpp"
+#include "test_util.hpp"
+#include "tiff_test_util.hpp"
+
+namespace tessera {
+namespace {
+
+using namespace tifftest;
+
+TEST(TiffErrors, NotATiffMissingAndBadPage) {
+  test::TempDir dir;
+  std::ofstream(dir.file("text.tif")) << "this is not a TIFF file at all";
+  for (const char* name : {"text.tif", "missing.tif"}) {
+    const std::string e = read_error(dir.file(name));
+    EXPECT_NE(e.find(name), std::string::npos) << e;
+  }
+  const std::string path = dir.file("one.tif");
+  write_tiff(path, test::random_image(20, 20, CV_8UC1, 1), {});
+  const std::string e = read_error(path, 5);
+  EXPECT_NE(e.find("page 5 does not exist (the file has 1 page)"), std::string::npos) << e;
+  EXPECT_THROW(tiff_info(dir.file("text.tif")), IoError);
+}
+
+/// Where the data of a tile lies in the file.
+struct TileBytes {
+  std::uint64_t offset = 0, count = 0;
+};
+
+/// Every tile of page 0.
+std::vector<TileBytes> tile_bytes(const std::string& path) {
+  TIFF* tif = TIFFOpen(path.c_str(), "r");
+  std::vector<TileBytes> tiles;
+  for (std::uint32_t i = 0; i < TIFFNumberOfTiles(tif); ++i)
+    tiles.push_back({TIFFGetStrileOffset(tif, i), TIFFGetStrileByteCount(tif, i)});
+  TIFFClose(tif);
+  return tiles;
+}
+
+/// Writes `bytes` at `offset` of the file.
+void patch(const std::string& path, std::uint64_t offset, const std::string& bytes) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(std::streamoff(offset));
+  f.write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+TEST(TiffErrors, CorruptTileNamesTheFileAndTile) {
+  test::TempDir dir;
+  const std::string path = dir.file("corrupt.tif");
+  write_tiff(path, test::random_image(100, 100, CV_8UC1, 2), layout(true, TiffCompression::Deflate));
+  const auto tiles = tile_bytes(path);
+  ASSERT_GT(tiles.size(), 3u);
+  patch(path, tiles[3].offset, std::string(8, '\xff'));  // breaks the zlib header
+  const std::string e = read_error(path);
+  EXPECT_NE(e.find("corrupt.tif"), std::string::npos) << e;
+  EXPECT_NE(e.find("tile 3 at (x=0, y=32)"), std::string::npos) << e;
+  // Tiles before the damaged one still read.
+  const TiffSource source(path);
+  cv::Mat part;
+  source.read({0, 0, 40, 30}, part);
+}
+
+TEST(TiffErrors, CorruptJpegDataIsAnErrorNotAWarning) {
+  test::TempDir dir;
+  const std::string path = dir.file("jpeg.tif");
+  write_tiff(path, test::random_image(96, 64, CV_8UC1, 4), layout(true, TiffCompression::Jpeg));  // 2x2 tiles
+  ASSERT_EQ(read_error(path), "no error");
+  // An end-of-image marker halfway through tile 3's entropy-coded data: libjpeg only warns
+  // ("Corrupt JPEG data: premature end of data segment") and fills the rest of the tile.
+  const auto tiles = tile_bytes(path);
+  ASSERT_EQ(tiles.size(), 4u);
+  ASSERT_GT(tiles[3].count, 200u);
+  patch(path, tiles[3].offset + tiles[3].count / 2, "\xff\xd9");
+  const std::string e = read_error(path);
+  EXPECT_NE(e.find("jpeg.tif"), std::string::npos) << e;
+  EXPECT_NE(e.find("tile 3 at (x=48, y=32)"), std::string::npos) << e;
+  EXPECT_NE(e.find("Corrupt JPEG data"), std::string::npos) << e;
+  // The intact tiles still read.
+  const TiffSource source(path);
+  cv::Mat part;
+  EXPECT_NO_THROW(source.read({0, 0, 96, 32}, part));
+}
+
+TEST(TiffErrors, BrokenChainOfPagesIsReportedByInfo) {
+  test::TempDir dir;
+  const std::string path = dir.file("pages.tif");
+  write_raw(path, 3, 16, 8, [](TIFF*, int) {});
+  EXPECT_EQ(tiff_info(path).chain_error, "");
+  TIFF* tif = TIFFOpen(path.c_str(), "r");
+  ASSERT_EQ(TIFFSetDirectory(tif, 2), 1);
+  const std::uint64_t third = TIFFCurrentDirOffset(tif);
+  TIFFClose(tif);
+  std::filesystem::resize_file(path, third + 1);  // the third directory is cut off
+  const TiffInfo info = tiff_info(path);
+  EXPECT_EQ(info.directories.size(), 2u);
+  EXPECT_NE(info.chain_error, "");
+  EXPECT_TRUE(test::identical(read_tiff(path, 1), expected_gray(26, 8, 1)));
+}
+
+TEST(TiffErrors, TruncatedFile) {
+  test::TempDir dir;
+  const std::string path = dir.file("cut.tif");
+  // The directory first (as cloud-optimised writers do), then the tiles: cutting the
+  // file loses tile data, not the directory.
+  TIFF* tif = TIFFOpen(path.c_str(), "w");
+  TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, 128);
+  TIFFSetField(tif, TIFFTAG_IMAGELENGTH, 128);
+  TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+  TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
+  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
+  TIFFSetField(tif, TIFFTAG_TILEWIDTH, 64);
+  TIFFSetField(tif, TIFFTAG_TILELENGTH, 64);
+  TIFFDeferStrileArrayWriting(tif);
+  TIFFWriteCheck(tif, 1, "test");
+  TIFFWriteDirectory(tif);
+  TIFFSetDirectory(tif, 0);
+  const cv::Mat image = test::random_image(64, 64, CV_8UC1, 3);
+  for (std::uint32_t i = 0; i < 4; ++i) TIFFWriteEncodedTile(tif, i, image.data, 64 * 64);
+  TIFFForceStrileArrayWriting(tif);
+  TIFFClose(tif);
+  const auto tiles = tile_bytes(path);
+  ASSERT_EQ(tiles.size(), 4u);
+  std::filesystem::resize_file(path, tiles[2].offset + 100);
+  const std::string e = read_error(path);
+  EXPECT_NE(e.find("cut.tif"), std::string::npos) << e;
+  EXPECT_NE(e.find("tile 2 at (x=0, y=64)"), std::string::npos) << e;
+  // Cut before the end of the directory: an error when opening.
+  std::filesystem::resize_file(path, 60);
+  EXPECT_NE(read_error(path).find("cut.tif"), std::string::npos) << read_error(path);
+}
+
+/// Rewrites the value of a SHORT/LONG tag in the first directory of a little-endian
+/// classic TIFF (as a LONG).
+void patch_tag(const std::string& path, std::uint16_t tag, std::uint32_t value) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  std::uint32_t ifd = 0;
+  std::uint16_t count = 0;
+  f.seekg(4);
+  f.read(reinterpret_cast<char*>(&ifd), 4);
+  f.seekg(ifd);
+  f.read(reinterpret_cast<char*>(&count), 2);
+  for (int i = 0; i < count; ++i) {
+    const std::streamoff entry = ifd + 2 + 12 * i;
+    std::uint16_t t = 0;
+    f.seekg(entry);
+    f.read(reinterpret_cast<char*>(&t), 2);
+    if (t != tag) continue;
+    const std::uint16_t long_type = TIFF_LONG;
+    f.seekp(entry + 2);
+    f.write(reinterpret_cast<const char*>(&long_type), 2);
+    f.seekp(entry + 8);
+    f.write(reinterpret_cast<const char*>(&value), 4);
+    return;
+  }
+  FAIL() << "tag " << tag << " not found";
+}
+
+TEST(TiffErrors, AbsurdDimensionsAndUnsupportedSamples) {
+  test::TempDir dir;
+  const std::string path = dir.file("dims.tif");
+  for (bool tiled : {true, false})
+    for (std::uint32_t width : {0u, 0xFFFFFFFFu, 0x80000001u}) {
+      write_tiff(path, test::random_image(40, 30, CV_8UC1, 1), layout(tiled, TiffCompression::None));
+      patch_tag(path, TIFFTAG_IMAGEWIDTH, width);
+      const std::string e = read_error(path);
+      EXPECT_NE(e.find("dims.tif"), std::string::npos) << width << ": " << e;
+      // libtiff rejects some itself (tile counts); striped files reach tessera's own check.
+      if (!tiled && width != 0) {
+        EXPECT_NE(e.find("unsupported image size"), std::string::npos) << e;
+      }
+    }
+  // 2^31 is a valid side (TiffSource.ReadsAnImage2To31Wide), but not for a strip, which
+  // is decoded into one cv::Mat.
+  write_tiff(path, test::random_image(40, 30, CV_8UC1, 1), layout(false, TiffCompression::None));
+  patch_tag(path, TIFFTAG_IMAGEWIDTH, 0x80000000u);
+  EXPECT_NE(read_error(path).find("unsupported strip size 2147483648x13"), std::string::npos) << read_error(path);
+  for (int bits : {1, 12}) {
+    const std::string odd = dir.file("bits" + std::to_string(bits) + ".tif");
+    write_raw(
+        odd, 1, 16, 8, [](TIFF*, int) {}, bits);
+    const std::string e = read_error(odd);
+    EXPECT_NE(e.find(odd), std::string::npos) << e;
+    EXPECT_NE(e.find(std::to_string(bits) + "-bit uint"), std::string::npos) << e;
+  }
+}
+
+}  // namespace
+}  // namespace tessera
