@@ -216,19 +216,17 @@ int parse_size(int& argc, char** argv) {
   return size;
 }
 
-}  // namespace
+// ---- registration and reports ------------------------------------------------------------
 
-int main(int argc, char** argv) {
-  g_size = parse_size(argc, argv);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  cv::setNumThreads(1);
+// The P1 cases' tile sizes: each is run serial and on the TBB graph.
+const std::vector<tessera::Size> kP1Tiles{{256, 256}, {64, 64}};
+
+void make_images() {
   g_gray = tessera::bench::make_slide_like(g_size, g_size);
   g_bgr = tessera::bench::make_slide_like_bgr(g_size, g_size);
-  const int threads = tessera::effective_threads(0);
-  std::printf("bench_kernels: %dx%d slide-like images, output reused, OpenCV threads 1, tessera threads up to %d\n",
-              g_size, g_size, threads);
+}
 
+void register_kernel_benchmarks() {
   const tessera::Size kTile{256, 256};
   for (const KernelCase& c : kKernels)
     for (bool fused : {true, false})
@@ -236,7 +234,9 @@ int main(int argc, char** argv) {
                                    [&c, fused, kTile](benchmark::State& s) { bm_kernel(s, c, kTile, fused); })
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
+}
 
+void register_scheduler_benchmarks(int threads) {
   const std::vector<tessera::Size> small_tiles{{8, 8}, {32, 32}, {64, 64}};
   for (tessera::Size t : small_tiles)
     for (tessera::Backend b : {tessera::Backend::Tbb, tessera::Backend::Omp, tessera::Backend::Serial}) {
@@ -246,9 +246,10 @@ int main(int argc, char** argv) {
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
     }
+}
 
-  const std::vector<tessera::Size> p1_tiles{{256, 256}, {64, 64}};
-  for (tessera::Size t : p1_tiles) {
+void register_p1_benchmarks(int threads) {
+  for (tessera::Size t : kP1Tiles) {
     const std::string serial = "p1/" + tile_name(t) + "/serial", tbb = "p1/" + tile_name(t) + "/tbb";
     benchmark::RegisterBenchmark(serial.c_str(), [t, serial](benchmark::State& s) {
       bm_p1_parallel(s, serial, t, tessera::Backend::Serial, 1);
@@ -261,7 +262,9 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
+}
 
+void register_imbalance_benchmarks(int threads) {
   for (tessera::Backend b : {tessera::Backend::Tbb, tessera::Backend::Omp, tessera::Backend::Serial}) {
     const int n = b == tessera::Backend::Serial ? 1 : threads;
     benchmark::RegisterBenchmark(("imbalance/" + tessera::to_string(b)).c_str(),
@@ -273,18 +276,17 @@ int main(int argc, char** argv) {
                                [threads](benchmark::State& s) { bm_imbalance_static(s, threads); })
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
+}
 
-  tessera::bench::SummaryReporter reporter(benchmark::ConsoleReporter::OO_Tabular);
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-
-  // Scheduling overhead: the parallel run against the ideal, (sum of tile times) / threads,
-  // with the tile times measured in the serial run (one thread alone on the machine) and in
-  // the parallel run itself (the workers' busy time, which includes contention for the
-  // shared cache and memory: what is left over is the scheduler's and idle time).
+// Scheduling overhead: the parallel run against the ideal, (sum of tile times) / threads,
+// with the tile times measured in the serial run (one thread alone on the machine) and in
+// the parallel run itself (the workers' busy time, which includes contention for the
+// shared cache and memory: what is left over is the scheduler's and idle time).
+void print_scheduling_overhead(int threads) {
   std::printf("\nScheduling overhead, P1 on %dx%d, %d threads (TBB graph):\n", g_size, g_size, threads);
   std::printf("  %-8s %12s %12s %14s %12s %10s %16s %9s\n", "tiles", "serial ms", "tbb ms", "busy/thr ms",
               "vs busy", "busy %", "vs serial/thr", "speedup");
-  for (tessera::Size t : p1_tiles) {
+  for (tessera::Size t : kP1Tiles) {
     const auto serial = g_utilisation.find("p1/" + tile_name(t) + "/serial");
     const auto tbb = g_utilisation.find("p1/" + tile_name(t) + "/tbb");
     if (serial == g_utilisation.end() || tbb == g_utilisation.end()) continue;
@@ -298,15 +300,39 @@ int main(int argc, char** argv) {
                 (tbb_s / (serial_s / threads) - 1) * 100, serial_s / tbb_s);
   }
   std::printf("  (means over each case's runs; busy = time inside tile tasks, summed over the workers)\n");
+}
 
-  // Work stealing against a static partition, on the imbalanced image.
+// Work stealing against a static partition, on the imbalanced image.
+void print_imbalance(const tessera::bench::SummaryReporter& reporter, int threads) {
   const auto serial = reporter.time_ms("imbalance/serial");
-  if (serial) {
-    std::printf("\nImbalanced load (cost grows down the image), 1024x1024, 64x64 tiles, %d threads:\n", threads);
-    for (const char* name : {"tbb", "omp", "static_bands", "serial"})
-      if (const auto t = reporter.time_ms(std::string("imbalance/") + name))
-        std::printf("  %-13s %9.2f ms  speedup over serial %.2fx\n", name, *t, *serial / *t);
-  }
+  if (!serial) return;
+  std::printf("\nImbalanced load (cost grows down the image), 1024x1024, 64x64 tiles, %d threads:\n", threads);
+  for (const char* name : {"tbb", "omp", "static_bands", "serial"})
+    if (const auto t = reporter.time_ms(std::string("imbalance/") + name))
+      std::printf("  %-13s %9.2f ms  speedup over serial %.2fx\n", name, *t, *serial / *t);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  g_size = parse_size(argc, argv);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  cv::setNumThreads(1);
+  make_images();
+  const int threads = tessera::effective_threads(0);
+  std::printf("bench_kernels: %dx%d slide-like images, output reused, OpenCV threads 1, tessera threads up to %d\n",
+              g_size, g_size, threads);
+
+  register_kernel_benchmarks();
+  register_scheduler_benchmarks(threads);
+  register_p1_benchmarks(threads);
+  register_imbalance_benchmarks(threads);
+  tessera::bench::SummaryReporter reporter(benchmark::ConsoleReporter::OO_Tabular);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+
+  print_scheduling_overhead(threads);
+  print_imbalance(reporter, threads);
   benchmark::Shutdown();
   return 0;
 }

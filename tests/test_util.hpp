@@ -1,4 +1,5 @@
-// Shared test helpers: random images and a bit-exact comparison that says where it differs.
+// Shared test helpers: random images, a bit-exact comparison that says where it differs, and
+// the run options and backends that the tests vary.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,7 +10,24 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "tessera/run.hpp"
+
 namespace tessera::test {
+
+/// Every backend, for the tests that must hold on each.
+inline constexpr Backend kBackends[] = {Backend::Tbb, Backend::Omp, Backend::Serial};
+
+/// Options for a run on backend `b` with the given tile size and number of threads.
+inline RunOptions options(Backend b, Size tile = {29, 17}, int threads = 3) {
+  RunOptions o;
+  o.backend = b;
+  o.tile = tile;
+  o.threads = threads;
+  return o;
+}
+
+/// The same options, tile size first, for the tests that vary the tiling.
+inline RunOptions tiles(Size t, Backend b = Backend::Tbb, int threads = 3) { return options(b, t, threads); }
 
 /// Uniform random pixels of the given type, reproducible from `seed`.
 inline cv::Mat random_image(int w, int h, int type, unsigned seed) {

@@ -229,10 +229,7 @@ std::string param_line(const ParamSpec& p) {
 
 /// "  halo: 6x6 (with sigma=2)\n" for stencils; composites list the nodes they expand to.
 std::string halo_line(const KernelInfo& k) {
-  std::map<std::string, std::string> params;
-  std::istringstream is(k.example);
-  for (std::string kv; is >> kv;) params[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
-  const std::vector<Step> steps = Registry::builtin().steps(k.name, params);
+  const std::vector<Step> steps = Registry::builtin().steps(k.name, k.example_params());
   const std::string with = k.example.empty() ? "" : " (with " + k.example + ")";
   if (steps.size() > 1) {
     std::string names;

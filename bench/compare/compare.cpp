@@ -95,6 +95,7 @@ std::vector<std::unique_ptr<Peer>> make_peers(const Options& o, const char* argv
   };
   peers.push_back(make_tessera_peer(o.tile == "auto" ? Size{0, 0} : parse_tile_size(o.tile)));
   peers.push_back(make_opencv_peer());  // peers[1] is the reference
+  (void)wanted;                          // unused when neither libvips nor Halide is built in
 #ifdef TESSERA_COMPARE_HAVE_VIPS
   if (wanted("libvips")) peers.push_back(make_vips_peer(argv0));
 #endif

@@ -9,7 +9,7 @@
 
 #include "exec/fused.hpp"
 #include "exec/tile_eval.hpp"
-#include "common/row_kernels.hpp"
+#include "filters/gaussian_rows.hpp"
 #include "tessera/tessera.hpp"
 #include "test_util.hpp"
 

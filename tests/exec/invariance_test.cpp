@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <sstream>
 
 #include <opencv2/core.hpp>
 
@@ -51,26 +50,19 @@ std::vector<Config> few_configs(Size image) {
           {{64, 64}, 2, Backend::Tbb, false}, {{image.w + 5, image.h + 3}, 8, Backend::Tbb}};
 }
 
-std::map<std::string, std::string> example_params(const KernelInfo& info) {
-  std::map<std::string, std::string> params;
-  std::istringstream is(info.example);
-  for (std::string kv; is >> kv;) params[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
-  return params;
-}
-
 /// A pipeline exercising `info` with its example parameters; a two-input kernel gets the
 /// input and its negative (`invert`).
 Pipeline pipeline_for(const KernelInfo& info, bool& two_inputs) {
   Pipeline p;
-  const auto steps = Registry::builtin().steps(info.name, example_params(info));
+  const auto steps = Registry::builtin().steps(info.name, info.example_params());
   two_inputs = false;
   for (const Step& s : steps)
     for (int in : s.inputs) two_inputs |= in == -2;
   if (two_inputs) {
     const NodeId second = p.add("invert", {}, {Pipeline::kInput});
-    p.add(info.name, example_params(info), {Pipeline::kInput, second});
+    p.add(info.name, info.example_params(), {Pipeline::kInput, second});
   } else {
-    p.add(info.name, example_params(info));
+    p.add(info.name, info.example_params());
   }
   return p;
 }
@@ -99,7 +91,7 @@ void expect_oracle(const KernelInfo& info, const cv::Mat& input, bool two_inputs
   if (!info.oracle) return;  // the kernel's reference() is the OpenCV call itself
   std::vector<cv::Mat> ins{input};
   if (two_inputs) ins.push_back(run_reference(Pipeline::parse("invert"), input));
-  const cv::Mat want = info.oracle(ins, Registry::builtin().parse_params(info, example_params(info)));
+  const cv::Mat want = info.oracle(ins, Registry::builtin().parse_params(info, info.example_params()));
   if (info.oracle_tolerance == 0) {
     ASSERT_TRUE(test::identical(reference, want)) << info.name << " vs its OpenCV oracle, "
                                                   << PixelType::of(input).str() << " " << input.cols << "x" << input.rows;

@@ -6,7 +6,6 @@
 
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -55,17 +54,6 @@ void for_each_op(F&& f) {
 }
 
 /// "a=1 b=x" -> {a: 1, b: x} (registry examples have no quoted values).
-std::map<std::string, std::string> split_params(const std::string& text) {
-  std::map<std::string, std::string> out;
-  std::istringstream is(text);
-  for (std::string token; is >> token;) {
-    const auto eq = token.find('=');
-    EXPECT_NE(eq, std::string::npos) << token;
-    EXPECT_TRUE(out.emplace(token.substr(0, eq), token.substr(eq + 1)).second) << token;
-  }
-  return out;
-}
-
 // The ops set as each registry entry's example sets them, and with only the required
 // fields. Ops missing here must be constructible from {} and have an empty example.
 struct Sample {
@@ -137,7 +125,7 @@ TEST(Ops, ConvertToCheckedParams) {
     EXPECT_EQ(call_names, spec_names);
 
     // As the example string: the values it sets, registry defaults for the rest.
-    const auto example_raw = split_params(info->example);
+    const auto example_raw = info->example_params();
     EXPECT_EQ(reg.parse_params(*info, example.params).values(), reg.parse_params(*info, example_raw).values());
 
     // Only the required fields: C++ defaults equal the registry defaults.

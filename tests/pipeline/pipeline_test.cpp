@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
-#include <sstream>
+#include <map>
+#include <string>
 
 #include <opencv2/core.hpp>
 
@@ -139,11 +139,8 @@ TEST(Registry, EntriesAreCompleteAndExamplesBuild) {
     EXPECT_FALSE(k->description.empty()) << k->name;
     EXPECT_FALSE(k->types.all().empty()) << k->name;
     for (const ParamSpec& p : k->params) EXPECT_FALSE(p.help.empty()) << k->name << "." << p.name;
-    std::map<std::string, std::string> raw;
-    std::istringstream is(k->example);
-    for (std::string kv; is >> kv;) raw[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
     std::vector<Step> steps;
-    EXPECT_NO_THROW(steps = reg.steps(k->name, raw)) << k->name;
+    EXPECT_NO_THROW(steps = reg.steps(k->name, k->example_params())) << k->name;
     if (steps.empty()) continue;
     // A plain entry is its kernel; a composite's class is that of one of its nodes.
     if (steps.size() == 1) {
@@ -165,6 +162,44 @@ TEST(Registry, DuplicateAndUnknownNames) {
   EXPECT_THROW(r.add(gaussian), UsageError);
   EXPECT_EQ(r.find("invert"), nullptr);
   EXPECT_THROW(r.at("invert"), UsageError);
+}
+
+TEST(Registry, ExampleParamsSplitLikeASpec) {
+  KernelInfo k;
+  k.name = "filter";
+  k.example = "kernel=\"1 2 1\"  scale='0.25' empty=\"\" k=";
+  const std::map<std::string, std::string> want{{"kernel", "1 2 1"}, {"scale", "0.25"}, {"empty", ""}, {"k", ""}};
+  EXPECT_EQ(k.example_params(), want);
+  k.example = "";
+  EXPECT_TRUE(k.example_params().empty());
+  k.example = "sigma=2 ksize";
+  EXPECT_EQ(usage_error([&] { k.example_params(); }), "filter example 'sigma=2 ksize': 'ksize' is not key=value");
+  k.example = "sigma=2 sigma=3";
+  EXPECT_EQ(usage_error([&] { k.example_params(); }),
+            "filter example 'sigma=2 sigma=3': parameter 'sigma' given twice");
+  k.example = "kernel=\"1 2";
+  EXPECT_NE(usage_error([&] { k.example_params(); }).find("unclosed quote \""), std::string::npos);
+}
+
+TEST(Registry, RangeStrPrintsIntegersExactly) {
+  ParamSpec p;
+  p.type = ParamType::Int;
+  p.min = 0;
+  p.max = 1048576;
+  EXPECT_EQ(p.range_str(), "0..1048576");
+  p.max = double(std::int64_t{1} << 30);
+  EXPECT_EQ(p.range_str(), "0..1073741824");
+  p.min = -1e12;
+  p.max = 1e6;
+  EXPECT_EQ(p.range_str(), "-1e+12..1e+06");
+  p.type = ParamType::Float;
+  p.min = 0;
+  p.min_exclusive = true;
+  p.max = 0.0625;
+  EXPECT_EQ(p.range_str(), "> 0, <= 0.0625");
+  p.max = 1e300;
+  p.min = 0.1;
+  EXPECT_EQ(p.range_str(), "> 0.1");
 }
 
 TEST(RunOptions, BackendAndThreads) {

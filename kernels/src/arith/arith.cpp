@@ -2,6 +2,7 @@
 #include <opencv2/core.hpp>
 
 #include "common/param_helpers.hpp"
+#include "arith/add_weighted_rows.hpp"
 #include "common/row_kernels.hpp"
 #include "tessera/error.hpp"
 #include "families.hpp"
@@ -44,13 +45,21 @@ KernelPtr make_addw(const Params& p) {
 }  // namespace
 
 void detail::register_arith(Registry& r) {
-  r.add({"absdiff", "|a - b| of two inputs (cv::absdiff)", KernelClass::Pointwise, {}, {{CV_8U, CV_16U}, {1, 2, 3, 4}},
-         make_absdiff, ""});
-  r.add({"addw", "alpha*a + beta*b + gamma of two inputs, saturated (cv::addWeighted; u8 as its vector loop computes it, float fused multiply-adds, at every position: its scalar loop rounds some weights differently, so its bits depend on the tiling)", KernelClass::Pointwise,
-         {real_param("alpha", "0.5", -1e6, 1e6, "weight of the first input"),
-          real_param("beta", "0.5", -1e6, 1e6, "weight of the second input"),
-          real_param("gamma", "0", -1e9, 1e9, "added constant")},
-         {{CV_8U, CV_16U}, {1, 2, 3, 4}}, make_addw, ""});
+  r.add({.name = "absdiff",
+         .description = "|a - b| of two inputs (cv::absdiff)",
+         .kernel_class = KernelClass::Pointwise,
+         .types = {{CV_8U, CV_16U}, {1, 2, 3, 4}},
+         .make = make_absdiff});
+  r.add({.name = "addw",
+         .description = "alpha*a + beta*b + gamma of two inputs, saturated (cv::addWeighted; u8 as its vector loop "
+                        "computes it, float fused multiply-adds, at every position: its scalar loop rounds some "
+                        "weights differently, so its bits depend on the tiling)",
+         .kernel_class = KernelClass::Pointwise,
+         .params = {real_param("alpha", "0.5", -1e6, 1e6, "weight of the first input"),
+                    real_param("beta", "0.5", -1e6, 1e6, "weight of the second input"),
+                    real_param("gamma", "0", -1e9, 1e9, "added constant")},
+         .types = {{CV_8U, CV_16U}, {1, 2, 3, 4}},
+         .make = make_addw});
 }
 
 }  // namespace tessera

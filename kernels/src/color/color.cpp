@@ -95,25 +95,34 @@ KernelPtr make_bgr2rgb(const Params&) {
 }  // namespace
 
 void detail::register_color(Registry& r) {
-  KernelInfo gray{"gray",
-                  "BGR(A) to gray (cv::cvtColor COLOR_BGR2GRAY); f32 computed per pixel with OpenCV's weights, "
-                  "within 1e-3 of cvtColor (whose f32 BGRA path depends on the pixel's position in the row)",
-                  KernelClass::Pointwise, {}, {{CV_8U, CV_16U, CV_32F}, {3, 4}}, make_gray, ""};
-  gray.oracle = cvt_gray_oracle;
-  gray.oracle_tolerance = 1e-3;  // f32 only: 8/16-bit results are integers, so exact
-  r.add(std::move(gray));
   const TypeSet bgr{{CV_8U, CV_32F}, {3}};
-  KernelInfo hsv{"hsv",
-                 "BGR to HSV (cv::cvtColor COLOR_BGR2HSV; 8 bits: H in 0..179, exact); f32 (H in degrees) computed "
-                 "per pixel with OpenCV's formulas, within 1e-3 of cvtColor (whose f32 path depends on position)",
-                 KernelClass::Pointwise, {}, bgr, make_hsv, ""};
-  hsv.oracle = cvt_hsv_oracle;
-  hsv.oracle_tolerance = 1e-3;
-  r.add(std::move(hsv));
-  r.add({"lab", "BGR to CIE L*a*b* (cv::cvtColor COLOR_BGR2Lab)", KernelClass::Pointwise, {}, bgr,
-         cvt("lab", bgr, cv::COLOR_BGR2Lab), ""});
-  r.add({"bgr2rgb", "swap the first and third channels (cv::cvtColor COLOR_BGR2RGB / BGRA2RGBA)",
-         KernelClass::Pointwise, {}, {{CV_8U, CV_16U, CV_32F}, {3, 4}}, make_bgr2rgb, ""});
+  r.add({.name = "gray",
+         .description = "BGR(A) to gray (cv::cvtColor COLOR_BGR2GRAY); f32 computed per pixel with OpenCV's weights, "
+                        "within 1e-3 of cvtColor (whose f32 BGRA path depends on the pixel's position in the row)",
+         .kernel_class = KernelClass::Pointwise,
+         .types = {{CV_8U, CV_16U, CV_32F}, {3, 4}},
+         .make = make_gray,
+         .oracle = cvt_gray_oracle,
+         .oracle_tolerance = 1e-3});  // f32 only: 8/16-bit results are integers, so exact
+  r.add({.name = "hsv",
+         .description = "BGR to HSV (cv::cvtColor COLOR_BGR2HSV; 8 bits: H in 0..179, exact); f32 (H in degrees) "
+                        "computed per pixel with OpenCV's formulas, within 1e-3 of cvtColor (whose f32 path depends "
+                        "on position)",
+         .kernel_class = KernelClass::Pointwise,
+         .types = bgr,
+         .make = make_hsv,
+         .oracle = cvt_hsv_oracle,
+         .oracle_tolerance = 1e-3});
+  r.add({.name = "lab",
+         .description = "BGR to CIE L*a*b* (cv::cvtColor COLOR_BGR2Lab)",
+         .kernel_class = KernelClass::Pointwise,
+         .types = bgr,
+         .make = cvt("lab", bgr, cv::COLOR_BGR2Lab)});
+  r.add({.name = "bgr2rgb",
+         .description = "swap the first and third channels (cv::cvtColor COLOR_BGR2RGB / BGRA2RGBA)",
+         .kernel_class = KernelClass::Pointwise,
+         .types = {{CV_8U, CV_16U, CV_32F}, {3, 4}},
+         .make = make_bgr2rgb});
 }
 
 }  // namespace tessera

@@ -11,6 +11,7 @@
 #include "common/op_helpers.hpp"
 #include "common/param_helpers.hpp"
 #include "common/row_kernels.hpp"
+#include "edges/sobel_rows.hpp"
 #include "tessera/error.hpp"
 #include "families.hpp"
 #include "tessera/kernel_adapters.hpp"
@@ -171,27 +172,49 @@ void detail::register_edges(Registry& r) {
   const std::string out_rule =
       "; u8 input gives s16, other inputs f32 (f32 input with 3/5-tap kernels: within 0.05 of OpenCV, which is "
       "not tile-invariant there)";
-  r.add({"sobel", "Sobel derivative (cv::Sobel)" + out_rule, KernelClass::Stencil,
-         {int_param("dx", std::nullopt, 0, 6, "order of the x derivative (< max(ksize, 3))"),
-          int_param("dy", std::nullopt, 0, 6, "order of the y derivative (< max(ksize, 3)); dx+dy >= 1"),
-          int_param("ksize", "3", 1, 7, "aperture 1, 3, 5 or 7 (1: 3-tap derivative without smoothing)")},
-         kDerivTypes, make_sobel, "dx=1 dy=0", nullptr, deriv_oracle<sobel_deriv>, kDerivTolerance});
-  r.add({"scharr", "3x3 Scharr derivative (cv::Scharr)" + out_rule, KernelClass::Stencil,
-         {int_param("dx", std::nullopt, 0, 1, "x derivative (0 or 1)"),
-          int_param("dy", std::nullopt, 0, 1, "y derivative (0 or 1); exactly one of dx, dy is 1")},
-         kDerivTypes, make_scharr, "dx=0 dy=1", nullptr, deriv_oracle<scharr_deriv>, kDerivTolerance});
-  r.add({"laplacian", "Laplacian, sum of second derivatives (cv::Laplacian)" + out_rule,
-         KernelClass::Stencil,
-         {int_param("ksize", "1", 1, 7, "aperture 1, 3, 5 or 7 (1: the 3x3 cross [0 1 0; 1 -4 1; 0 1 0])")},
-         kDerivTypes, make_laplacian, "ksize=5", nullptr, deriv_oracle<laplacian_deriv>, kDerivTolerance});
-  r.add({"sobel_mag",
-         "gradient magnitude (|Sobel dx| + |Sobel dy|) / 2, 3x3, saturated to 8 bits (cv::Sobel to s16, "
-         "cv::convertScaleAbs, cv::addWeighted 0.5/0.5)",
-         KernelClass::Stencil, {}, {{CV_8U}, {1, 3, 4}}, make_sobel_mag, ""});
-  r.add({"abs", "saturate_u8(|scale * x + offset|) (cv::convertScaleAbs); output u8", KernelClass::Pointwise,
-         {real_param("scale", "1", -1e6, 1e6, "multiplies every value (alpha)"),
-          real_param("offset", "0", -1e6, 1e6, "added after scaling, before the absolute value (beta)")},
-         kAbsTypes, make_abs, ""});
+  r.add({.name = "sobel",
+         .description = "Sobel derivative (cv::Sobel)" + out_rule,
+         .kernel_class = KernelClass::Stencil,
+         .params = {int_param("dx", std::nullopt, 0, 6, "order of the x derivative (< max(ksize, 3))"),
+                    int_param("dy", std::nullopt, 0, 6, "order of the y derivative (< max(ksize, 3)); dx+dy >= 1"),
+                    int_param("ksize", "3", 1, 7, "aperture 1, 3, 5 or 7 (1: 3-tap derivative without smoothing)")},
+         .types = kDerivTypes,
+         .make = make_sobel,
+         .example = "dx=1 dy=0",
+         .oracle = deriv_oracle<sobel_deriv>,
+         .oracle_tolerance = kDerivTolerance});
+  r.add({.name = "scharr",
+         .description = "3x3 Scharr derivative (cv::Scharr)" + out_rule,
+         .kernel_class = KernelClass::Stencil,
+         .params = {int_param("dx", std::nullopt, 0, 1, "x derivative (0 or 1)"),
+                    int_param("dy", std::nullopt, 0, 1, "y derivative (0 or 1); exactly one of dx, dy is 1")},
+         .types = kDerivTypes,
+         .make = make_scharr,
+         .example = "dx=0 dy=1",
+         .oracle = deriv_oracle<scharr_deriv>,
+         .oracle_tolerance = kDerivTolerance});
+  r.add({.name = "laplacian",
+         .description = "Laplacian, sum of second derivatives (cv::Laplacian)" + out_rule,
+         .kernel_class = KernelClass::Stencil,
+         .params = {int_param("ksize", "1", 1, 7, "aperture 1, 3, 5 or 7 (1: the 3x3 cross [0 1 0; 1 -4 1; 0 1 0])")},
+         .types = kDerivTypes,
+         .make = make_laplacian,
+         .example = "ksize=5",
+         .oracle = deriv_oracle<laplacian_deriv>,
+         .oracle_tolerance = kDerivTolerance});
+  r.add({.name = "sobel_mag",
+         .description = "gradient magnitude (|Sobel dx| + |Sobel dy|) / 2, 3x3, saturated to 8 bits (cv::Sobel to s16, "
+                        "cv::convertScaleAbs, cv::addWeighted 0.5/0.5)",
+         .kernel_class = KernelClass::Stencil,
+         .types = {{CV_8U}, {1, 3, 4}},
+         .make = make_sobel_mag});
+  r.add({.name = "abs",
+         .description = "saturate_u8(|scale * x + offset|) (cv::convertScaleAbs); output u8",
+         .kernel_class = KernelClass::Pointwise,
+         .params = {real_param("scale", "1", -1e6, 1e6, "multiplies every value (alpha)"),
+                    real_param("offset", "0", -1e6, 1e6, "added after scaling, before the absolute value (beta)")},
+         .types = kAbsTypes,
+         .make = make_abs});
 }
 
 }  // namespace tessera

@@ -2,11 +2,11 @@
 // cv::Sobel 3x3 to s16 (integer sums, exact), cv::convertScaleAbs (|v| saturated to 255),
 // cv::addWeighted(a, 0.5, b, 0.5, 0) which computes (a + b) / 2 exactly in float and
 // rounds half to even: s = a + b odd gives s/2 rounded to the even neighbour.
-// The vector loop is in row_simd.hpp; the scalar loop here finishes each row.
+// The vector loop is in sobel_loops.cpp; the scalar loop here finishes each row.
 #include <opencv2/core.hpp>
 
-#include "common/row_kernels.hpp"
-#include "simd/row_simd.hpp"
+#include "edges/sobel_loops.hpp"
+#include "edges/sobel_rows.hpp"
 
 namespace tessera::detail {
 
@@ -30,7 +30,7 @@ class SobelMag final : public RowStage {
     const auto* down = static_cast<const uchar*>(rows[2]);
     auto* dst = static_cast<uchar*>(out);
     const int n = width * cn, c2 = 2 * cn;
-    for (int e = row_simd().sobel_mag(up, mid, down, dst, n, cn); e < n; ++e) {
+    for (int e = sobel_loops().mag(up, mid, down, dst, n, cn); e < n; ++e) {
       const int gx = (up[e + c2] - up[e]) + 2 * (mid[e + c2] - mid[e]) + (down[e + c2] - down[e]);
       const int gy = (down[e] + 2 * down[e + cn] + down[e + c2]) - (up[e] + 2 * up[e + cn] + up[e + c2]);
       dst[e] = static_cast<uchar>(half_to_even(std::min(std::abs(gx), 255) + std::min(std::abs(gy), 255)));

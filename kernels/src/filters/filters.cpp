@@ -13,6 +13,8 @@
 #include "common/op_helpers.hpp"
 #include "common/param_helpers.hpp"
 #include "common/row_kernels.hpp"
+#include "arith/add_weighted_rows.hpp"
+#include "filters/gaussian_rows.hpp"
 #include "tessera/error.hpp"
 #include "families.hpp"
 #include "tessera/kernel_adapters.hpp"
@@ -384,48 +386,75 @@ ParamSpec text_param(std::string name, std::optional<std::string> def, std::stri
 }  // namespace
 
 void detail::register_filters(Registry& r) {
-  r.add({"gaussian", "Gaussian blur (cv::GaussianBlur); f32 with 3 or 5 taps runs as 7 taps, within 1e-3 of OpenCV (measured "
-         "1.2e-4), whose SIMD and scalar code round differently there", KernelClass::Stencil,
-         {real_param("sigma", std::nullopt, 0, 200, "standard deviation in pixels (x and y)", true),
-          int_param("ksize", "0", 0, 1001, "kernel size, odd; 0 derives it from sigma as OpenCV does")},
-         kFilterTypes, make_gaussian, "sigma=2", nullptr, gaussian_oracle, kGaussianTolerance});
-  r.add({"box", "mean over a ksize x ksize window (cv::blur; for u16, f32 and u8 with ksize > 16 computed per pixel in "
-         "double, within 1 of OpenCV, whose SIMD and scalar code round differently there)", KernelClass::Stencil,
-         {int_param("ksize", "3", 1, 1001, "window size; even sizes are anchored at ksize/2 as OpenCV does")},
-         kFilterTypes, make_box, "", nullptr, box_oracle, kBoxTolerance});
-  r.add({"median", "median of a ksize x ksize window, edges replicated (cv::medianBlur)", KernelClass::Stencil,
-         {int_param("ksize", "3", 3, 255, "window size, odd; above 5 only for u8 input")}, kFilterTypes, make_median,
-         ""});
-  r.add({"bilateral", "edge-preserving bilateral filter (cv::bilateralFilter, computed per pixel in double with exact "
-         "weights: within 1 of OpenCV for u8 and 0.002 for f32 (measured), as OpenCV is not tile-invariant)", KernelClass::Stencil,
-         {int_param("d", "0", 0, 101, "window diameter (radius d/2); 0 derives the radius round(1.5*sigma_space)"),
-          real_param("sigma_color", std::nullopt, 0, 1e6, "range sigma, in pixel values (L1 distance over channels)",
-                     true),
-          real_param("sigma_space", std::nullopt, 0, 60, "spatial sigma in pixels", true)},
-         kBilateralTypes, make_bilateral, "d=5 sigma_color=50 sigma_space=3", nullptr, bilateral_oracle,
-         kBilateralTolerance});
-  r.add({"filter", "correlation with a given kernel times scale, plus delta, saturated (cv::filter2D, ddepth -1)",
-         KernelClass::Stencil,
-         {text_param("kernel", std::nullopt,
-                     "coefficients, rows separated by ';' and values by spaces or commas, e.g. \"0 1 0; 1 -4 1; 0 1 0\"; "
-                     "odd width and height; fewer than 130 coefficients (50 for u16)"),
-          real_param("scale", "1", -1e6, 1e6, "every coefficient is multiplied by it"),
-          real_param("delta", "0", -1e6, 1e6, "added to every result")},
-         kFilterTypes, make_filter, "kernel=1,2,1;2,4,2;1,2,1 scale=0.0625"});
-  r.add({"sharpen", "3x3 sharpening, cv::filter2D with [0 -1 0; -1 5 -1; 0 -1 0]", KernelClass::Stencil, {},
-         kFilterTypes, make_sharpen, ""});
-  KernelInfo unsharp{"unsharp",
-                     "unsharp mask: cv::addWeighted(src, 1+amount, cv::GaussianBlur(src, sigma), -amount, 0) (u8: as addw)",
-                     KernelClass::Stencil,
-                     {real_param("sigma", std::nullopt, 0, 200, "standard deviation of the blur in pixels", true),
-                      real_param("amount", "1", 0, 100, "strength: 0 leaves the image unchanged")},
-                     kFilterTypes,
-                     nullptr,
-                     "sigma=2 amount=0.7"};
-  unsharp.expand = expand_unsharp;
-  unsharp.oracle = unsharp_oracle;
-  unsharp.oracle_tolerance = kGaussianTolerance;  // f32 and sigma < 0.57: see gaussian (scaled by amount)
-  r.add(std::move(unsharp));
+  r.add({.name = "gaussian",
+         .description = "Gaussian blur (cv::GaussianBlur); f32 with 3 or 5 taps runs as 7 taps, within 1e-3 of OpenCV "
+                        "(measured 1.2e-4), whose SIMD and scalar code round differently there",
+         .kernel_class = KernelClass::Stencil,
+         .params = {real_param("sigma", std::nullopt, 0, 200, "standard deviation in pixels (x and y)", true),
+                    int_param("ksize", "0", 0, 1001, "kernel size, odd; 0 derives it from sigma as OpenCV does")},
+         .types = kFilterTypes,
+         .make = make_gaussian,
+         .example = "sigma=2",
+         .oracle = gaussian_oracle,
+         .oracle_tolerance = kGaussianTolerance});
+  r.add({.name = "box",
+         .description = "mean over a ksize x ksize window (cv::blur; for u16, f32 and u8 with ksize > 16 computed per "
+                        "pixel in double, within 1 of OpenCV, whose SIMD and scalar code round differently there)",
+         .kernel_class = KernelClass::Stencil,
+         .params = {int_param("ksize", "3", 1, 1001, "window size; even sizes are anchored at ksize/2 as OpenCV does")},
+         .types = kFilterTypes,
+         .make = make_box,
+         .oracle = box_oracle,
+         .oracle_tolerance = kBoxTolerance});
+  r.add({.name = "median",
+         .description = "median of a ksize x ksize window, edges replicated (cv::medianBlur)",
+         .kernel_class = KernelClass::Stencil,
+         .params = {int_param("ksize", "3", 3, 255, "window size, odd; above 5 only for u8 input")},
+         .types = kFilterTypes,
+         .make = make_median});
+  r.add({.name = "bilateral",
+         .description =
+             "edge-preserving bilateral filter (cv::bilateralFilter, computed per pixel in double with exact weights: "
+             "within 1 of OpenCV for u8 and 0.002 for f32 (measured), as OpenCV is not tile-invariant)",
+         .kernel_class = KernelClass::Stencil,
+         .params = {int_param("d", "0", 0, 101,
+                              "window diameter (radius d/2); 0 derives the radius round(1.5*sigma_space)"),
+                    real_param("sigma_color", std::nullopt, 0, 1e6,
+                               "range sigma, in pixel values (L1 distance over channels)", true),
+                    real_param("sigma_space", std::nullopt, 0, 60, "spatial sigma in pixels", true)},
+         .types = kBilateralTypes,
+         .make = make_bilateral,
+         .example = "d=5 sigma_color=50 sigma_space=3",
+         .oracle = bilateral_oracle,
+         .oracle_tolerance = kBilateralTolerance});
+  r.add({.name = "filter",
+         .description = "correlation with a given kernel times scale, plus delta, saturated (cv::filter2D, ddepth -1)",
+         .kernel_class = KernelClass::Stencil,
+         .params = {text_param("kernel", std::nullopt,
+                               "coefficients, rows separated by ';' and values by spaces or commas, e.g. "
+                               "\"0 1 0; 1 -4 1; 0 1 0\"; odd width and height; "
+                               "fewer than 130 coefficients (50 for u16)"),
+                    real_param("scale", "1", -1e6, 1e6, "every coefficient is multiplied by it"),
+                    real_param("delta", "0", -1e6, 1e6, "added to every result")},
+         .types = kFilterTypes,
+         .make = make_filter,
+         .example = "kernel=1,2,1;2,4,2;1,2,1 scale=0.0625"});
+  r.add({.name = "sharpen",
+         .description = "3x3 sharpening, cv::filter2D with [0 -1 0; -1 5 -1; 0 -1 0]",
+         .kernel_class = KernelClass::Stencil,
+         .types = kFilterTypes,
+         .make = make_sharpen});
+  r.add({.name = "unsharp",
+         .description =
+             "unsharp mask: cv::addWeighted(src, 1+amount, cv::GaussianBlur(src, sigma), -amount, 0) (u8: as addw)",
+         .kernel_class = KernelClass::Stencil,
+         .params = {real_param("sigma", std::nullopt, 0, 200, "standard deviation of the blur in pixels", true),
+                    real_param("amount", "1", 0, 100, "strength: 0 leaves the image unchanged")},
+         .types = kFilterTypes,
+         .example = "sigma=2 amount=0.7",
+         .expand = expand_unsharp,
+         .oracle = unsharp_oracle,
+         .oracle_tolerance = kGaussianTolerance});  // f32 and sigma < 0.57: see gaussian (scaled by amount)
 }
 
 }  // namespace tessera

@@ -14,14 +14,14 @@
 //     bits), then (sum + 2^15) >> 16, which never exceeds 255.
 // Here the horizontal sums are stored minus 2^15, as signed 16-bit values, so that the
 // vertical pass can multiply-add two rows at a time (v_dotprod); it adds 256 * 2^15 back.
-// The vector loops are in row_simd.hpp; the scalar loops here finish each row.
+// The vector loops are in gaussian_loops.cpp; the scalar loops here finish each row.
 // Rows and columns outside the image are the border-extended source, which is what
 // blurring border-extended horizontal sums gives too (the horizontal pass is per row).
 #include <opencv2/core.hpp>
 #include <opencv2/core/softfloat.hpp>
 
-#include "common/row_kernels.hpp"
-#include "simd/row_simd.hpp"
+#include "filters/gaussian_loops.hpp"
+#include "filters/gaussian_rows.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::detail {
@@ -42,7 +42,7 @@ class GaussianH final : public RowStage {
     auto* dst = static_cast<short*>(out);
     const int n = width * cn;
     const int* k = outwards_.data();
-    for (int e = row_simd().gaussian_h(centre, dst, n, cn, k, r_); e < n; ++e) {
+    for (int e = gaussian_loops().h(centre, dst, n, cn, k, r_); e < n; ++e) {
       int acc = k[0] * centre[e];
       for (int i = 1; i <= r_; ++i) acc += k[i] * (centre[e - i * cn] + centre[e + i * cn]);
       dst[e] = static_cast<short>(acc - kGaussianBias);
@@ -66,7 +66,7 @@ class GaussianV final : public RowStage {
     const auto* const* src = reinterpret_cast<const short* const*>(rows);
     auto* dst = static_cast<uchar*>(out);
     const int n = width * cn, count = static_cast<int>(taps_.size());
-    for (int e = row_simd().gaussian_v(src, dst, n, taps_.data(), count); e < n; ++e) {
+    for (int e = gaussian_loops().v(src, dst, n, taps_.data(), count); e < n; ++e) {
       int acc = 256 * kGaussianBias + (1 << 15);
       for (int j = 0; j < count; ++j) acc += taps_[static_cast<std::size_t>(j)] * src[j][e];
       dst[e] = static_cast<uchar>(acc >> 16);

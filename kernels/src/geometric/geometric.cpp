@@ -263,66 +263,63 @@ int to_int(const Params& p, const char* name) { return static_cast<int>(p.intege
 
 }  // namespace
 
-KernelInfo geometric_entry(std::string name, std::string description, std::vector<ParamSpec> params,
-                           std::function<KernelPtr(const Params&)> make, std::string example) {
-  KernelInfo info;
-  info.name = std::move(name);
-  info.description = std::move(description);
-  info.kernel_class = KernelClass::Geometric;
-  info.params = std::move(params);
-  info.types = detail::geometric_types();
-  info.make = std::move(make);
-  info.example = std::move(example);
-  return info;
-}
-
 void detail::register_geometric(Registry& r) {
-  r.add(geometric_entry(
-      "crop", "the rectangle x,y,w,h of the image (src(cv::Rect)), or the image less margin= on every edge",
-      {int_param("x", "0", 0, 1e9, "left edge"), int_param("y", "0", 0, 1e9, "top edge"),
-       int_param("w", "0", 0, 1e9, "width; 0 = to the right edge"),
-       int_param("h", "0", 0, 1e9, "height; 0 = to the bottom edge"),
-       int_param("margin", "0", 0, 1e9, "trim this many pixels off every edge (instead of x, y, w, h)")},
-      [](const Params& p) -> KernelPtr {
-        const std::int64_t margin = p.integer("margin");
-        const Rect r{p.integer("x"), p.integer("y"), p.integer("w"), p.integer("h")};
-        if (margin > 0 && !(r == Rect{}))
-          throw UsageError("give either margin= or x, y, w, h, not both");
-        return std::make_shared<Crop>(r, margin);
-      },
-      "x=0 y=0 w=1 h=1"));
-  r.add(geometric_entry("flip", "mirror the image (cv::flip): h = left-right, v = top-bottom, both = 180 degrees",
-                        {choice_param("axis", "h", {"h", "v", "both"}, "mirror axis")},
-                        [](const Params& p) -> KernelPtr { return std::make_shared<Flip>(flip_code(p.text("axis"))); },
-                        ""));
-  r.add(geometric_entry("rotate90", "rotate clockwise by turns x 90 degrees (cv::rotate)",
-                        {int_param("turns", "1", 1, 3, "quarter turns clockwise")},
-                        [](const Params& p) -> KernelPtr { return std::make_shared<Rotate90>(to_int(p, "turns")); },
-                        ""));
-  r.add(geometric_entry(
-      "pad", "extend the image by a border (cv::copyMakeBorder)",
-      {int_param("top", "0", 0, 1 << 20, "rows added above"), int_param("bottom", "0", 0, 1 << 20, "rows added below"),
-       int_param("left", "0", 0, 1 << 20, "columns added left"),
-       int_param("right", "0", 0, 1 << 20, "columns added right"),
-       choice_param("mode", "constant", {"constant", "replicate", "reflect", "reflect101"}, "border mode"),
-       real_param("value", "0", -1e300, 1e300, "fill value for mode=constant (saturated to the pixel type)")},
-      [](const Params& p) -> KernelPtr {
-        return std::make_shared<Pad>(to_int(p, "top"), to_int(p, "bottom"), to_int(p, "left"), to_int(p, "right"),
-                                     Border{parse_border_mode(p.text("mode")), p.number("value")});
-      },
-      "top=3 bottom=70 left=45 right=2 mode=reflect"));
-  KernelInfo pyr = geometric_entry(
-      "pyrdown",
-      "5x5 Gaussian, then every other row and column (cv::pyrDown, default size); f32 within 1e-3 of OpenCV, "
-      "whose SIMD code rounds some sums differently",
-      {}, [](const Params&) -> KernelPtr { return std::make_shared<PyrDown>(); }, "");
-  pyr.oracle = [](std::span<const cv::Mat> in, const Params&) {
-    cv::Mat out;
-    cv::pyrDown(in[0], out);
-    return out;
-  };
-  pyr.oracle_tolerance = 1e-3;
-  r.add(std::move(pyr));
+  r.add({.name = "crop",
+         .description = "the rectangle x,y,w,h of the image (src(cv::Rect)), or the image less margin= on every edge",
+         .kernel_class = KernelClass::Geometric,
+         .params = {int_param("x", "0", 0, 1e9, "left edge"), int_param("y", "0", 0, 1e9, "top edge"),
+                    int_param("w", "0", 0, 1e9, "width; 0 = to the right edge"),
+                    int_param("h", "0", 0, 1e9, "height; 0 = to the bottom edge"),
+                    int_param("margin", "0", 0, 1e9, "trim this many pixels off every edge (instead of x, y, w, h)")},
+         .types = detail::geometric_types(),
+         .make = [](const Params& p) -> KernelPtr {
+           const std::int64_t margin = p.integer("margin");
+           const Rect rect{p.integer("x"), p.integer("y"), p.integer("w"), p.integer("h")};
+           if (margin > 0 && !(rect == Rect{})) throw UsageError("give either margin= or x, y, w, h, not both");
+           return std::make_shared<Crop>(rect, margin);
+         },
+         .example = "x=0 y=0 w=1 h=1"});
+  r.add({.name = "flip",
+         .description = "mirror the image (cv::flip): h = left-right, v = top-bottom, both = 180 degrees",
+         .kernel_class = KernelClass::Geometric,
+         .params = {choice_param("axis", "h", {"h", "v", "both"}, "mirror axis")},
+         .types = detail::geometric_types(),
+         .make = [](const Params& p) -> KernelPtr { return std::make_shared<Flip>(flip_code(p.text("axis"))); }});
+  r.add({.name = "rotate90",
+         .description = "rotate clockwise by turns x 90 degrees (cv::rotate)",
+         .kernel_class = KernelClass::Geometric,
+         .params = {int_param("turns", "1", 1, 3, "quarter turns clockwise")},
+         .types = detail::geometric_types(),
+         .make = [](const Params& p) -> KernelPtr { return std::make_shared<Rotate90>(to_int(p, "turns")); }});
+  r.add({.name = "pad",
+         .description = "extend the image by a border (cv::copyMakeBorder)",
+         .kernel_class = KernelClass::Geometric,
+         .params = {int_param("top", "0", 0, 1 << 20, "rows added above"),
+                    int_param("bottom", "0", 0, 1 << 20, "rows added below"),
+                    int_param("left", "0", 0, 1 << 20, "columns added left"),
+                    int_param("right", "0", 0, 1 << 20, "columns added right"),
+                    choice_param("mode", "constant", {"constant", "replicate", "reflect", "reflect101"}, "border mode"),
+                    real_param("value", "0", -1e300, 1e300,
+                               "fill value for mode=constant (saturated to the pixel type)")},
+         .types = detail::geometric_types(),
+         .make = [](const Params& p) -> KernelPtr {
+           return std::make_shared<Pad>(to_int(p, "top"), to_int(p, "bottom"), to_int(p, "left"), to_int(p, "right"),
+                                        Border{parse_border_mode(p.text("mode")), p.number("value")});
+         },
+         .example = "top=3 bottom=70 left=45 right=2 mode=reflect"});
+  r.add({.name = "pyrdown",
+         .description = "5x5 Gaussian, then every other row and column (cv::pyrDown, default size); f32 within 1e-3 of "
+                        "OpenCV, whose SIMD code rounds some sums differently",
+         .kernel_class = KernelClass::Geometric,
+         .types = detail::geometric_types(),
+         .make = [](const Params&) -> KernelPtr { return std::make_shared<PyrDown>(); },
+         .oracle =
+             [](std::span<const cv::Mat> in, const Params&) {
+               cv::Mat out;
+               cv::pyrDown(in[0], out);
+               return out;
+             },
+         .oracle_tolerance = 1e-3});
   register_resize(r);
 }
 

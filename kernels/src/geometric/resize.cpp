@@ -384,28 +384,25 @@ KernelPtr make_resize(const Params& p) {
 }  // namespace
 
 void register_resize(Registry& r) {
-  KernelInfo info;
-  info.name = "resize";
-  info.description =
-      "cv::resize to w x h, or by fx = fy = scale; computed per tile with OpenCV 4.6's own coefficients and "
-      "rounding (its SIMD paths included), bit-exact with it";
-  info.kernel_class = KernelClass::Geometric;
-  info.params = {detail::real_param("scale", "0", 0, 1000, "fx = fy; 0 = use w and h"),
-                 detail::int_param("w", "0", 0, 1 << 30, "output width (with h, instead of scale)"),
-                 detail::int_param("h", "0", 0, 1 << 30, "output height (with w, instead of scale)"),
-                 detail::choice_param("interp", "linear", {"nearest", "linear", "area", "cubic"}, "interpolation")};
-  info.types = detail::geometric_types();
-  info.make = make_resize;
-  info.example = "scale=0.7";
-  info.oracle = [](std::span<const cv::Mat> in, const Params& p) {
-    cv::Mat out;
-    const double scale = p.number("scale");
-    const cv::Size dsize = scale > 0 ? cv::Size() : cv::Size(static_cast<int>(p.integer("w")), static_cast<int>(p.integer("h")));
-    cv::resize(in[0], out, dsize, scale, scale, cv_interp(p.text("interp")));
-    return out;
-  };
-  info.oracle_tolerance = 0;
-  r.add(std::move(info));
+  r.add({.name = "resize",
+         .description = "cv::resize to w x h, or by fx = fy = scale; computed per tile with OpenCV 4.6's own "
+                        "coefficients and rounding (its SIMD paths included), bit-exact with it",
+         .kernel_class = KernelClass::Geometric,
+         .params = {detail::real_param("scale", "0", 0, 1000, "fx = fy; 0 = use w and h"),
+                    detail::int_param("w", "0", 0, 1 << 30, "output width (with h, instead of scale)"),
+                    detail::int_param("h", "0", 0, 1 << 30, "output height (with w, instead of scale)"),
+                    detail::choice_param("interp", "linear", {"nearest", "linear", "area", "cubic"}, "interpolation")},
+         .types = detail::geometric_types(),
+         .make = make_resize,
+         .example = "scale=0.7",
+         .oracle = [](std::span<const cv::Mat> in, const Params& p) {
+           cv::Mat out;
+           const double scale = p.number("scale");
+           const cv::Size dsize =
+               scale > 0 ? cv::Size() : cv::Size(static_cast<int>(p.integer("w")), static_cast<int>(p.integer("h")));
+           cv::resize(in[0], out, dsize, scale, scale, cv_interp(p.text("interp")));
+           return out;
+         }});
 }
 
 }  // namespace tessera

@@ -33,13 +33,17 @@ KernelPtr make_canny(const Params& p) {
 }  // namespace
 
 void detail::register_global(Registry& r) {
-  r.add({"canny", "Canny edges, 255 on edges (cv::Canny); global: needs the whole image in memory",
-         KernelClass::Global,
-         {real_param("low", std::nullopt, 0, 1e6, "lower hysteresis threshold"),
-          real_param("high", std::nullopt, 0, 1e6, "upper hysteresis threshold"),
-          int_param("aperture", "3", 3, 7, "Sobel aperture: 3, 5 or 7"),
-          choice_param("norm", "l1", {"l1", "l2"}, "gradient magnitude |dx|+|dy| (l1) or sqrt(dx^2+dy^2) (l2)")},
-         {{CV_8U}, {1, 3}}, make_canny, "low=50 high=150"});
+  r.add({.name = "canny",
+         .description = "Canny edges, 255 on edges (cv::Canny); global: needs the whole image in memory",
+         .kernel_class = KernelClass::Global,
+         .params = {real_param("low", std::nullopt, 0, 1e6, "lower hysteresis threshold"),
+                    real_param("high", std::nullopt, 0, 1e6, "upper hysteresis threshold"),
+                    int_param("aperture", "3", 3, 7, "Sobel aperture: 3, 5 or 7"),
+                    choice_param("norm", "l1", {"l1", "l2"},
+                                 "gradient magnitude |dx|+|dy| (l1) or sqrt(dx^2+dy^2) (l2)")},
+         .types = {{CV_8U}, {1, 3}},
+         .make = make_canny,
+         .example = "low=50 high=150"});
 }
 
 }  // namespace tessera

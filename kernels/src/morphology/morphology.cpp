@@ -39,6 +39,8 @@
 
 #include "common/param_helpers.hpp"
 #include "common/row_kernels.hpp"
+#include "arith/add_weighted_rows.hpp"
+#include "morphology/rect_rows.hpp"
 #include "tessera/error.hpp"
 #include "families.hpp"
 #include "tessera/kernel_adapters.hpp"
@@ -201,45 +203,80 @@ cv::Mat oracle(int op, std::span<const cv::Mat> in, const Params& p) {
   return out;
 }
 
-struct Entry {
-  const char* name;
-  int op;  ///< cv::MorphTypes
-  const char* description;
-};
+/// The parameters of every morphology entry; `iterations_help` says what the iterations repeat.
+std::vector<ParamSpec> morph_params(std::string iterations_help) {
+  return {int_param("ksize", "3", 1, 255, "structuring element size; even sizes are anchored at ksize/2, as in OpenCV"),
+          choice_param("shape", "rect", {"rect", "ellipse", "cross"}, "structuring element shape (cv::MorphShapes)"),
+          int_param("iterations", "1", 1, 50, std::move(iterations_help))};
+}
 
-const Entry kEntries[] = {
-    {"erode", cv::MORPH_ERODE, "minimum over the structuring element (cv::erode)"},
-    {"dilate", cv::MORPH_DILATE, "maximum over the structuring element (cv::dilate)"},
-    {"open", cv::MORPH_OPEN, "erode then dilate: removes small bright spots (cv::morphologyEx MORPH_OPEN)"},
-    {"close", cv::MORPH_CLOSE, "dilate then erode: fills small dark holes (cv::morphologyEx MORPH_CLOSE)"},
-    {"tophat", cv::MORPH_TOPHAT, "input minus its opening: small bright details (cv::morphologyEx MORPH_TOPHAT)"},
-    {"blackhat", cv::MORPH_BLACKHAT, "closing minus the input: small dark details (cv::morphologyEx MORPH_BLACKHAT)"},
-    {"morph_gradient", cv::MORPH_GRADIENT, "dilation minus erosion: outlines (cv::morphologyEx MORPH_GRADIENT)"},
-};
+/// erode and dilate: one kernel, whatever the iterations.
+std::function<KernelPtr(const Params&)> make_pass(int op) {
+  return [op](const Params& p) -> KernelPtr { return std::make_shared<MorphPass>(op, Element::from(p)); };
+}
+
+std::function<std::vector<Step>(const Params&)> expand_op(int op) {
+  return [op](const Params& p) { return expand(op, p); };
+}
+
+std::function<cv::Mat(std::span<const cv::Mat>, const Params&)> oracle_op(int op) {
+  return [op](std::span<const cv::Mat> in, const Params& p) { return oracle(op, in, p); };
+}
 
 }  // namespace
 
 void detail::register_morphology(Registry& r) {
-  const std::vector<ParamSpec> params = {
-      int_param("ksize", "3", 1, 255, "structuring element size; even sizes are anchored at ksize/2, as in OpenCV"),
-      choice_param("shape", "rect", {"rect", "ellipse", "cross"}, "structuring element shape (cv::MorphShapes)"),
-      int_param("iterations", "1", 1, 50,
-                "times each erosion and dilation is applied (as the iterations argument of OpenCV)"),
-  };
-  for (const Entry& e : kEntries) {
-    KernelInfo info;
-    info.name = e.name;
-    info.description = e.description;
-    info.kernel_class = KernelClass::Stencil;
-    info.params = params;
-    info.types = kTypes;
-    if (e.op == cv::MORPH_ERODE || e.op == cv::MORPH_DILATE)  // one kernel, whatever the iterations
-      info.make = [op = e.op](const Params& p) { return std::make_shared<MorphPass>(op, Element::from(p)); };
-    else
-      info.expand = [op = e.op](const Params& p) { return expand(op, p); };
-    info.oracle = [op = e.op](std::span<const cv::Mat> in, const Params& p) { return oracle(op, in, p); };
-    r.add(std::move(info));
-  }
+  const std::string composite_iterations =
+      "times each erosion and dilation is applied (as the iterations argument of OpenCV)";
+  r.add({.name = "erode",
+         .description = "minimum over the structuring element (cv::erode)",
+         .kernel_class = KernelClass::Stencil,
+         .params = morph_params("times the erosion is applied (as the iterations argument of OpenCV)"),
+         .types = kTypes,
+         .make = make_pass(cv::MORPH_ERODE),
+         .oracle = oracle_op(cv::MORPH_ERODE)});
+  r.add({.name = "dilate",
+         .description = "maximum over the structuring element (cv::dilate)",
+         .kernel_class = KernelClass::Stencil,
+         .params = morph_params("times the dilation is applied (as the iterations argument of OpenCV)"),
+         .types = kTypes,
+         .make = make_pass(cv::MORPH_DILATE),
+         .oracle = oracle_op(cv::MORPH_DILATE)});
+  r.add({.name = "open",
+         .description = "erode then dilate: removes small bright spots (cv::morphologyEx MORPH_OPEN)",
+         .kernel_class = KernelClass::Stencil,
+         .params = morph_params(composite_iterations),
+         .types = kTypes,
+         .expand = expand_op(cv::MORPH_OPEN),
+         .oracle = oracle_op(cv::MORPH_OPEN)});
+  r.add({.name = "close",
+         .description = "dilate then erode: fills small dark holes (cv::morphologyEx MORPH_CLOSE)",
+         .kernel_class = KernelClass::Stencil,
+         .params = morph_params(composite_iterations),
+         .types = kTypes,
+         .expand = expand_op(cv::MORPH_CLOSE),
+         .oracle = oracle_op(cv::MORPH_CLOSE)});
+  r.add({.name = "tophat",
+         .description = "input minus its opening: small bright details (cv::morphologyEx MORPH_TOPHAT)",
+         .kernel_class = KernelClass::Stencil,
+         .params = morph_params(composite_iterations),
+         .types = kTypes,
+         .expand = expand_op(cv::MORPH_TOPHAT),
+         .oracle = oracle_op(cv::MORPH_TOPHAT)});
+  r.add({.name = "blackhat",
+         .description = "closing minus the input: small dark details (cv::morphologyEx MORPH_BLACKHAT)",
+         .kernel_class = KernelClass::Stencil,
+         .params = morph_params(composite_iterations),
+         .types = kTypes,
+         .expand = expand_op(cv::MORPH_BLACKHAT),
+         .oracle = oracle_op(cv::MORPH_BLACKHAT)});
+  r.add({.name = "morph_gradient",
+         .description = "dilation minus erosion: outlines (cv::morphologyEx MORPH_GRADIENT)",
+         .kernel_class = KernelClass::Stencil,
+         .params = morph_params(composite_iterations),
+         .types = kTypes,
+         .expand = expand_op(cv::MORPH_GRADIENT),
+         .oracle = oracle_op(cv::MORPH_GRADIENT)});
 }
 
 }  // namespace tessera

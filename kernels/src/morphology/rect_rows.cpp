@@ -14,8 +14,8 @@
 
 #include <opencv2/core.hpp>
 
-#include "common/row_kernels.hpp"
-#include "simd/row_simd.hpp"
+#include "morphology/extreme_loops.hpp"
+#include "morphology/rect_rows.hpp"
 
 namespace tessera::detail {
 
@@ -43,7 +43,7 @@ class ExtremeH final : public RowStage {
     const uchar* src = static_cast<const uchar*>(rows[0]) + (w_.radius() - w_.before) * cn;
     auto* dst = static_cast<uchar*>(out);
     const int n = width * cn, count = w_.count();
-    for (int e = row_simd().extreme_h(src, dst, n, cn, count, max_); e < n; ++e) {
+    for (int e = extreme_loops().h(src, dst, n, cn, count, max_); e < n; ++e) {
       uchar m = src[e];
       for (int i = 1; i < count; ++i) m = max_ ? std::max(m, src[e + i * cn]) : std::min(m, src[e + i * cn]);
       dst[e] = m;
@@ -64,7 +64,7 @@ class ExtremeV final : public RowStage {
     const auto* const* src = reinterpret_cast<const uchar* const*>(rows) + (w_.radius() - w_.before);
     auto* dst = static_cast<uchar*>(out);
     const int n = width * cn, count = w_.count();
-    for (int e = row_simd().extreme_v(src, dst, n, count, max_); e < n; ++e) {
+    for (int e = extreme_loops().v(src, dst, n, count, max_); e < n; ++e) {
       uchar m = src[0][e];
       for (int j = 1; j < count; ++j) m = max_ ? std::max(m, src[j][e]) : std::min(m, src[j][e]);
       dst[e] = m;

@@ -9,6 +9,7 @@
 
 #include "common/param_helpers.hpp"
 #include "common/row_kernels.hpp"
+#include "pointwise/lut_rows.hpp"
 #include "tessera/error.hpp"
 #include "families.hpp"
 #include "tessera/kernel_adapters.hpp"
@@ -136,30 +137,48 @@ KernelPtr make_clamp(const Params& p) {
 }  // namespace
 
 void detail::register_pointwise(Registry& r) {
-  r.add({"threshold", "fixed-level threshold (cv::threshold)", KernelClass::Pointwise,
-         {real_param("t", std::nullopt, -1e9, 1e9, "threshold value"),
-          real_param("max", "255", -1e9, 1e9, "value given to pixels that pass (binary types)"),
-          choice_param("type", "binary", {"binary", "binary_inv", "trunc", "tozero", "tozero_inv"},
-                       "cv::ThresholdTypes")},
-         kCommon, make_threshold, "t=100"});
-  r.add({"invert", "photographic negative: max - x (255 - x for 8 bits)", KernelClass::Pointwise, {},
-         {{CV_8U, CV_16U}, {1, 2, 3, 4}}, make_invert, ""});
-  KernelInfo gamma{"gamma",
-                   "power law: max*(x/max)^g rounded (cv::LUT; 16 bits: the same table); f32: |x|^g as cv::pow, "
-                   "computed per pixel in double, within 1e-4 relative of cv::pow (whose bits depend on position)",
-                   KernelClass::Pointwise, {real_param("g", std::nullopt, 0, 100, "exponent; < 1 brightens", true)},
-                   kCommon, make_gamma, "g=0.8"};
-  gamma.oracle = gamma_oracle;
-  gamma.oracle_tolerance = 1e-3;  // f32 of values up to 1000^g; integer depths are exact
-  r.add(std::move(gamma));
-  r.add({"convert", "change depth: x*scale + offset, saturated (cv::Mat::convertTo)", KernelClass::Pointwise,
-         {choice_param("to", "u8", {"u8", "u16", "f32"}, "output depth"),
-          real_param("scale", "1", -1e9, 1e9, "factor applied first"),
-          real_param("offset", "0", -1e12, 1e12, "added after scaling")},
-         {{CV_8U, CV_16U, CV_16S, CV_32F}, {1, 3, 4}}, make_convert, "to=f32 scale=0.5"});
-  r.add({"clamp", "limit values to [min, max] (cv::max then cv::min with scalars)", KernelClass::Pointwise,
-         {real_param("min", "0", -1e12, 1e12, "lower bound"), real_param("max", "255", -1e12, 1e12, "upper bound")},
-         kCommon, make_clamp, "min=20 max=200"});
+  r.add({.name = "threshold",
+         .description = "fixed-level threshold (cv::threshold)",
+         .kernel_class = KernelClass::Pointwise,
+         .params = {real_param("t", std::nullopt, -1e9, 1e9, "threshold value"),
+                    real_param("max", "255", -1e9, 1e9, "value given to pixels that pass (binary types)"),
+                    choice_param("type", "binary", {"binary", "binary_inv", "trunc", "tozero", "tozero_inv"},
+                                 "cv::ThresholdTypes")},
+         .types = kCommon,
+         .make = make_threshold,
+         .example = "t=100"});
+  r.add({.name = "invert",
+         .description = "photographic negative: max - x (255 - x for 8 bits)",
+         .kernel_class = KernelClass::Pointwise,
+         .types = {{CV_8U, CV_16U}, {1, 2, 3, 4}},
+         .make = make_invert});
+  r.add({.name = "gamma",
+         .description = "power law: max*(x/max)^g rounded (cv::LUT; 16 bits: the same table); f32: |x|^g as cv::pow, "
+                        "computed per pixel in double, within 1e-4 relative of cv::pow (whose bits depend on position)",
+         .kernel_class = KernelClass::Pointwise,
+         .params = {real_param("g", std::nullopt, 0, 100, "exponent; < 1 brightens", true)},
+         .types = kCommon,
+         .make = make_gamma,
+         .example = "g=0.8",
+         .oracle = gamma_oracle,
+         .oracle_tolerance = 1e-3});  // f32 of values up to 1000^g; integer depths are exact
+  r.add({.name = "convert",
+         .description = "change depth: x*scale + offset, saturated (cv::Mat::convertTo)",
+         .kernel_class = KernelClass::Pointwise,
+         .params = {choice_param("to", "u8", {"u8", "u16", "f32"}, "output depth"),
+                    real_param("scale", "1", -1e9, 1e9, "factor applied first"),
+                    real_param("offset", "0", -1e12, 1e12, "added after scaling")},
+         .types = {{CV_8U, CV_16U, CV_16S, CV_32F}, {1, 3, 4}},
+         .make = make_convert,
+         .example = "to=f32 scale=0.5"});
+  r.add({.name = "clamp",
+         .description = "limit values to [min, max] (cv::max then cv::min with scalars)",
+         .kernel_class = KernelClass::Pointwise,
+         .params = {real_param("min", "0", -1e12, 1e12, "lower bound"),
+                    real_param("max", "255", -1e12, 1e12, "upper bound")},
+         .types = kCommon,
+         .make = make_clamp,
+         .example = "min=20 max=200"});
 }
 
 }  // namespace tessera

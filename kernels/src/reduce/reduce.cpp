@@ -202,16 +202,24 @@ KernelPtr make_stats(const Params&) {
 }  // namespace
 
 void detail::register_reduce(Registry& r) {
-  r.add({"equalize", "histogram equalisation (cv::equalizeHist): global histogram, then a per-tile lookup",
-         KernelClass::ReduceThenMap, {}, {{CV_8U}, {1}}, make_equalize, ""});
-  r.add({"normalize", "stretch values so the image's min and max become min= and max= (cv::normalize NORM_MINMAX)",
-         KernelClass::ReduceThenMap,
-         {real_param("min", "0", -1e12, 1e12, "value the image minimum maps to"),
-          real_param("max", "255", -1e12, 1e12, "value the image maximum maps to")},
-         {{CV_8U, CV_16U, CV_32F}, {1, 3, 4}}, make_normalize, ""});
-  r.add({"stats",
-         "per-channel min, max, mean, stddev and 256-bin histogram, reported as JSON; the image passes through",
-         KernelClass::ReduceThenMap, {}, {{CV_8U, CV_16U}, {1, 3, 4}}, make_stats, ""});
+  r.add({.name = "equalize",
+         .description = "histogram equalisation (cv::equalizeHist): global histogram, then a per-tile lookup",
+         .kernel_class = KernelClass::ReduceThenMap,
+         .types = {{CV_8U}, {1}},
+         .make = make_equalize});
+  r.add({.name = "normalize",
+         .description = "stretch values so the image's min and max become min= and max= (cv::normalize NORM_MINMAX)",
+         .kernel_class = KernelClass::ReduceThenMap,
+         .params = {real_param("min", "0", -1e12, 1e12, "value the image minimum maps to"),
+                    real_param("max", "255", -1e12, 1e12, "value the image maximum maps to")},
+         .types = {{CV_8U, CV_16U, CV_32F}, {1, 3, 4}},
+         .make = make_normalize});
+  r.add({.name = "stats",
+         .description =
+             "per-channel min, max, mean, stddev and 256-bin histogram, reported as JSON; the image passes through",
+         .kernel_class = KernelClass::ReduceThenMap,
+         .types = {{CV_8U, CV_16U}, {1, 3, 4}},
+         .make = make_stats});
 }
 
 }  // namespace tessera

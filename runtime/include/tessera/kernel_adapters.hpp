@@ -27,13 +27,13 @@ struct OpSpec {
   Border border{};
   int arity = 1;
   /// Types input 0 accepts (checked before output_type); empty = output_type checks.
-  TypeSet types;
+  TypeSet types{};
   /// Output type for the input types; throw UsageError for an unsupported input.
   /// Default: the type of input 0.
-  std::function<PixelType(std::span<const PixelType>)> output_type;
+  std::function<PixelType(std::span<const PixelType>)> output_type{};
   /// out = op(in). `cv_border` is the OpenCV border flag to pass to stencil calls
   /// (the kernel's mode, plus BORDER_ISOLATED when running on a tile).
-  std::function<void(std::span<const cv::Mat> in, cv::Mat& out, int cv_border)> apply;
+  std::function<void(std::span<const cv::Mat> in, cv::Mat& out, int cv_border)> apply{};
 };
 
 /// Builds an immutable kernel from `spec`; throws UsageError if the spec is incomplete.

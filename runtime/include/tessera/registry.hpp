@@ -68,16 +68,16 @@ struct Step {
 /// A registry entry: name, description, parameters, class and how to construct it.
 struct KernelInfo {
   std::string name;
-  std::string description;
+  std::string description{};
   KernelClass kernel_class = KernelClass::Pointwise;
-  std::vector<ParamSpec> params;
-  TypeSet types;  ///< input pixel types it accepts (of its first input)
+  std::vector<ParamSpec> params{};
+  TypeSet types{};  ///< input pixel types it accepts (of its first input)
   /// Builds the kernel from checked parameters; may throw UsageError for
   /// constraints between parameters (e.g. "ksize=4 must be odd").
-  std::function<KernelPtr(const Params&)> make;
+  std::function<KernelPtr(const Params&)> make{};
   /// Values for the required parameters, as a spec would write them ("sigma=2"): used
   /// by `tessera kernels` and by the generated tests.
-  std::string example;
+  std::string example{};
   /// For composite entries (e.g. `open` = erode then dilate, each with its own border),
   /// instead of make: the nodes the stage expands into, the last being its output.
   std::function<std::vector<Step>(const Params&)> expand{};
@@ -89,6 +89,11 @@ struct KernelInfo {
   /// kernels whose OpenCV call cannot be reproduced exactly (its doc says why). Tiling
   /// invariance is exact regardless.
   double oracle_tolerance = 0;
+
+  /// `example` as key=value parameters ("sigma=2 ksize=5" -> {sigma: 2, ksize: 5}), split
+  /// on white space outside quotes as a spec is (kernel="1 2 1" -> {kernel: 1 2 1}).
+  /// Throws UsageError for a word that is not key=value, a key given twice or an unclosed quote.
+  std::map<std::string, std::string> example_params() const;
 };
 
 /// The set of known kernels. Registry::builtin() holds every kernel shipped with tessera;

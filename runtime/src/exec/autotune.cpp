@@ -45,10 +45,6 @@ double computed_pixels(Size t, std::int64_t halo) {
   return static_cast<double>(t.w + 2 * halo) * static_cast<double>(t.h + 2 * halo);
 }
 
-std::int64_t tile_count(Size image, Size t) {
-  return ((image.w + t.w - 1) / t.w) * ((image.h + t.h - 1) / t.h);
-}
-
 /// L2 cache size of one core (1 MiB if the system does not say).
 std::int64_t l2_bytes() {
   const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
@@ -125,7 +121,7 @@ double time_tile(const Pipeline& p, const cv::Mat& input, Size t, bool fused) {
     const auto t0 = Clock::now();
     run(p, crop, out, o);
     const double s = seconds_since(t0);
-    best = std::min(best, s / static_cast<double>(tile_count({w, h}, t)));
+    best = std::min(best, s / static_cast<double>(TileGrid({w, h}, t).count()));
   }
   return best;
 }
@@ -150,91 +146,157 @@ TileChoice choose_tile(const Pipeline& pipeline, const Source& source, const Run
 
 namespace {
 
+/// Fitted cost of one tile task: t(T) = per_tile + per_pixel * A(T).
+struct CostModel {
+  double per_tile = 0;   ///< o
+  double per_pixel = 0;  ///< c
+};
+
+/// The steps of one tuning, sharing what they all need: the pipeline, the sample the tiles
+/// are timed on, the whole image's size, the threads and the pipeline's total halo.
+class TileTuner {
+ public:
+  TileTuner(const Pipeline& pipeline, const cv::Mat& sample, Size image, const RunOptions& options)
+      : pipeline_(pipeline),
+        sample_(sample),
+        image_(image),
+        fused_(options.fused),
+        shape_(pipeline.validate(PixelType::of(sample), image)),
+        start_(Clock::now()),
+        threads_(effective_threads(options)),
+        halo_(total_halo(pipeline)) {}
+
+  /// The candidate sizes that give every thread tiles to take (DESIGN.md), two or more:
+  /// fewer leave threads idle at the end of the pass and measure as a single-thread run
+  /// would not show. All candidates if none does.
+  std::vector<Size> sizes_to_consider() const {
+    std::vector<Size> sizes = candidate_sizes(image_, {sample_.cols, sample_.rows});
+    std::vector<Size> enough;
+    for (Size t : sizes)
+      if (TileGrid(image_, t).count() >= 2 * threads_) enough.push_back(t);
+    return enough.empty() ? sizes : enough;
+  }
+
+  /// Indices of `sizes` in the order they are timed: first the sizes whose working set best
+  /// fills L2 (half of it when fused: the input and output rows stream through it too),
+  /// the model's sweet spot. Distance from that target is counted in half-octaves; among
+  /// sizes as close, the least redundant halo work first. Squares and strips are ranked
+  /// apart and taken in turn: a fused pass's working set does not depend on the tile's
+  /// height, so wide strips come closest to the target, but they recompute the most rows,
+  /// which only timing weighs.
+  std::vector<std::size_t> timing_order(const std::vector<Size>& sizes) const {
+    const WorkingSet working_set(pipeline_, shape_, fused_, halo_);
+    const double target = static_cast<double>(l2_bytes()) / (working_set.fused() ? 2 : 1);
+    const auto distance = [&](std::size_t i) {
+      return std::round(2 * std::fabs(std::log2(working_set.bytes(sizes[i]) / target)));
+    };
+    const auto overhead = [&](std::size_t i) {
+      return computed_pixels(sizes[i], halo_) / static_cast<double>(sizes[i].area());
+    };
+    const auto rank = [&](std::vector<std::size_t>& v) {
+      std::stable_sort(v.begin(), v.end(), [&](std::size_t a, std::size_t b) {
+        return distance(a) != distance(b) ? distance(a) < distance(b) : overhead(a) < overhead(b);
+      });
+    };
+    std::vector<std::size_t> squares, strips, order;
+    for (std::size_t i = 0; i < sizes.size(); ++i) (sizes[i].w > 2 * sizes[i].h ? strips : squares).push_back(i);
+    rank(squares);
+    rank(strips);
+    for (std::size_t k = 0; k < std::max(squares.size(), strips.size()); ++k) {
+      if (k < squares.size()) order.push_back(squares[k]);
+      if (k < strips.size()) order.push_back(strips[k]);
+    }
+    return order;
+  }
+
+  /// Seconds per tile of each size, -1 for the sizes not timed: the sizes are timed in
+  /// `order` while the budget lasts, 10% of the best run predicted so far (at least 50 ms,
+  /// at most 0.5 s); at least four sizes are timed.
+  std::vector<double> time_sizes(const std::vector<Size>& sizes, const std::vector<std::size_t>& order) const {
+    std::vector<double> measured(sizes.size(), -1);
+    double best_so_far = 1e300;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const double budget = std::clamp(0.1 * best_so_far, 0.05, 0.5);
+      if (k >= 4 && seconds_since(start_) > budget) break;
+      const Size t = sizes[order[k]];
+      measured[order[k]] = time_tile(pipeline_, sample_, t, fused_);
+      best_so_far = std::min(best_so_far, run_seconds(t, measured[order[k]]));
+    }
+    return measured;
+  }
+
+  /// Least-squares fit of t = o + c * A over the measured sizes.
+  CostModel fit_cost_model(const std::vector<Size>& sizes, const std::vector<double>& measured) const {
+    double n = 0, sa = 0, st = 0, saa = 0, sat = 0;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      if (measured[i] < 0) continue;
+      const double a = computed_pixels(sizes[i], halo_);
+      n += 1;
+      sa += a;
+      st += measured[i];
+      saa += a * a;
+      sat += a * measured[i];
+    }
+    const double det = n * saa - sa * sa;
+    double c = det > 0 ? (n * sat - sa * st) / det : st / std::max(sa, 1.0);
+    c = std::max(c, 0.0);
+    const double o = std::max(0.0, (st - c * sa) / std::max(n, 1.0));
+    return {o, c};
+  }
+
+  /// Every size with its predicted run: from its timing where it was timed, else from the model.
+  std::vector<TileCandidate> predict(const std::vector<Size>& sizes, const std::vector<double>& measured,
+                                     const CostModel& model) const {
+    std::vector<TileCandidate> out;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      const double per_tile =
+          measured[i] >= 0 ? measured[i] : model.per_tile + model.per_pixel * computed_pixels(sizes[i], halo_);
+      out.push_back({sizes[i], run_seconds(sizes[i], per_tile), measured[i] >= 0});
+    }
+    return out;
+  }
+
+  double seconds_calibrating() const { return seconds_since(start_); }
+
+ private:
+  /// A whole run with tiles of size t costing `per_tile` each: the tiles are spread over
+  /// the threads, so it takes ceil(tiles / threads) tile times.
+  double run_seconds(Size t, double per_tile) const {
+    return std::ceil(static_cast<double>(TileGrid(image_, t).count()) / threads_) * per_tile;
+  }
+
+  const Pipeline& pipeline_;
+  const cv::Mat& sample_;
+  Size image_;
+  bool fused_;
+  PipelineShape shape_;
+  Clock::time_point start_;
+  int threads_;
+  std::int64_t halo_;
+};
+
+/// The candidate to choose: among the timed sizes, the fastest. The fitted model
+/// extrapolates the others but knows nothing of cache effects, so it only ranks them.
+const TileCandidate& best_candidate(const std::vector<TileCandidate>& candidates) {
+  return *std::min_element(candidates.begin(), candidates.end(), [](const TileCandidate& a, const TileCandidate& b) {
+    if (a.measured != b.measured) return a.measured;
+    return a.predicted_seconds < b.predicted_seconds;
+  });
+}
+
 TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input, Size image, const RunOptions& options) {
-  const PipelineShape shape = pipeline.validate(PixelType::of(input), image);
-  const auto start = Clock::now();
-  const int threads = effective_threads(options);
-  const std::int64_t halo = total_halo(pipeline);
-
+  const TileTuner tuner(pipeline, input, image, options);
+  const std::vector<Size> sizes = tuner.sizes_to_consider();
+  const std::vector<double> measured = tuner.time_sizes(sizes, tuner.timing_order(sizes));
+  const CostModel model = tuner.fit_cost_model(sizes, measured);
   TileChoice choice;
-  std::vector<Size> sizes = candidate_sizes(image, {input.cols, input.rows});
-  // Every thread should have tiles to take (DESIGN.md), two or more: fewer leave threads idle
-  // at the end of the pass and measure as a single-thread run would not show.
-  std::vector<Size> enough;
-  for (Size t : sizes)
-    if (tile_count(image, t) >= 2 * threads) enough.push_back(t);
-  if (!enough.empty()) sizes = enough;
-  std::vector<double> measured(sizes.size(), -1);
-  // Time first the sizes whose working set best fills L2 (half of it when fused: the
-  // input and output rows stream through it too), the model's sweet spot, then the others
-  // while the budget lasts: 10% of the best run predicted so far (at least 50 ms, at most
-  // 0.5 s); at least four sizes are timed.
-  const WorkingSet working_set(pipeline, shape, options.fused, halo);
-  const double target = static_cast<double>(l2_bytes()) / (working_set.fused() ? 2 : 1);
-  // Distance from the target in half-octaves; among sizes as close, the least redundant halo
-  // work first. Squares and strips are ranked apart and taken in turn: a fused pass's working
-  // set does not depend on the tile's height, so wide strips come closest to the target, but
-  // they recompute the most rows, which only timing weighs.
-  const auto distance = [&](std::size_t i) {
-    return std::round(2 * std::fabs(std::log2(working_set.bytes(sizes[i]) / target)));
-  };
-  const auto overhead = [&](std::size_t i) { return computed_pixels(sizes[i], halo) / static_cast<double>(sizes[i].area()); };
-  const auto rank = [&](std::vector<std::size_t>& v) {
-    std::stable_sort(v.begin(), v.end(), [&](std::size_t a, std::size_t b) {
-      return distance(a) != distance(b) ? distance(a) < distance(b) : overhead(a) < overhead(b);
-    });
-  };
-  std::vector<std::size_t> squares, strips, order;
-  for (std::size_t i = 0; i < sizes.size(); ++i) (sizes[i].w > 2 * sizes[i].h ? strips : squares).push_back(i);
-  rank(squares);
-  rank(strips);
-  for (std::size_t k = 0; k < std::max(squares.size(), strips.size()); ++k) {
-    if (k < squares.size()) order.push_back(squares[k]);
-    if (k < strips.size()) order.push_back(strips[k]);
-  }
-  double best_so_far = 1e300;
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const double budget = std::clamp(0.1 * best_so_far, 0.05, 0.5);
-    if (k >= 4 && seconds_since(start) > budget) break;
-    const Size t = sizes[order[k]];
-    measured[order[k]] = time_tile(pipeline, input, t, options.fused);
-    best_so_far = std::min(best_so_far, std::ceil(static_cast<double>(tile_count(image, t)) / threads) *
-                                            measured[order[k]]);
-  }
-  // Least-squares fit of t = o + c * A over the measured sizes.
-  double n = 0, sa = 0, st = 0, saa = 0, sat = 0;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    if (measured[i] < 0) continue;
-    const double a = computed_pixels(sizes[i], halo);
-    n += 1;
-    sa += a;
-    st += measured[i];
-    saa += a * a;
-    sat += a * measured[i];
-  }
-  const double det = n * saa - sa * sa;
-  double c = det > 0 ? (n * sat - sa * st) / det : st / std::max(sa, 1.0);
-  c = std::max(c, 0.0);
-  const double o = std::max(0.0, (st - c * sa) / std::max(n, 1.0));
-  choice.per_tile_seconds = o;
-  choice.per_pixel_seconds = c;
-
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    const double per_tile = measured[i] >= 0 ? measured[i] : o + c * computed_pixels(sizes[i], halo);
-    const std::int64_t tiles = tile_count(image, sizes[i]);
-    const double rounds = std::ceil(static_cast<double>(tiles) / threads);
-    choice.candidates.push_back({sizes[i], rounds * per_tile, measured[i] >= 0});
-  }
-  // Choose among the timed sizes: the fitted model extrapolates the others but knows
-  // nothing of cache effects, so it only ranks them.
-  const auto best = std::min_element(choice.candidates.begin(), choice.candidates.end(),
-                                     [](const TileCandidate& a, const TileCandidate& b) {
-                                       if (a.measured != b.measured) return a.measured;
-                                       return a.predicted_seconds < b.predicted_seconds;
-                                     });
-  choice.tile = best->tile;
-  choice.predicted_seconds = best->predicted_seconds;
-  choice.calibration_seconds = seconds_since(start);
+  choice.per_tile_seconds = model.per_tile;
+  choice.per_pixel_seconds = model.per_pixel;
+  choice.candidates = tuner.predict(sizes, measured, model);
+  const TileCandidate& best = best_candidate(choice.candidates);
+  choice.tile = best.tile;
+  choice.predicted_seconds = best.predicted_seconds;
+  choice.calibration_seconds = tuner.seconds_calibrating();
   return choice;
 }
 

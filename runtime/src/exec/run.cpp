@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include <unistd.h>
 
@@ -137,6 +140,133 @@ void write_whole(Sink& sink, const cv::Mat& image, const RunOptions& options) {
   sink.close();
 }
 
+/// Runs the passes of one plan in order. Holds the node values the passes read: the source
+/// and the whole-image intermediates materialised so far (`values`), and the merged
+/// statistics of reduce-then-map nodes (`reduced`).
+class PassRunner {
+ public:
+  PassRunner(const Pipeline& pipeline, const PipelineShape& shape, const detail::Plan& plan, const Source& source,
+             Sink& sink, const RunOptions& options, RunStats& stats)
+      : pipeline_(pipeline),
+        shape_(shape),
+        plan_(plan),
+        sink_(sink),
+        options_(options),
+        stats_(stats),
+        values_(shape.types.size(), nullptr),
+        reduced_(shape.types.size()) {
+    values_[Pipeline::kInput] = &source;
+  }
+
+  /// Runs one pass; its result goes to the sink if it is the pipeline's output, else it is
+  /// kept for the passes that read it.
+  void run_pass(const detail::Pass& pass) {
+    if (pass.kind == detail::Pass::Kind::Reduce) {
+      run_reduce_pass(pass);
+      return;
+    }
+    const bool final_pass = pass.target == pipeline_.output();
+    cv::Mat result =
+        pass.kind == detail::Pass::Kind::Whole ? run_whole_pass(pass, final_pass) : run_tiled_pass(pass, final_pass);
+    ++stats_.passes;
+    if (!final_pass) materialise(pass.target, result);
+  }
+
+ private:
+  /// Reduces the node's input to its merged statistics, and reports them if the kernel
+  /// has a result to show.
+  void run_reduce_pass(const detail::Pass& pass) {
+    const Node& nd = pipeline_.node(pass.target);
+    const auto& kernel = static_cast<const ReduceKernel&>(*nd.kernel);
+    const NodeId in = nd.inputs.at(0);
+    reduced_[pass.target] = reduce(kernel, nd.label, *values_[in], shape_.sizes[in], options_, stats_.busy_seconds);
+    stats_.tiles += TileGrid(shape_.sizes[in], options_.tile).count();
+    ++stats_.passes;
+    const std::string json = kernel.result_json(reduced_[pass.target]);
+    if (!json.empty()) stats_.results.push_back({nd.label, json});
+  }
+
+  /// Runs a Global kernel on its whole inputs; writes the result to the sink when final.
+  cv::Mat run_whole_pass(const detail::Pass& pass, bool final_pass) {
+    const Node& nd = pipeline_.node(pass.target);
+    const Size out_size = shape_.sizes[pass.target];
+    std::vector<cv::Mat> ins(nd.inputs.size());
+    std::vector<Rect> rects;
+    std::vector<Size> sizes;
+    for (std::size_t i = 0; i < nd.inputs.size(); ++i) {
+      const Size s = shape_.sizes[nd.inputs[i]];
+      values_[nd.inputs[i]]->read(full_rect(s), ins[i]);
+      rects.push_back(full_rect(s));
+      sizes.push_back(s);
+    }
+    cv::Mat result;
+    result.create(static_cast<int>(out_size.h), static_cast<int>(out_size.w), shape_.types[pass.target].cv_type());
+    kernel_call(nd.label, full_rect(out_size),
+                [&] { nd.kernel->process(TileIO{ins, rects, sizes, full_rect(out_size), out_size, result}); });
+    if (final_pass) write_whole(sink_, result, options_);
+    return result;
+  }
+
+  /// Computes the pass tile by tile into the sink (final) or into an image it returns.
+  cv::Mat run_tiled_pass(const detail::Pass& pass, bool final_pass) {
+    const Size out_size = shape_.sizes[pass.target];
+    const TileGrid grid(out_size, options_.tile);
+    MatSink intermediate;
+    Sink& target = final_pass ? sink_ : intermediate;
+    target.open(out_size, shape_.types[pass.target]);
+    detail::TileJob job;
+    job.count = grid.count();
+    const auto fusion = row_fusion(pass, grid);
+    const detail::FusedPass* fused = fusion ? &*fusion : nullptr;
+    job.compute = [&](std::int64_t i) {
+      const Rect r = grid.tile(i);
+      return detail::evaluate_tile(pipeline_, plan_, pass, values_, reduced_, r, fused, target.region(r));
+    };
+    job.write = [&](std::int64_t i, const cv::Mat& m) { target.write(grid.tile(i), m); };
+    job.concurrent_write = target.concurrent();
+    stats_.busy_seconds +=
+        detail::execute(job, with_memory_limit(options_, tile_bytes(pipeline_, pass, shape_, grid.tile_size())));
+    target.close();
+    stats_.tiles += grid.count();
+    return final_pass ? cv::Mat() : intermediate.mat();
+  }
+
+  /// The pass as row stages when fused execution is on and the pass fuses. Row stages count
+  /// a row's samples in an int (of 16-bit values at most): tiles wider than that run tile
+  /// at a time.
+  std::optional<detail::FusedPass> row_fusion(const detail::Pass& pass, const TileGrid& grid) const {
+    auto fusion = options_.fused ? detail::fuse(pipeline_, plan_, pass) : std::nullopt;
+    if (fusion && grid.tile_size().w * fusion->channels > (std::int64_t{1} << 29)) fusion.reset();
+    return fusion;
+  }
+
+  /// Keeps `image`, the value of `node`, as a source for the passes that read it.
+  void materialise(NodeId node, const cv::Mat& image) {
+    owned_.push_back(std::make_unique<MatSource>(image));
+    values_[node] = owned_.back().get();
+  }
+
+  const Pipeline& pipeline_;
+  const PipelineShape& shape_;
+  const detail::Plan& plan_;
+  Sink& sink_;
+  const RunOptions& options_;
+  RunStats& stats_;
+  std::vector<const Source*> values_;
+  std::vector<cv::Mat> reduced_;
+  std::vector<std::unique_ptr<MatSource>> owned_;
+};
+
+/// Refuses a tile size that is not positive.
+void check_tile_size(Size tile) {
+  if (tile.w <= 0 || tile.h <= 0) throw UsageError("tile size " + to_string(tile) + " must be positive");
+}
+
+/// Stops the run, between passes, once options.cancel is set.
+void throw_if_cancelled(const RunOptions& options) {
+  if (options.cancel && options.cancel->load()) throw Cancelled();
+}
+
 }  // namespace
 
 RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const RunOptions& options) {
@@ -145,77 +275,12 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
   const detail::Plan plan = detail::make_plan(pipeline, shape);
   RunStats stats;
   stats.threads = effective_threads(options);
-  if (options.tile.w <= 0 || options.tile.h <= 0)
-    throw UsageError("tile size " + to_string(options.tile) + " must be positive");
-
+  check_tile_size(options.tile);
   check_memory(pipeline, plan, options);
-
-  // Materialised node values: the source, then whole-image intermediates; and the merged
-  // statistics of reduce-then-map nodes.
-  std::vector<const Source*> values(shape.types.size(), nullptr);
-  std::vector<cv::Mat> reduced(shape.types.size());
-  std::vector<std::unique_ptr<MatSource>> owned;
-  values[Pipeline::kInput] = &source;
+  PassRunner runner(pipeline, shape, plan, source, sink, options, stats);
   for (const detail::Pass& pass : plan.passes) {
-    if (options.cancel && options.cancel->load()) throw Cancelled();
-    const bool final_pass = pass.target == pipeline.output();
-    const Size out_size = shape.sizes[pass.target];
-    cv::Mat result;
-    if (pass.kind == detail::Pass::Kind::Reduce) {
-      const Node& nd = pipeline.node(pass.target);
-      const auto& kernel = static_cast<const ReduceKernel&>(*nd.kernel);
-      const NodeId in = nd.inputs.at(0);
-      reduced[pass.target] = reduce(kernel, nd.label, *values[in], shape.sizes[in], options, stats.busy_seconds);
-      stats.tiles += TileGrid(shape.sizes[in], options.tile).count();
-      ++stats.passes;
-      const std::string json = kernel.result_json(reduced[pass.target]);
-      if (!json.empty()) stats.results.push_back({nd.label, json});
-      continue;
-    }
-    if (pass.kind == detail::Pass::Kind::Whole) {
-      const Node& nd = pipeline.node(pass.target);
-      std::vector<cv::Mat> ins(nd.inputs.size());
-      std::vector<Rect> rects;
-      std::vector<Size> sizes;
-      for (std::size_t i = 0; i < nd.inputs.size(); ++i) {
-        const Size s = shape.sizes[nd.inputs[i]];
-        values[nd.inputs[i]]->read(full_rect(s), ins[i]);
-        rects.push_back(full_rect(s));
-        sizes.push_back(s);
-      }
-      result.create(static_cast<int>(out_size.h), static_cast<int>(out_size.w), shape.types[pass.target].cv_type());
-      kernel_call(nd.label, full_rect(out_size),
-                  [&] { nd.kernel->process(TileIO{ins, rects, sizes, full_rect(out_size), out_size, result}); });
-      if (final_pass) write_whole(sink, result, options);
-    } else {
-      const TileGrid grid(out_size, options.tile);
-      MatSink intermediate;
-      Sink& target = final_pass ? sink : intermediate;
-      target.open(out_size, shape.types[pass.target]);
-      detail::TileJob job;
-      job.count = grid.count();
-      auto fusion = options.fused ? detail::fuse(pipeline, plan, pass) : std::nullopt;
-      // Row stages count a row's samples in an int (of 16-bit values at most): tiles wider
-      // than that run tile at a time.
-      if (fusion && grid.tile_size().w * fusion->channels > (std::int64_t{1} << 29)) fusion.reset();
-      const detail::FusedPass* fused = fusion ? &*fusion : nullptr;
-      job.compute = [&](std::int64_t i) {
-        const Rect r = grid.tile(i);
-        return detail::evaluate_tile(pipeline, plan, pass, values, reduced, r, fused, target.region(r));
-      };
-      job.write = [&](std::int64_t i, const cv::Mat& m) { target.write(grid.tile(i), m); };
-      job.concurrent_write = target.concurrent();
-      stats.busy_seconds +=
-          detail::execute(job, with_memory_limit(options, tile_bytes(pipeline, pass, shape, grid.tile_size())));
-      target.close();
-      stats.tiles += grid.count();
-      if (!final_pass) result = intermediate.mat();
-    }
-    ++stats.passes;
-    if (!final_pass) {
-      owned.push_back(std::make_unique<MatSource>(result));
-      values[pass.target] = owned.back().get();
-    }
+    throw_if_cancelled(options);
+    runner.run_pass(pass);
   }
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;

@@ -1,11 +1,13 @@
 #include "tessera/registry.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <mutex>
 #include <sstream>
 
+#include "kernel/spec_words.hpp"
 #include "tessera/cli_support.hpp"
 #include "tessera/error.hpp"
 
@@ -13,10 +15,12 @@ namespace tessera {
 
 namespace {
 
+/// The shortest text that reads back as `v`: integers exactly (1048576, 1073741824), round
+/// powers of ten short (1e+06), fractions without noise digits (0.0625, 0.1).
 std::string format_number(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
 }
 
 bool parse_int(const std::string& s, std::int64_t& out) {
@@ -69,6 +73,11 @@ std::string ParamSpec::range_str() const {
     }
   }
   return "";
+}
+
+std::map<std::string, std::string> KernelInfo::example_params() const {
+  const std::string where = name + " example '" + example + "': ";
+  return detail::key_values(detail::split_outside_quotes(example, ' ', true, false, where), where);
 }
 
 std::int64_t Params::integer(const std::string& name) const {

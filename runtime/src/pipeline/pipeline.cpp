@@ -4,47 +4,12 @@
 #include <functional>
 #include <sstream>
 
+#include "kernel/spec_words.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera {
 
 namespace {
-
-/// Splits `text` on `sep` (or on runs of white space) outside single or double quotes.
-/// Quotes are kept in the parts when `keep_quotes`, removed otherwise. Throws on an
-/// unclosed quote.
-std::vector<std::string> split_outside_quotes(const std::string& text, char sep, bool on_space, bool keep_quotes,
-                                              const std::string& where) {
-  std::vector<std::string> parts;
-  std::string cur;
-  char quote = 0;
-  bool any = false;
-  for (char c : text) {
-    if (quote) {
-      const bool closing = c == quote;
-      if (closing) quote = 0;
-      if (!closing || keep_quotes) cur += c;
-      continue;
-    }
-    if (c == '"' || c == '\'') {
-      quote = c;
-      any = true;
-      if (keep_quotes) cur += c;
-      continue;
-    }
-    const bool is_sep = on_space ? std::isspace(static_cast<unsigned char>(c)) != 0 : c == sep;
-    if (is_sep) {
-      if (!on_space || any || !cur.empty()) parts.push_back(cur);
-      cur.clear();
-      any = false;
-      continue;
-    }
-    cur += c;
-  }
-  if (quote) throw UsageError(where + "unclosed quote " + std::string(1, quote));
-  if (!on_space || any || !cur.empty()) parts.push_back(cur);
-  return parts;
-}
 
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
@@ -112,23 +77,15 @@ NodeId Pipeline::add(const std::string& kernel_name, const std::map<std::string,
 Pipeline Pipeline::parse(const std::string& spec, const Registry& registry) {
   Pipeline p;
   if (trim(spec).empty()) throw UsageError("empty pipeline spec: expected e.g. \"gaussian sigma=2 | threshold t=40\"");
-  const auto stages = split_outside_quotes(spec, '|', false, true, "pipeline spec: ");
+  const auto stages = detail::split_outside_quotes(spec, '|', false, true, "pipeline spec: ");
   for (std::size_t i = 0; i < stages.size(); ++i) {
     const std::string where = "stage " + std::to_string(i + 1);
     const std::string text = trim(stages[i]);
     if (text.empty()) throw UsageError(where + " is empty (two '|' in a row, or one at an end?)");
-    const auto tokens = split_outside_quotes(text, ' ', true, false, where + ": ");
+    const auto tokens = detail::split_outside_quotes(text, ' ', true, false, where + ": ");
     const std::string& name = tokens.at(0);
     const std::string label = where + " '" + name + "'";
-    std::map<std::string, std::string> params;
-    for (std::size_t t = 1; t < tokens.size(); ++t) {
-      const auto eq = tokens[t].find('=');
-      if (eq == std::string::npos || eq == 0)
-        throw UsageError(label + ": '" + tokens[t] + "' is not key=value");
-      const std::string key = tokens[t].substr(0, eq);
-      if (!params.emplace(key, tokens[t].substr(eq + 1)).second)
-        throw UsageError(label + ": parameter '" + key + "' given twice");
-    }
+    const auto params = detail::key_values(std::span(tokens).subspan(1), label + ": ");
     std::vector<Step> steps;
     try {
       steps = registry.steps(name, params);

@@ -1,0 +1,19 @@
+// Table lookups of 8-bit images as a row stage: threshold, gamma, invert (lut_rows.cpp).
+#pragma once
+
+#include <array>
+
+#include <opencv2/core/mat.hpp>
+
+#include "tessera/kernel.hpp"
+
+namespace tessera::detail {
+
+/// out = table[in] on 8-bit images (`table`: 256 entries, or a 1x256 / 256x1 CV_8UC1 Mat).
+RowStagePtr lut_u8_row_stage(const std::array<uchar, 256>& table);
+RowStagePtr lut_u8_row_stage(const cv::Mat& table);
+
+/// cv::threshold of 8-bit images with the given parameters.
+RowStagePtr threshold_u8_row_stage(double thresh, double maxval, int type);
+
+}  // namespace tessera::detail

@@ -1,0 +1,35 @@
+// The tile-size autotuner: it times candidates, picks the cheapest prediction, and the tile it
+// picks gives the reference bits.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tessera/tessera.hpp"
+#include "test_util.hpp"
+
+namespace tessera {
+namespace {
+
+TEST(Autotune, ChoosesATimedCandidateAndKeepsTheBits) {
+  const cv::Mat in = test::random_image(700, 500, CV_8UC1, 31);
+  const Pipeline p = Pipeline::parse("gaussian sigma=2 | sobel_mag | threshold t=40");
+  RunOptions o;
+  o.threads = 2;
+  const TileChoice c = choose_tile(p, in, o);
+  ASSERT_FALSE(c.candidates.empty());
+  EXPECT_GT(c.predicted_seconds, 0);
+  EXPECT_GE(c.per_tile_seconds, 0);
+  EXPECT_GT(c.per_pixel_seconds, 0);
+  int timed = 0;
+  for (const TileCandidate& cand : c.candidates) {
+    EXPECT_LE(c.predicted_seconds, cand.predicted_seconds) << "the choice is the cheapest prediction";
+    timed += cand.measured;
+  }
+  EXPECT_GE(timed, 2);
+  EXPECT_NE(c.explain().find("auto tile: " + to_string(c.tile)), std::string::npos) << c.explain();
+  o.tile = c.tile;
+  EXPECT_TRUE(test::identical(run(p, in, o), run_reference(p, in)));
+}
+
+}  // namespace
+}  // namespace tessera
