@@ -3,8 +3,9 @@
 #   2. builds examples/embed against that prefix only, with MODE=cmake (find_package(Tessera))
 #      or MODE=pkgconfig (`pkg-config --cflags --libs tessera`);
 #   3. runs it on INPUT and checks the result with CHECKER (OpenCV on the whole image);
-#   4. MODE=cmake also runs the installed CLI and asks find_package for version 99, which must
-#      fail with CMake's version message.
+#   4. MODE=cmake also runs the installed CLI, asks find_package for version 99, which must
+#      fail with CMake's version message, and runs the example without its codecs module, which
+#      must fail with an error that lists where it looked.
 # Variables: BUILD_DIR SOURCE_DIR WORK MODE CHECKER INPUT CXX
 cmake_minimum_required(VERSION 3.25)
 
@@ -41,7 +42,7 @@ endif()
 
 if(MODE STREQUAL "cmake")
   step("configure examples/embed with find_package(Tessera)"
-       COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/embed -B ${WORK}/build -DCMAKE_PREFIX_PATH=${prefix}
+       COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/embed -B ${WORK}/build -G Ninja -DCMAKE_PREFIX_PATH=${prefix}
                -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX})
   step("build examples/embed" COMMAND ${CMAKE_COMMAND} --build ${WORK}/build)
   set(embed ${WORK}/build/embed)
@@ -70,10 +71,20 @@ if(MODE STREQUAL "cmake")
   # Bad input: a version this package is not compatible with.
   file(WRITE ${WORK}/v99/CMakeLists.txt
        "cmake_minimum_required(VERSION 3.25)\nproject(v99 LANGUAGES CXX)\nfind_package(Tessera 99 REQUIRED)\n")
-  execute_process(COMMAND ${CMAKE_COMMAND} -S ${WORK}/v99 -B ${WORK}/v99/build -DCMAKE_PREFIX_PATH=${prefix}
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${WORK}/v99 -B ${WORK}/v99/build -G Ninja -DCMAKE_PREFIX_PATH=${prefix}
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(rc EQUAL 0 OR NOT "${out}${err}" MATCHES "Could not find a configuration file for package \"Tessera\" that is[ \n]+compatible with requested version \"99\"")
     message(FATAL_ERROR "find_package(Tessera 99) should fail with CMake's version message; got (${rc}):\n${out}\n${err}")
   endif()
   message(STATUS "find_package(Tessera 99) refused: ok")
+
+  # Bad input: an install that lost its codecs module.
+  file(RENAME ${prefix}/lib/tessera/libtessera_codecs.so ${WORK}/libtessera_codecs.so.moved)
+  execute_process(COMMAND ${embed} ${INPUT} ${WORK}/none.png RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  file(RENAME ${WORK}/libtessera_codecs.so.moved ${prefix}/lib/tessera/libtessera_codecs.so)
+  string(FIND "${err}" "looked at: ${prefix}/lib/tessera/libtessera_codecs.so: not found" where)
+  if(rc EQUAL 0 OR where EQUAL -1 OR EXISTS ${WORK}/none.png)
+    message(FATAL_ERROR "without its codecs module the example should fail listing where it looked; got (${rc}):\n${out}\n${err}")
+  endif()
+  message(STATUS "missing codecs module reported: ${err}")
 endif()
