@@ -24,6 +24,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "test_util.hpp"
 #include "tessera/error.hpp"
 #include "tessera/kernel.hpp"
 #include "tessera/pipeline.hpp"
@@ -34,27 +35,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr Backend kBackends[] = {Backend::Tbb, Backend::Omp, Backend::Serial};
+using test::kBackends;
 const char* const kP1 = "gaussian sigma=2 | sobel_mag | threshold t=40";
-
-cv::Mat noise(int w, int h, int type, unsigned seed) {
-  cv::Mat m(h, w, type);
-  cv::RNG rng(seed);
-  rng.fill(m, cv::RNG::UNIFORM, 0, 256);
-  return m;
-}
-
-/// Succeeds when a and b have the same size and type and every element is equal.
-::testing::AssertionResult identical(const cv::Mat& a, const cv::Mat& b) {
-  if (a.size() != b.size() || a.type() != b.type())
-    return ::testing::AssertionFailure() << "shape differs: " << a.cols << "x" << a.rows << " type " << a.type()
-                                         << " vs " << b.cols << "x" << b.rows << " type " << b.type();
-  cv::Mat diff;
-  cv::compare(a.reshape(1), b.reshape(1), diff, cv::CMP_NE);
-  const int n = cv::countNonZero(diff);
-  if (n == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << n << " of " << diff.total() << " values differ";
-}
 
 /// Runs `fn` on another thread and waits at most `limit` for it: a deadlock fails the test
 /// (and ends the process, since the stuck threads cannot be joined) instead of hanging it.
@@ -176,7 +158,7 @@ TEST(Embedding, ConcurrentRunsFromApplicationThreads) {
   for (std::size_t i = 0; i < shapes.size(); ++i) {
     const auto& [size, type] = shapes[i];
     Job job;
-    job.input = noise(size.width, size.height, type, 100 + static_cast<unsigned>(i));
+    job.input = test::random_image(size.width, size.height, type, 100 + static_cast<unsigned>(i));
     job.expected = run_reference(p, job.input);
     jobs.push_back(job);
   }
@@ -200,7 +182,7 @@ TEST(Embedding, ConcurrentRunsFromApplicationThreads) {
     });
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       EXPECT_EQ(errors[i], "") << "round " << round << ", image " << i;
-      EXPECT_TRUE(identical(got[i], jobs[i].expected)) << "round " << round << ", image " << i;
+      EXPECT_TRUE(test::identical(got[i], jobs[i].expected)) << "round " << round << ", image " << i;
     }
   }
 }
@@ -217,7 +199,7 @@ void nested_runs(const std::string& what, tbb::task_arena* arena) {
   std::vector<std::unique_ptr<Concurrency>> seen;
   std::vector<Pipeline> pipelines;
   for (int i = 0; i < kImages; ++i) {
-    inputs.push_back(noise(700 - 20 * i, 500, i % 3 == 2 ? CV_8UC3 : CV_8UC1, 200 + static_cast<unsigned>(i)));
+    inputs.push_back(test::random_image(700 - 20 * i, 500, i % 3 == 2 ? CV_8UC3 : CV_8UC1, 200 + static_cast<unsigned>(i)));
     seen.push_back(std::make_unique<Concurrency>());
     // Give a third thread, were the run to use one, time to show up.
     seen.back()->rendezvous = kThreads + 1;
@@ -242,7 +224,7 @@ void nested_runs(const std::string& what, tbb::task_arena* arena) {
     else loop();
   });
   for (std::size_t k = 0; k < kImages; ++k) {
-    EXPECT_TRUE(identical(got[k], expected[k])) << what << ", image " << k;
+    EXPECT_TRUE(test::identical(got[k], expected[k])) << what << ", image " << k;
     EXPECT_EQ(stats[k].threads, kThreads);
     EXPECT_GT(seen[k]->calls.load(), 0);
     EXPECT_LE(seen[k]->max_inside.load(), kThreads)
@@ -292,7 +274,7 @@ Observed observe(Backend backend, int threads, int rendezvous) {
   seen.patience = 300ms;
   Pipeline p;
   p.add(std::make_shared<TrackingKernel>(&seen, 200us));
-  const cv::Mat in = noise(700, 500, CV_8UC1, 7);
+  const cv::Mat in = test::random_image(700, 500, CV_8UC1, 7);
   RunOptions o;
   o.threads = threads;
   o.backend = backend;
@@ -300,7 +282,7 @@ Observed observe(Backend backend, int threads, int rendezvous) {
   RunStats stats;
   cv::Mat out;
   within(60s, "run under global_control", [&] { out = run(p, in, o, &stats); });
-  EXPECT_TRUE(identical(out, run_reference(p, in)));
+  EXPECT_TRUE(test::identical(out, run_reference(p, in)));
   return {stats.threads, seen.max_inside.load(), seen.distinct_threads()};
 }
 
@@ -331,7 +313,7 @@ TEST(Embedding, ApplicationGlobalControlLimitsTheTbbBackend) {
 // --- 4. an application kernel throws --------------------------------------------------------
 
 TEST(Embedding, KernelExceptionReachesCallerAsKernelErrorWithTile) {
-  const cv::Mat in = noise(700, 500, CV_8UC1, 3);
+  const cv::Mat in = test::random_image(700, 500, CV_8UC1, 3);
   const Rect pixel{300, 200, 1, 1};
   const Rect tile{256, 192, 128, 96};  // the 128x96 tile containing (300, 200)
   for (const bool after_stencil : {false, true}) {
@@ -404,7 +386,7 @@ TEST(Embedding, KernelExceptionReachesCallerAsKernelErrorWithTile) {
 
 TEST(Embedding, ProgressCountsUpOneByOneToTotal) {
   // Many cheap tiles, so that threads often finish tiles at the same moment.
-  const cv::Mat in = noise(700, 500, CV_8UC1, 5);
+  const cv::Mat in = test::random_image(700, 500, CV_8UC1, 5);
   const Pipeline p = Pipeline::parse("threshold t=40");
   for (Backend be : kBackends)
     for (int round = 0; round < 5; ++round) {
@@ -417,7 +399,7 @@ TEST(Embedding, ProgressCountsUpOneByOneToTotal) {
 }
 
 TEST(Embedding, CancelFromProgressThrowsCancelled) {
-  const cv::Mat in = noise(700, 500, CV_8UC1, 6);
+  const cv::Mat in = test::random_image(700, 500, CV_8UC1, 6);
   const Pipeline p = Pipeline::parse(kP1);
   for (Backend be : kBackends) {
     std::atomic<bool> cancel{false};
