@@ -20,6 +20,8 @@ struct PixelType {
   int cv_type() const;                  ///< CV_MAKETYPE(depth, channels)
   static PixelType of(const cv::Mat& m);
   std::string str() const;              ///< e.g. "u8x3", "s16x1", "f32x1"
+  /// The depth alone, e.g. "u8", "f32" ("?" for a depth tessera does not name).
+  static std::string depth_name(int depth);
   friend bool operator==(const PixelType&, const PixelType&) = default;
 };
 

@@ -8,20 +8,20 @@ int PixelType::cv_type() const { return CV_MAKETYPE(depth, channels); }
 
 PixelType PixelType::of(const cv::Mat& m) { return {m.depth(), m.channels()}; }
 
-std::string PixelType::str() const {
-  const char* d = "?";
+std::string PixelType::depth_name(int depth) {
   switch (depth) {
-    case CV_8U: d = "u8"; break;
-    case CV_8S: d = "s8"; break;
-    case CV_16U: d = "u16"; break;
-    case CV_16S: d = "s16"; break;
-    case CV_32S: d = "s32"; break;
-    case CV_32F: d = "f32"; break;
-    case CV_64F: d = "f64"; break;
-    default: break;
+    case CV_8U: return "u8";
+    case CV_8S: return "s8";
+    case CV_16U: return "u16";
+    case CV_16S: return "s16";
+    case CV_32S: return "s32";
+    case CV_32F: return "f32";
+    case CV_64F: return "f64";
+    default: return "?";
   }
-  return std::string(d) + "x" + std::to_string(channels);
 }
+
+std::string PixelType::str() const { return depth_name(depth) + "x" + std::to_string(channels); }
 
 std::string to_string(KernelClass c) {
   switch (c) {

@@ -8,8 +8,6 @@ namespace tessera {
 
 namespace {
 
-std::string depth_name(int depth) { return PixelType{depth, 1}.str().substr(0, PixelType{depth, 1}.str().size() - 2); }
-
 class OpKernel final : public Kernel {
  public:
   explicit OpKernel(OpSpec spec) : spec_(std::move(spec)) {}
@@ -80,7 +78,10 @@ void require_type(const PixelType& in, std::initializer_list<int> depths, std::i
 void require_type(const PixelType& in, const TypeSet& types) {
   if (types.contains(in)) return;
   std::string ds, cs;
-  for (int d : types.depths) ds += (ds.empty() ? "" : "/") + depth_name(d);
+  for (int d : types.depths) {
+    if (!ds.empty()) ds += '/';
+    ds += PixelType::depth_name(d);
+  }
   const auto& ch = types.channels;
   for (std::size_t i = 0; i < ch.size(); ++i)
     cs += (i == 0 ? "" : (i + 1 == ch.size() ? " or " : ", ")) + std::to_string(ch[i]);

@@ -238,11 +238,14 @@ bool TypeSet::contains(const PixelType& t) const {
 std::string TypeSet::str() const {
   std::string out;
   for (int d : depths) {
-    const std::string t = PixelType{d, 1}.str();
-    out += (out.empty() ? "" : "/") + t.substr(0, t.size() - 2);
+    if (!out.empty()) out += '/';
+    out += PixelType::depth_name(d);
   }
   out += " x ";
-  for (std::size_t i = 0; i < channels.size(); ++i) out += (i ? "," : "") + std::to_string(channels[i]);
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(channels[i]);
+  }
   return out;
 }
 
