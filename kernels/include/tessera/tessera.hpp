@@ -1,4 +1,4 @@
-/// tessera: tile-parallel image processing. The one header an application includes.
+/// tessera: tile-parallel image processing. The one header an application includes (it spans both layers, so it lives in the top one, kernels/).
 #pragma once
 
 #include "tessera/error.hpp"
