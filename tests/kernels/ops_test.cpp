@@ -53,7 +53,6 @@ void for_each_op(F&& f) {
   [&]<class... T>(std::tuple<T...>*) { (f(std::type_identity<T>{}), ...); }(static_cast<ops::all*>(nullptr));
 }
 
-/// "a=1 b=x" -> {a: 1, b: x} (registry examples have no quoted values).
 // The ops set as each registry entry's example sets them, and with only the required
 // fields. Ops missing here must be constructible from {} and have an empty example.
 struct Sample {
