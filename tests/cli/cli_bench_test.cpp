@@ -15,22 +15,11 @@
 
 #include "temp_dir.hpp"
 #include "tessera/tessera.hpp"
+#include "cli/cli_run.hpp"
 #include "test_util.hpp"
 
 namespace tessera {
 namespace {
-
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream is(path);
-  std::stringstream ss;
-  ss << is.rdbuf();
-  return ss.str();
-}
 
 std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> parts;
@@ -46,16 +35,11 @@ bool is_number(const std::string& s) {
   return !s.empty() && *end == '\0';
 }
 
+using test::Result;
+using test::slurp;
+
 /// Runs `tessera bench` with `args` (a shell-quoted string).
-Result bench(const test::TempDir& dir, const std::string& args) {
-  const std::string out = dir.file(".stdout"), err = dir.file(".stderr");
-  const std::string cmd = std::string(TESSERA_CLI) + " bench " + args + " >" + out + " 2>" + err + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  Result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-  std::filesystem::remove(out);
-  std::filesystem::remove(err);
-  return r;
-}
+Result bench(const test::TempDir& dir, const std::string& args) { return test::tessera_cli(dir, "bench " + args); }
 
 class CliBench : public ::testing::Test {
  protected:

@@ -20,36 +20,15 @@
 #include "temp_dir.hpp"
 #include "tessera/tessera.hpp"
 #include "test_util.hpp"
+#include "cli/cli_run.hpp"
 #include "tiff_test_util.hpp"
 
 namespace tessera {
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream is(path);
-  std::stringstream ss;
-  ss << is.rdbuf();
-  return ss.str();
-}
-
-/// Runs the tessera binary with `args` (a shell-quoted string), and `env` ("NAME=value ...").
-Result tessera_cli(const test::TempDir& dir, const std::string& args, const std::string& env = "") {
-  const std::string out = dir.file(".stdout"), err = dir.file(".stderr");
-  const std::string cmd = env + " " + TESSERA_CLI + " " + args + " >" + out + " 2>" + err + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  std::filesystem::remove(out);
-  std::filesystem::remove(err);
-  return r;
-}
+using test::Result;
+using test::slurp;
+using test::tessera_cli;
 
 /// The tessera binary started with `args`, stdout and stderr both to `fd`, the progress
 /// bar (on a terminal) from the start.
