@@ -15,10 +15,15 @@ namespace tessera::detail {
 using ApplyFn = std::function<void(std::span<const cv::Mat> in, cv::Mat& out, int cv_border)>;
 using OutputTypeFn = std::function<PixelType(std::span<const PixelType>)>;
 
+/// Whether a stencil's apply() reads the pixels around a view (OpSpec::reads_around_view).
+enum class Surroundings { Isolated, Read };
+
 /// A stencil kernel of the given halo: `apply` gets the tile grown by `halo`, filled per
-/// `border`. `types` is checked first, then `output_type` (default: the input type).
+/// `border` (or, with Surroundings::Read, views of the tile inside it). `types` is checked
+/// first, then `output_type` (default: the input type).
 inline KernelPtr stencil_kernel(std::string name, Halo halo, TypeSet types, ApplyFn apply,
-                                OutputTypeFn output_type = {}, Border border = {}) {
+                                OutputTypeFn output_type = {}, Border border = {},
+                                Surroundings surroundings = Surroundings::Isolated) {
   OpSpec s;
   s.name = std::move(name);
   s.kernel_class = KernelClass::Stencil;
@@ -27,6 +32,7 @@ inline KernelPtr stencil_kernel(std::string name, Halo halo, TypeSet types, Appl
   s.types = std::move(types);
   s.output_type = std::move(output_type);
   s.apply = std::move(apply);
+  s.reads_around_view = surroundings == Surroundings::Read;
   return make_op_kernel(std::move(s));
 }
 

@@ -80,7 +80,7 @@ KernelPtr deriv_kernel(std::string name, Deriv d) {
         if (in[0].depth() == CV_32F && !d.terms.empty()) separable_f32(in[0], out, d.terms, border);
         else d.opencv(in[0], out, deriv_depth(in[0].depth()), border);
       },
-      deriv_output);
+      deriv_output, {}, detail::Surroundings::Read);
 }
 
 /// The entry's OpenCV call on the whole image, for entries built by `F`.
@@ -155,7 +155,7 @@ KernelPtr make_sobel_mag(const Params&) {
                           cv::convertScaleAbs(gx, ax);
                           cv::convertScaleAbs(gy, ay);
                           cv::addWeighted(ax, 0.5, ay, 0.5, 0, out);
-                        }), rows);
+                        }, {}, {}, detail::Surroundings::Read), rows);
 }
 
 KernelPtr make_abs(const Params& p) {

@@ -66,9 +66,18 @@ class GaussianKernel final : public Kernel {
   Halo halo() const override { return halo_; }
 
   void process(const TileIO& io) const override {
-    cv::Mat result;
+    const cv::Rect own(halo_.rx, halo_.ry, static_cast<int>(io.out_rect.w), static_cast<int>(io.out_rect.h));
+    if (io.in[0].depth() == CV_32F) {
+      // Only the tile's own pixels, straight into io.out: the float filters read the halo
+      // from around the view (OpSpec::reads_around_view).
+      blur(io.in[0](own), io.out, io.in_size[0], cv::BORDER_REFLECT_101);
+      return;
+    }
+    // OpenCV's 8- and 16-bit fixed-point blur extends the view itself, not its surroundings:
+    // blur the grown region (in scratch memory) and keep the interior.
+    cv::Mat result = tile_scratch(io.in[0].rows, io.in[0].cols, io.in[0].type());
     blur(io.in[0], result, io.in_size[0], cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
-    io.out = result(cv::Rect(halo_.rx, halo_.ry, static_cast<int>(io.out_rect.w), static_cast<int>(io.out_rect.h)));
+    result(own).copyTo(io.out);
   }
   cv::Mat reference(std::span<const cv::Mat> in) const override {
     cv::Mat out;
@@ -175,7 +184,8 @@ void box_filter(const cv::Mat& src, cv::Mat& dst, int k, int border) {
 KernelPtr make_box(const Params& p) {
   const int k = static_cast<int>(p.integer("ksize"));
   return stencil_kernel("box", {k / 2, k / 2}, kFilterTypes,
-                        [k](std::span<const cv::Mat> in, cv::Mat& out, int border) { box_filter(in[0], out, k, border); });
+                        [k](std::span<const cv::Mat> in, cv::Mat& out, int border) { box_filter(in[0], out, k, border); },
+                        {}, {}, detail::Surroundings::Read);
 }
 
 cv::Mat box_oracle(std::span<const cv::Mat> in, const Params& p) {
@@ -270,7 +280,8 @@ KernelPtr make_bilateral(const Params& p) {
   const int r = bilateral_radius(static_cast<int>(p.integer("d")), p.number("sigma_space"));
   const Bilateral filter(r, p.number("sigma_color"), p.number("sigma_space"));
   return stencil_kernel("bilateral", {r, r}, kBilateralTypes,
-                        [filter](std::span<const cv::Mat> in, cv::Mat& out, int border) { filter(in[0], out, border); });
+                        [filter](std::span<const cv::Mat> in, cv::Mat& out, int border) { filter(in[0], out, border); },
+                        {}, {}, detail::Surroundings::Read);
 }
 
 cv::Mat bilateral_oracle(std::span<const cv::Mat> in, const Params& p) {
@@ -301,7 +312,7 @@ KernelPtr filter2d_kernel(std::string name, cv::Mat kernel, double delta) {
       [kernel, delta](std::span<const cv::Mat> in, cv::Mat& out, int border) {
         cv::filter2D(in[0], out, -1, kernel, cv::Point(-1, -1), delta, border);
       },
-      output_type);
+      output_type, {}, detail::Surroundings::Read);
 }
 
 /// Parses "a b c; d e f; g h i": rows separated by ';', values by spaces or commas.

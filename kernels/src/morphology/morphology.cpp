@@ -106,9 +106,16 @@ class MorphPass final : public Kernel {
   }
 
   void process(const TileIO& io) const override {
+    const Rect keep = io.in_rect[0].relative(io.out_rect);
+    if (single_pass()) {
+      // One pass reads the pixels around the view (OpSpec::reads_around_view): only the
+      // tile's own pixels are computed, straight into io.out. The view's surroundings are
+      // image pixels, and past them (outside the image) the neutral constant.
+      run(io.in[0](to_cv_rect(keep)), io.out, cv::BORDER_CONSTANT);
+      return;
+    }
     cv::Mat result;
     run(io.in[0], result, cv::BORDER_CONSTANT | cv::BORDER_ISOLATED);
-    const Rect keep = io.in_rect[0].relative(io.out_rect);
     io.out = result(to_cv_rect(keep));
   }
 
@@ -122,6 +129,12 @@ class MorphPass final : public Kernel {
   void run(const cv::Mat& in, cv::Mat& out, int border) const {
     cv::morphologyEx(in, out, op_, el_.mask, cv::Point(-1, -1), el_.iterations, border,
                      cv::morphologyDefaultBorderValue());
+  }
+
+  /// OpenCV runs one pass: one iteration, or a rect element, which it enlarges instead of
+  /// iterating. Later passes would read the first one's output, which has no surroundings.
+  bool single_pass() const {
+    return el_.iterations == 1 || cv::countNonZero(el_.mask) == el_.mask.rows * el_.mask.cols;
   }
 
   int op_;

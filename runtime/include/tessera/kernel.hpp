@@ -117,6 +117,11 @@ class Kernel {
 
 using KernelPtr = std::shared_ptr<const Kernel>;
 
+/// Memory for a kernel's temporaries while it computes one tile (Kernel::process): a rows x
+/// cols image of `type` that the run reuses from tile to tile, so that tiles do not pay for
+/// fresh pages. Valid until the current tile is done; outside a run, a new image.
+cv::Mat tile_scratch(int rows, int cols, int type);
+
 /// A reduce-then-map kernel (equalize, normalize, stats). The runtime runs it in two
 /// passes: pass 1 computes partial() on every tile of its input, merged pairwise in a
 /// reduction tree; pass 2 maps every output tile with the merged result. merge() must be

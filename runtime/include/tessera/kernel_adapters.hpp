@@ -34,6 +34,14 @@ struct OpSpec {
   /// out = op(in). `cv_border` is the OpenCV border flag to pass to stencil calls
   /// (the kernel's mode, plus BORDER_ISOLATED when running on a tile).
   std::function<void(std::span<const cv::Mat> in, cv::Mat& out, int cv_border)> apply{};
+  /// Stencils only: apply() takes the pixels around a view from the image the view lies in,
+  /// as OpenCV's filters do when `cv_border` lacks BORDER_ISOLATED. Each tile is then
+  /// computed directly: apply() gets views of the tile's own pixels inside the regions
+  /// grown by `halo`, and the tile's output to write, instead of computing the grown region
+  /// and keeping its interior. Set it only for ops whose every call honours the surroundings
+  /// (cv::filter2D, sepFilter2D, GaussianBlur, blur, Sobel, Scharr, Laplacian, a single
+  /// erode or dilate; not cv::medianBlur, which always replicates the view's own edge).
+  bool reads_around_view = false;
 };
 
 /// Builds an immutable kernel from `spec`; throws UsageError if the spec is incomplete.

@@ -14,6 +14,7 @@
 #include "executor.hpp"
 #include "fused.hpp"
 #include "plan.hpp"
+#include "scratch.hpp"
 #include "tile_eval.hpp"
 #include "tessera/cli_support.hpp"
 #include "tessera/error.hpp"
@@ -220,7 +221,7 @@ class PassRunner {
     const detail::FusedPass* fused = fusion ? &*fusion : nullptr;
     job.compute = [&](std::int64_t i) {
       const Rect r = grid.tile(i);
-      return detail::evaluate_tile(pipeline_, plan_, pass, values_, reduced_, r, fused, target.region(r));
+      return detail::evaluate_tile(pipeline_, plan_, pass, values_, reduced_, r, fused, target.region(r), &scratch_);
     };
     job.write = [&](std::int64_t i, const cv::Mat& m) { target.write(grid.tile(i), m); };
     job.concurrent_write = target.concurrent();
@@ -255,6 +256,7 @@ class PassRunner {
   std::vector<const Source*> values_;
   std::vector<cv::Mat> reduced_;
   std::vector<std::unique_ptr<MatSource>> owned_;
+  detail::ScratchPool scratch_;  ///< reused by the tile tasks of every pass
 };
 
 /// Refuses a tile size that is not positive.

@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include "fused.hpp"
+#include "scratch.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::detail {
@@ -43,14 +44,16 @@ void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& wa
   }
   const int top = static_cast<int>(inside.y - want.y), left = static_cast<int>(inside.x - want.x);
   const int bottom = static_cast<int>(want.y1() - inside.y1()), right = static_cast<int>(want.x1() - inside.x1());
+  out = scratch_mat(static_cast<int>(want.h), static_cast<int>(want.w), view.type());
   cv::copyMakeBorder(view, out, top, bottom, left, right, static_cast<int>(border.mode) | cv::BORDER_ISOLATED,
                      cv::Scalar::all(fill_value(border.value, view.depth())));
 }
 
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
                       const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
-                      const Rect& tile, const FusedPass* fused, cv::Mat dst) {
+                      const Rect& tile, const FusedPass* fused, cv::Mat dst, ScratchPool* scratch) {
   if (fused) return evaluate_tile_fused(*fused, *values[fused->input], tile, dst);
+  ScratchScope scope(scratch);
   const auto& sizes = plan.shape.sizes;
   const auto& types = plan.shape.types;
   const std::size_t n = sizes.size();
@@ -86,7 +89,12 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
     }
     const Rect& r = need[id];
     const bool into_dst = id == pass.target && !dst.empty();
-    cv::Mat out = into_dst ? dst : cv::Mat(static_cast<int>(r.h), static_cast<int>(r.w), types[id].cv_type());
+    // Intermediates live in scratch memory until the tile is done; the target, when there is
+    // no destination, in memory of its own that outlives it.
+    const int rows = static_cast<int>(r.h), cols = static_cast<int>(r.w);
+    cv::Mat out = into_dst                ? dst
+                  : id == pass.target     ? cv::Mat(rows, cols, types[id].cv_type())
+                                          : scratch_mat(rows, cols, types[id].cv_type());
     TileIO io{ins, in_rects, in_sizes, r, sizes[id], out};
     try {
       if (nd.kernel->kernel_class() == KernelClass::ReduceThenMap)

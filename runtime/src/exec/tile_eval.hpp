@@ -10,20 +10,24 @@
 
 namespace tessera::detail {
 
-struct FusedPass;  // fused.hpp
+struct FusedPass;    // fused.hpp
+class ScratchPool;  // scratch.hpp
 
 /// Computes output tile `tile` of a Tiled pass. `values[id]` is the Source of each
 /// materialised node the pass reads; `reduced[id]` the merged statistics of each
 /// ReduceThenMap node. With `fused` (the pass's fuse() result), it runs row by row; the bits
 /// are the same either way. Returns the tile's pixels: `dst` itself when it is given (a
-/// view of the destination of the tile's size and type), which then holds them.
+/// view of the destination of the tile's size and type), which then holds them. The tile's
+/// intermediates use buffers from `scratch` when it is given.
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
                       const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
-                      const Rect& tile, const FusedPass* fused = nullptr, cv::Mat dst = {});
+                      const Rect& tile, const FusedPass* fused = nullptr, cv::Mat dst = {},
+                      ScratchPool* scratch = nullptr);
 
 /// Fills `out` with region `want` of an image whose pixels `have` (a rectangle of that
 /// image, inside it) are in `pixels`; parts of `want` outside the image follow `border`.
-/// `want` clipped to the image must lie inside `have`.
+/// `want` clipped to the image must lie inside `have`. `out` is a view of `pixels` when `want`
+/// lies inside the image, else scratch memory (scratch_mat) holding a padded copy.
 void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& want, Size image,
                          const Border& border, cv::Mat& out);
 

@@ -1,6 +1,7 @@
 // OpKernel: the adapter that turns a whole-image function into a tileable kernel; make_pointwise; require_type.
 #include <opencv2/core.hpp>
 
+#include "exec/scratch.hpp"
 #include "tessera/error.hpp"
 #include "tessera/kernel_adapters.hpp"
 
@@ -23,16 +24,30 @@ class OpKernel final : public Kernel {
   Border border() const override { return spec_.border; }
 
   void process(const TileIO& io) const override {
-    cv::Mat result;
     const int mode = static_cast<int>(spec_.border.mode);
-    if (spec_.kernel_class == KernelClass::Stencil) {
-      spec_.apply(io.in, result, mode | cv::BORDER_ISOLATED);
-      io.out = result(cv::Rect(spec_.halo.rx, spec_.halo.ry, static_cast<int>(io.out_rect.w),
-                               static_cast<int>(io.out_rect.h)));
-    } else {
-      spec_.apply(io.in, result, mode);
-      io.out = result;
+    if (spec_.kernel_class != KernelClass::Stencil) {
+      spec_.apply(io.in, io.out, mode);  // io.out is allocated: the op writes straight into it
+      return;
     }
+    const cv::Rect own(spec_.halo.rx, spec_.halo.ry, static_cast<int>(io.out_rect.w), static_cast<int>(io.out_rect.h));
+    if (spec_.reads_around_view) {
+      // Only the tile's own pixels are computed, straight into io.out; the op reads the
+      // halo from around the views.
+      std::vector<cv::Mat> views(io.in.size());
+      for (std::size_t i = 0; i < views.size(); ++i) views[i] = io.in[i](own);
+      spec_.apply(views, io.out, mode);
+      return;
+    }
+    // The op computes the whole grown region (into a buffer the run reuses), of which the
+    // tile keeps its interior.
+    cv::Mat result = detail::scratch_mat(io.in[0].rows, io.in[0].cols, io.out.type());
+    spec_.apply(io.in, result, mode | cv::BORDER_ISOLATED);
+    if (result.rows < own.y + own.height || result.cols < own.x + own.width)
+      throw KernelError(spec_.name + ": produced a " + std::to_string(result.cols) + "x" + std::to_string(result.rows) +
+                            " image from a " + std::to_string(io.in[0].cols) + "x" + std::to_string(io.in[0].rows) +
+                            " region",
+                        io.out_rect);
+    result(own).copyTo(io.out);
   }
 
   cv::Mat reference(std::span<const cv::Mat> in) const override {
