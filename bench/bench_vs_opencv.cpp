@@ -23,6 +23,7 @@
 #include <CLI/CLI.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "synthetic.hpp"
 #include "tessera/autotune.hpp"
@@ -48,11 +49,30 @@ std::string chain_spec(const std::vector<Stage>& chain) {
   return s;
 }
 
+/// What `stats` reports, as OpenCV computes it: per channel min, max, mean, stddev and
+/// histogram (its image passes through, so its reference() alone would do no work).
+void opencv_stats(const cv::Mat& in) {
+  std::vector<cv::Mat> planes;
+  cv::split(in, planes);
+  for (const cv::Mat& plane : planes) {
+    double lo = 0, hi = 0;
+    cv::minMaxIdx(plane, &lo, &hi);
+    cv::Scalar mean, dev;
+    cv::meanStdDev(plane, mean, dev);
+    const int bins = in.depth() == CV_8U ? 256 : 65536;
+    const float range[] = {0, static_cast<float>(bins)};
+    const float* ranges[] = {range};
+    cv::Mat hist;
+    cv::calcHist(&plane, 1, nullptr, cv::Mat(), hist, 1, &bins, ranges);
+  }
+}
+
 /// The chain as OpenCV calls on whole images, stage by stage.
 cv::Mat opencv_op_by_op(const std::vector<Stage>& chain, const cv::Mat& in) {
   const tessera::Registry& reg = tessera::Registry::builtin();
   cv::Mat cur = in;
   for (const Stage& st : chain) {
+    if (st.info->name == "stats") opencv_stats(cur);
     if (st.info->oracle) {
       const cv::Mat ins[] = {cur};
       cur = st.info->oracle(ins, reg.parse_params(*st.info, st.params));

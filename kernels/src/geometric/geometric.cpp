@@ -4,7 +4,6 @@
 // BORDER_REFLECT_101) and equals its OpenCV call on the whole image, bit for bit.
 #include <array>
 #include <cstring>
-#include <type_traits>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -184,14 +183,27 @@ class Pad final : public GeometricKernel {
                cv::Mat& out) const override {
     const std::vector<int> xs = index_map(out_rect.x - left_, out_rect.w, in_size.w, in_rect.x);
     const std::vector<int> ys = index_map(out_rect.y - top_, out_rect.h, in_size.h, in_rect.y);
-    const cv::Mat fill(1, 1, out.type(), cv::Scalar::all(border_.value));  // saturated like OpenCV
     const std::size_t elem = out.elemSize();
+    // A row of the constant (saturated like OpenCV), and each output row as runs of
+    // consecutive source columns (or of the constant), one memcpy each.
+    cv::Mat fill(1, out.cols, out.type(), cv::Scalar::all(border_.value));
+    struct Run {
+      int x, sx, n;  ///< output column, source column (-1: the constant), length
+    };
+    std::vector<Run> runs;
+    for (int x = 0; x < out.cols; ++x) {
+      const int sx = xs[static_cast<std::size_t>(x)];
+      Run& last = runs.empty() ? runs.emplace_back(Run{x, sx, 0}) : runs.back();
+      const bool extends = last.sx < 0 ? sx < 0 : sx == last.sx + last.n;
+      if (extends) ++last.n;
+      else runs.push_back({x, sx, 1});
+    }
     for (int y = 0; y < out.rows; ++y) {
       uchar* d = out.ptr(y);
-      const uchar* row = ys[static_cast<std::size_t>(y)] < 0 ? nullptr : in.ptr(ys[static_cast<std::size_t>(y)]);
-      for (int x = 0; x < out.cols; ++x) {
-        const int sx = xs[static_cast<std::size_t>(x)];
-        std::memcpy(d + x * elem, row && sx >= 0 ? row + sx * elem : fill.ptr(), elem);
+      const int sy = ys[static_cast<std::size_t>(y)];
+      for (const Run& r : runs) {
+        const uchar* from = sy >= 0 && r.sx >= 0 ? in.ptr(sy) + r.sx * elem : fill.ptr() + r.x * elem;
+        std::memcpy(d + r.x * elem, from, static_cast<std::size_t>(r.n) * elem);
       }
     }
   }
@@ -207,9 +219,9 @@ WT pyr_taps(const T* s, int step) {
 
 /// `pyrdown`: cv::pyrDown with its default size ((w+1)/2, (h+1)/2). Output pixel (x, y) is the
 /// 5x5 Gaussian at input (2x, 2y), reflect-101 at the image edge: each tile reads the input
-/// region 2*out +/- 2 (the runtime fills the part outside the image). Rows are filtered first,
-/// then columns, as OpenCV does: integers exactly ((sum + 128) >> 8), floats with OpenCV's
-/// scalar order of operations (its SIMD code rounds a few values differently: see the oracle).
+/// region 2*out +/- 2 (the runtime fills the part outside the image). Integers by cv::pyrDown
+/// itself (exact: (sum + 128) >> 8), floats rows first, then columns, with OpenCV's scalar
+/// order of operations (its SIMD code rounds a few values differently: see the oracle).
 class PyrDown final : public GeometricKernel {
  public:
   std::string name() const override { return "pyrdown"; }
@@ -228,32 +240,31 @@ class PyrDown final : public GeometricKernel {
   }
 
  private:
-  template <typename T, typename WT>
-  static void run(const cv::Mat& in, cv::Mat& out) {
+  /// Float: OpenCV's scalar order of operations (its SIMD code rounds differently).
+  static void run_f32(const cv::Mat& in, cv::Mat& out) {
     const int cn = in.channels(), w = out.cols * cn;
-    std::vector<WT> rows(static_cast<std::size_t>(5 * w));
+    std::vector<float> rows(static_cast<std::size_t>(5 * w));
     for (int y = 0; y < out.rows; ++y) {
       for (int k = 0; k < 5; ++k) {
-        const T* s = in.ptr<T>(2 * y + k) + 2 * cn;  // input (2x, .) of output 0, channel 0
-        WT* r = rows.data() + k * w;
-        for (int x = 0; x < w; ++x) r[x] = pyr_taps<WT>(s + 2 * (x - x % cn) + x % cn, cn);
+        const float* s = in.ptr<float>(2 * y + k) + 2 * cn;  // input (2x, .) of output 0, channel 0
+        float* r = rows.data() + k * w;
+        for (int x = 0; x < w; ++x) r[x] = pyr_taps<float>(s + 2 * (x - x % cn) + x % cn, cn);
       }
-      T* d = out.ptr<T>(y);
-      for (int x = 0; x < w; ++x) {
-        const WT v = pyr_taps<WT>(rows.data() + 2 * w + x, w);
-        if constexpr (std::is_floating_point_v<WT>)
-          d[x] = static_cast<T>(v * (1.f / 256));
-        else
-          d[x] = static_cast<T>((v + 128) >> 8);
-      }
+      float* d = out.ptr<float>(y);
+      for (int x = 0; x < w; ++x) d[x] = pyr_taps<float>(rows.data() + 2 * w + x, w) * (1.f / 256);
     }
   }
   void compute(const cv::Mat& in, const Rect&, Size, const Rect&, Size, cv::Mat& out) const override {
-    switch (in.depth()) {
-      case CV_8U: run<uchar, int>(in, out); break;
-      case CV_16U: run<ushort, int>(in, out); break;
-      default: run<float, float>(in, out); break;
+    if (in.depth() != CV_32F) {
+      // Integer sums are exact, so OpenCV's own (vectorised) pyrDown gives these bits: on
+      // the region, reflected at its own edges, output j reads region column 2j - 2..2j + 2,
+      // so columns and rows 1..n of its result are the tile's, computed from region pixels only.
+      cv::Mat all = tile_scratch((in.rows + 1) / 2, (in.cols + 1) / 2, in.type());
+      cv::pyrDown(in, all, all.size(), cv::BORDER_REFLECT_101);
+      all(cv::Rect(1, 1, out.cols, out.rows)).copyTo(out);
+      return;
     }
+    run_f32(in, out);
   }
 };
 

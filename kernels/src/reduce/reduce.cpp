@@ -1,10 +1,13 @@
 // Reduce-then-map kernels: equalize, normalize, stats. Pass 1 computes per-tile partial
 // statistics (histograms, min/max) that merge exactly; pass 2 maps each tile with the
 // merged statistics, so the result is the OpenCV call on the whole image for any tiling.
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <sstream>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -54,21 +57,52 @@ class FnReduceKernel final : public ReduceKernel {
   ReduceSpec s_;
 };
 
+/// Counts the values of one channel of `n` pixels `cn` elements apart into `counts`. Four
+/// tables in turn, so that runs of equal values do not wait on one counter.
+template <class T>
+void count_channel(const T* p, int n, int cn, std::uint32_t* counts, std::size_t bins) {
+  std::uint32_t* c1 = counts + bins;
+  std::uint32_t* c2 = c1 + bins;
+  std::uint32_t* c3 = c2 + bins;
+  int i = 0;
+  for (; i + 4 <= n; i += 4, p += 4 * cn) {
+    ++counts[p[0]];
+    ++c1[p[cn]];
+    ++c2[p[2 * cn]];
+    ++c3[p[3 * cn]];
+  }
+  for (; i < n; ++i, p += cn) ++counts[p[0]];
+}
+
 /// Per-channel histogram of an 8- or 16-bit image: channels x (256 or 65536) counts, as
-/// doubles (exact up to 2^53 pixels).
-cv::Mat histogram(const cv::Mat& tile) {
-  const int bins = tile.depth() == CV_8U ? 256 : 65536, cn = tile.channels();
-  cv::Mat h = cv::Mat::zeros(cn, bins, CV_64F);
-  for (int y = 0; y < tile.rows; ++y) {
-    if (tile.depth() == CV_8U) {
-      const uchar* p = tile.ptr<uchar>(y);
-      for (int x = 0; x < tile.cols * cn; ++x) h.at<double>(x % cn, p[x]) += 1;
-    } else {
-      const ushort* p = tile.ptr<ushort>(y);
-      for (int x = 0; x < tile.cols * cn; ++x) h.at<double>(x % cn, p[x]) += 1;
+/// doubles (exact up to 2^53 pixels; counted per row in 32 bits).
+template <class T>
+cv::Mat histogram_of(const cv::Mat& tile) {
+  constexpr std::size_t bins = sizeof(T) == 1 ? 256 : 65536;
+  const int cn = tile.channels();
+  cv::Mat h = cv::Mat::zeros(cn, static_cast<int>(bins), CV_64F);
+  std::vector<std::uint32_t> counts(4 * bins);
+  for (int c = 0; c < cn; ++c) {
+    std::fill(counts.begin(), counts.end(), 0);
+    double* out = h.ptr<double>(c);
+    // Flush before 32-bit counts could overflow.
+    const std::int64_t rows_per_flush = std::max<std::int64_t>(1, (std::int64_t{1} << 31) / std::max(tile.cols, 1));
+    for (int y = 0; y < tile.rows; ++y) {
+      count_channel(tile.ptr<T>(y) + c, tile.cols, cn, counts.data(), bins);
+      if ((y + 1) % rows_per_flush == 0 || y + 1 == tile.rows) {
+        for (std::size_t v = 0; v < bins; ++v) {
+          out[v] += double(counts[v]) + double(counts[bins + v]) + double(counts[2 * bins + v]) +
+                    double(counts[3 * bins + v]);
+        }
+        std::fill(counts.begin(), counts.end(), 0);
+      }
     }
   }
   return h;
+}
+
+cv::Mat histogram(const cv::Mat& tile) {
+  return tile.depth() == CV_8U ? histogram_of<uchar>(tile) : histogram_of<ushort>(tile);
 }
 
 // ---- equalize: cv::equalizeHist ------------------------------------------------------
