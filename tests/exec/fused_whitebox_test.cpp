@@ -312,5 +312,29 @@ TEST(Fused, ThresholdTypes) {
     }
 }
 
+TEST(Fused, TableAndColourStagesMatchOpenCV) {
+  // Per-value ops on 8 bits run as tables made by the op itself; gray and bgr2rgb as row loops.
+  // Odd widths, so that OpenCV's whole-image calls end rows in their scalar tails.
+  const std::vector<std::string> gray_in{"clamp min=20 max=200",          "clamp min=-5 max=300",
+                                         "abs scale=-1.5 offset=20",      "abs scale=0.3",
+                                         "convert to=f32 scale=0.5 offset=-3", "convert to=u16 scale=300",
+                                         "convert to=u8 scale=0.7 offset=0.5", "gaussian sigma=1.2 | clamp max=99"};
+  const std::vector<std::string> colour_in{"gray", "bgr2rgb", "gaussian sigma=1.5 | gray | threshold t=90",
+                                           "bgr2rgb | clamp min=30 | gray"};
+  unsigned seed = 40;
+  for (cv::Size s : {cv::Size{37, 53}, cv::Size{1001, 7}}) {
+    for (int cn : {1, 3, 4}) {
+      const cv::Mat in = test::random_image(s.width, s.height, CV_MAKETYPE(CV_8U, cn), seed++);
+      for (const std::string& spec : cn == 1 ? gray_in : colour_in) {
+        const Pipeline p = Pipeline::parse(spec);
+        EXPECT_TRUE(fuses(p, in)) << spec;
+        RunOptions o;
+        o.tile = {64, 5};
+        ASSERT_TRUE(test::identical(run(p, in, o), run_reference(p, in))) << spec << ", " << cn << " channels";
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tessera

@@ -6,6 +6,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "color/color_rows.hpp"
+#include "common/row_kernels.hpp"
 #include "families.hpp"
 #include "tessera/kernel_adapters.hpp"
 
@@ -51,13 +53,15 @@ void hsv_f32(const cv::Mat& in, cv::Mat& out) {
 }
 
 KernelPtr make_gray(const Params&) {
-  return make_pointwise(
-      "gray", {{CV_8U, CV_16U, CV_32F}, {3, 4}},
-      [](const cv::Mat& in, cv::Mat& out) {
-        if (in.depth() == CV_32F) gray_f32(in, out);
-        else cv::cvtColor(in, out, in.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
-      },
-      [](const PixelType& in) { return PixelType{in.depth, 1}; });
+  return detail::with_row_stages(
+      make_pointwise(
+          "gray", {{CV_8U, CV_16U, CV_32F}, {3, 4}},
+          [](const cv::Mat& in, cv::Mat& out) {
+            if (in.depth() == CV_32F) gray_f32(in, out);
+            else cv::cvtColor(in, out, in.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+          },
+          [](const PixelType& in) { return PixelType{in.depth, 1}; }),
+      detail::u8_rows(detail::gray_u8_row_stage()));
 }
 
 cv::Mat cvt_gray_oracle(std::span<const cv::Mat> in, const Params&) {
@@ -87,9 +91,12 @@ cv::Mat cvt_hsv_oracle(std::span<const cv::Mat> in, const Params&) {
 }
 
 KernelPtr make_bgr2rgb(const Params&) {
-  return make_pointwise("bgr2rgb", {{CV_8U, CV_16U, CV_32F}, {3, 4}}, [](const cv::Mat& in, cv::Mat& out) {
-    cv::cvtColor(in, out, in.channels() == 4 ? cv::COLOR_BGRA2RGBA : cv::COLOR_BGR2RGB);
-  });
+  return detail::with_row_stages(
+      make_pointwise("bgr2rgb", {{CV_8U, CV_16U, CV_32F}, {3, 4}},
+                     [](const cv::Mat& in, cv::Mat& out) {
+                       cv::cvtColor(in, out, in.channels() == 4 ? cv::COLOR_BGRA2RGBA : cv::COLOR_BGR2RGB);
+                     }),
+      detail::u8_rows(detail::swap_rb_u8_row_stage()));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "common/param_helpers.hpp"
 #include "common/row_kernels.hpp"
 #include "edges/sobel_rows.hpp"
+#include "pointwise/lut_rows.hpp"
 #include "tessera/error.hpp"
 #include "families.hpp"
 #include "tessera/kernel_adapters.hpp"
@@ -160,10 +161,12 @@ KernelPtr make_sobel_mag(const Params&) {
 
 KernelPtr make_abs(const Params& p) {
   const double alpha = p.number("scale"), beta = p.number("offset");
-  return detail::pointwise_kernel(
-      "abs", kAbsTypes,
-      [alpha, beta](std::span<const cv::Mat> in, cv::Mat& out, int) { cv::convertScaleAbs(in[0], out, alpha, beta); },
-      [](std::span<const PixelType> in) { return detail::with_depth(in[0], CV_8U); });
+  auto op = [alpha, beta](const cv::Mat& in, cv::Mat& out) { cv::convertScaleAbs(in, out, alpha, beta); };
+  return detail::with_row_stages(
+      detail::pointwise_kernel(
+          "abs", kAbsTypes, [op](std::span<const cv::Mat> in, cv::Mat& out, int) { op(in[0], out); },
+          [](std::span<const PixelType> in) { return detail::with_depth(in[0], CV_8U); }),
+      detail::u8_rows(detail::table_u8_row_stage(op)));
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
-// Table lookups of 8-bit images as a row stage: threshold, gamma, invert (lut_rows.cpp).
+// Table lookups of 8-bit images as a row stage: threshold, gamma, invert, clamp, abs, convert
+// (lut_rows.cpp).
 #pragma once
 
 #include <array>
+#include <functional>
 
 #include <opencv2/core/mat.hpp>
 
@@ -12,6 +14,12 @@ namespace tessera::detail {
 /// out = table[in] on 8-bit images (`table`: 256 entries, or a 1x256 / 256x1 CV_8UC1 Mat).
 RowStagePtr lut_u8_row_stage(const std::array<uchar, 256>& table);
 RowStagePtr lut_u8_row_stage(const cv::Mat& table);
+
+/// The per-value operation `op` on 8-bit images, as a table: op applied once to the 256
+/// values (a 1x256 u8 image), so exact by construction for any op that maps each value
+/// alone, the same way wherever it sits (every channel alike). The output depth is what op
+/// gives (u8, u16, s16 or f32).
+RowStagePtr table_u8_row_stage(const std::function<void(const cv::Mat& in, cv::Mat& out)>& op);
 
 /// cv::threshold of 8-bit images with the given parameters.
 RowStagePtr threshold_u8_row_stage(double thresh, double maxval, int type);

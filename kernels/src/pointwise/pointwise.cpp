@@ -119,19 +119,20 @@ int depth_named(const std::string& name) {
 KernelPtr make_convert(const Params& p) {
   const int depth = depth_named(p.text("to"));
   const double scale = p.number("scale"), offset = p.number("offset");
-  return make_pointwise(
-      "convert", {{CV_8U, CV_16U, CV_16S, CV_32F}, {1, 3, 4}},
-      [depth, scale, offset](const cv::Mat& in, cv::Mat& out) { in.convertTo(out, depth, scale, offset); },
-      [depth](const PixelType& in) { return PixelType{depth, in.channels}; });
+  auto op = [depth, scale, offset](const cv::Mat& in, cv::Mat& out) { in.convertTo(out, depth, scale, offset); };
+  return detail::with_row_stages(make_pointwise("convert", {{CV_8U, CV_16U, CV_16S, CV_32F}, {1, 3, 4}}, op,
+                                                [depth](const PixelType& in) { return PixelType{depth, in.channels}; }),
+                                 detail::u8_rows(detail::table_u8_row_stage(op)));
 }
 
 KernelPtr make_clamp(const Params& p) {
   const double lo = p.number("min"), hi = p.number("max");
   if (lo > hi) throw UsageError("min=" + cv::format("%g", lo) + " is above max=" + cv::format("%g", hi));
-  return make_pointwise("clamp", kCommon, [lo, hi](const cv::Mat& in, cv::Mat& out) {
+  auto op = [lo, hi](const cv::Mat& in, cv::Mat& out) {
     cv::max(in, cv::Scalar::all(lo), out);
     cv::min(out, cv::Scalar::all(hi), out);
-  });
+  };
+  return detail::with_row_stages(make_pointwise("clamp", kCommon, op), detail::u8_rows(detail::table_u8_row_stage(op)));
 }
 
 }  // namespace

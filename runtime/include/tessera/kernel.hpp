@@ -64,10 +64,14 @@ class RowStage {
   /// border() relative to the true image edge, so a stage never tests for edges.
   virtual Halo halo() const = 0;
   /// OpenCV depth of the output elements (the input depth is the previous stage's output,
-  /// or the kernel's input type for the first stage); channels are unchanged.
+  /// or the kernel's input type for the first stage).
   virtual int out_depth() const = 0;
+  /// Channels of the output for input pixels of `in_channels` (default: the same, as for
+  /// every stencil; a colour conversion such as gray changes them).
+  virtual int out_channels(int in_channels) const { return in_channels; }
   /// rows[j] points at input row y-ry+j, column x-rx (channels interleaved); writes
-  /// `width` pixels (width*channels elements) to `out`.
+  /// `width` pixels (width*out_channels(channels) elements) to `out`. `channels` are the
+  /// input's.
   virtual void run(const void* const* rows, void* out, int width, int channels) const = 0;
 };
 using RowStagePtr = std::shared_ptr<const RowStage>;

@@ -11,6 +11,8 @@
 
 namespace tessera::detail {
 
+int FusedPass::max_channels() const { return *std::max_element(channels.begin(), channels.end()); }
+
 std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const Pass& pass) {
   if (pass.kind != Pass::Kind::Tiled || pass.inputs.size() != 1) return std::nullopt;
   const auto& sizes = plan.shape.sizes;
@@ -18,7 +20,7 @@ std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const 
   FusedPass f;
   f.input = pass.inputs[0];
   f.size = sizes[f.input];
-  f.channels = types[f.input].channels;
+  f.channels = {types[f.input].channels};
   f.in_depth = types[f.input].depth;
   f.borders.resize(1);
   std::map<NodeId, int> level_of{{f.input, 0}};
@@ -41,7 +43,7 @@ std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const 
     const Kernel& k = *nd.kernel;
     const KernelClass kc = k.kernel_class();
     if (kc != KernelClass::Pointwise && kc != KernelClass::Stencil) return std::nullopt;
-    if (!(sizes[id] == f.size) || types[id].channels != f.channels || nd.inputs.empty()) return std::nullopt;
+    if (!(sizes[id] == f.size) || nd.inputs.empty()) return std::nullopt;
     const std::vector<RowStagePtr> stages = k.row_stages(types[nd.inputs[0]], f.size);
     if (stages.empty() || stages.back()->out_depth() != types[id].depth) return std::nullopt;
     std::vector<int> inputs;
@@ -55,10 +57,16 @@ std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const 
         inputs = {static_cast<int>(f.steps.size())};
         if (!reads(inputs[0], *stages[s], k.border().mode)) return std::nullopt;
       }
+      // A stage reads pixels of one channel count (a two-input stage, both alike).
+      const int cn = f.channels[static_cast<std::size_t>(inputs[0])];
+      for (int i : inputs)
+        if (f.channels[static_cast<std::size_t>(i)] != cn) return std::nullopt;
       f.steps.push_back({stages[s], inputs});
       f.borders.push_back(BorderMode::Reflect101);
+      f.channels.push_back(stages[s]->out_channels(cn));
       read.push_back(false);
     }
+    if (f.channels.back() != types[id].channels) return std::nullopt;
     level_of[id] = static_cast<int>(f.steps.size());
   }
   if (f.steps.empty() || level_of[pass.target] != static_cast<int>(f.steps.size())) return std::nullopt;
@@ -103,7 +111,7 @@ class Runner {
     for (std::size_t l = 1; l < m; ++l) scratch += static_cast<std::size_t>(levels_[l].cap) * levels_[l].step;
     Level& last = levels_[m];
     out_.create(static_cast<int>(tile.h), static_cast<int>(tile.w),  // keeps a given view
-                CV_MAKETYPE(f.depth(m), f.channels));
+                CV_MAKETYPE(f.depth(m), f.channels[m]));
     last.data = out_.data;
     last.step = out_.step;
     // Level 0 is read in place when its readers need no columns outside the image.
@@ -176,7 +184,7 @@ class Runner {
       v.cap = l == m ? tile.h
                      : static_cast<std::int64_t>(std::bit_ceil(static_cast<std::uint64_t>(std::min(rows, v.region.h))));
       v.mask = l == m ? -1 : v.cap - 1;
-      v.pixel = static_cast<std::size_t>(CV_ELEM_SIZE1(f.depth(l)) * f.channels);
+      v.pixel = static_cast<std::size_t>(CV_ELEM_SIZE1(f.depth(l)) * f.channels[l]);
       v.step = aligned(static_cast<std::size_t>(v.width) * v.pixel);
       v.next = v.region.y;
     }
@@ -219,7 +227,8 @@ class Runner {
           rows_[k * window + static_cast<std::size_t>(d + h.ry)] = in.row(r) + left;
         }
       }
-      step.stage->run(rows_.data(), dst, static_cast<int>(out.region.w), f_.channels);
+      step.stage->run(rows_.data(), dst, static_cast<int>(out.region.w),
+                      f_.channels[static_cast<std::size_t>(step.inputs[0])]);
     }
     if (l + 1 < levels_.size()) pad(out, out.row(y), f_.borders[l]);
   }

@@ -24,15 +24,17 @@ struct FusedPass {
   std::vector<BorderMode> borders;
   NodeId input = 0;  ///< the materialised node the pass reads
   Size size;         ///< image size, the same for every level (pointwise and stencil only)
-  int channels = 1;
+  std::vector<int> channels;  ///< per level
   int in_depth = 0;
 
   /// OpenCV depth of level `l`'s elements.
   int depth(std::size_t l) const { return l == 0 ? in_depth : steps[l - 1].stage->out_depth(); }
+  /// The most channels of any level.
+  int max_channels() const;
 };
 
 /// The fused form of `pass` when every node of it is a pointwise or stencil kernel of the
-/// input's size and channels, offers row stages for its input type, reads only the pass's
+/// input's size, offers row stages for its input type, reads only the pass's
 /// one materialised input or earlier nodes of the pass, and extends its inputs by
 /// replication or reflection (readers of one node agreeing on which); nullopt otherwise
 /// (the pass then runs tile at a time).

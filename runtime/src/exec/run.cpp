@@ -237,7 +237,7 @@ class PassRunner {
   /// at a time.
   std::optional<detail::FusedPass> row_fusion(const detail::Pass& pass, const TileGrid& grid) const {
     auto fusion = options_.fused ? detail::fuse(pipeline_, plan_, pass) : std::nullopt;
-    if (fusion && grid.tile_size().w * fusion->channels > (std::int64_t{1} << 29)) fusion.reset();
+    if (fusion && grid.tile_size().w * fusion->max_channels() > (std::int64_t{1} << 29)) fusion.reset();
     return fusion;
   }
 
