@@ -111,6 +111,31 @@ TEST(Fused, FallsBackWhenAStageHasNoRows) {
   expect_fused("gaussian sigma=2 | box ksize=3 | threshold t=40", in, run_reference(p, in));
 }
 
+TEST(Fused, SegmentsAroundStagesWithoutRows) {
+  // median and box have no row stages: the pass runs tile at a time, and the runs of nodes
+  // between them row by row, from the tile-at-a-time result before them.
+  const cv::Mat in = test::random_image(90, 61, CV_8UC3, 9);
+  const std::string spec = "median | gaussian sigma=2 | sobel_mag | box ksize=5 | gray | threshold t=40";
+  const Pipeline p = Pipeline::parse(spec);
+  const auto plan = detail::make_plan(p, p.validate(PixelType{CV_8U, 3}, Size{90, 61}));
+  ASSERT_EQ(plan.passes.size(), 1u);
+  EXPECT_FALSE(detail::fuse(p, plan, plan.passes[0]));
+  const auto segments = detail::fuse_segments(p, plan, plan.passes[0]);
+  ASSERT_EQ(segments.size(), 2u);
+  EXPECT_EQ(segments[0].nodes, (std::vector<NodeId>{2, 3}));  // gaussian, sobel_mag
+  EXPECT_EQ(segments[0].input, 1);                           // median
+  EXPECT_EQ(segments[1].nodes, (std::vector<NodeId>{5, 6}));  // gray, threshold
+  expect_fused(spec, in, run_reference(p, in));
+  // A DAG: unsharp's blur is read by its combine and by a stage without rows, so the blur
+  // ends its segment and both read it.
+  Pipeline dag;
+  const NodeId blur = dag.add("gaussian", {{"sigma", "1.5"}});
+  const NodeId med = dag.add("median", {}, {blur});
+  dag.add("addw", {}, {blur, med});
+  const cv::Mat gray = test::random_image(77, 45, CV_8UC1, 10);
+  expect_fused_pipeline(dag, gray, run_reference(dag, gray), "gaussian -> median, addw(gaussian, median)");
+}
+
 /// True when the (single tiled) pass of `p` on `in` runs fused.
 bool fuses(const Pipeline& p, const cv::Mat& in) {
   const auto plan = detail::make_plan(p, p.validate(PixelType::of(in), Size{in.cols, in.rows}));

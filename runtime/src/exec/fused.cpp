@@ -70,7 +70,57 @@ std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const 
     level_of[id] = static_cast<int>(f.steps.size());
   }
   if (f.steps.empty() || level_of[pass.target] != static_cast<int>(f.steps.size())) return std::nullopt;
+  f.output = pass.target;
+  f.nodes = pass.nodes;
   return f;
+}
+
+std::vector<FusedPass> fuse_segments(const Pipeline& pipeline, const Plan& plan, const Pass& pass) {
+  const auto& order = pass.nodes;
+  // Readers of each node inside the pass (nodes outside it read only materialised ones).
+  std::map<NodeId, std::vector<NodeId>> readers;
+  for (NodeId id : order)
+    for (NodeId in : pipeline.node(id).inputs) readers[in].push_back(id);
+  const auto inside = [](const std::vector<NodeId>& set, NodeId id) {
+    return std::find(set.begin(), set.end(), id) != set.end();
+  };
+  std::vector<FusedPass> segments;
+  std::vector<NodeId> taken;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const Node& first = pipeline.node(order[i]);
+    if (inside(taken, order[i]) || first.inputs.size() != 1) continue;
+    const NodeId input = first.inputs[0];
+    Pass sub{Pass::Kind::Tiled, order[i], {order[i]}, {input}};
+    std::optional<FusedPass> best = fuse(pipeline, plan, sub);
+    if (!best) continue;
+    for (std::size_t j = i + 1; j < order.size(); ++j) {
+      const NodeId c = order[j];
+      const auto& ins = pipeline.node(c).inputs;
+      const bool reads_segment = std::any_of(ins.begin(), ins.end(), [&](NodeId in) { return inside(sub.nodes, in); });
+      if (!reads_segment) continue;  // independent of the segment: it may still grow past it
+      const bool joins = std::all_of(ins.begin(), ins.end(), [&](NodeId in) { return in == input || inside(sub.nodes, in); });
+      // The node it would close over must be read only inside the segment.
+      const auto& outer = readers[sub.target];
+      const bool private_last = std::all_of(outer.begin(), outer.end(), [&](NodeId r) { return r == c || inside(sub.nodes, r); });
+      if (!joins || !private_last || sub.target == pass.target) break;
+      Pass grown = sub;
+      grown.target = c;
+      grown.nodes.push_back(c);
+      std::optional<FusedPass> f = fuse(pipeline, plan, grown);
+      if (!f) break;
+      sub = std::move(grown);
+      best = std::move(f);
+    }
+    // Nodes inside the segment other than its last must not be read from outside it.
+    bool private_inner = true;
+    for (NodeId id : sub.nodes)
+      for (NodeId r : readers[id])
+        if (id != sub.target && !inside(sub.nodes, r)) private_inner = false;
+    if (!private_inner) continue;
+    taken.insert(taken.end(), sub.nodes.begin(), sub.nodes.end());
+    segments.push_back(std::move(*best));
+  }
+  return segments;
 }
 
 namespace {

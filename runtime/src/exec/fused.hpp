@@ -22,7 +22,9 @@ struct FusedPass {
   std::vector<Step> steps;
   /// Per level: the border mode its readers extend it by past the image edge (they agree).
   std::vector<BorderMode> borders;
-  NodeId input = 0;  ///< the materialised node the pass reads
+  NodeId input = 0;   ///< the node the pass reads: materialised, or computed tile at a time
+  NodeId output = 0;  ///< the node the last level is
+  std::vector<NodeId> nodes;  ///< the nodes it computes, in order
   Size size;         ///< image size, the same for every level (pointwise and stencil only)
   std::vector<int> channels;  ///< per level
   int in_depth = 0;
@@ -39,6 +41,18 @@ struct FusedPass {
 /// replication or reflection (readers of one node agreeing on which); nullopt otherwise
 /// (the pass then runs tile at a time).
 std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const Pass& pass);
+
+/// For a pass that does not fuse whole: its runs of nodes that do, each read from one node
+/// of the pass (or its input) and read by others only through its last node. Tile-at-a-time
+/// evaluation computes each run row by row from its input's region, and every other node
+/// by its kernel's process().
+std::vector<FusedPass> fuse_segments(const Pipeline& pipeline, const Plan& plan, const Pass& pass);
+
+/// How a tiled pass runs: wholly fused, or tile at a time with fused segments (or none).
+struct PassFusion {
+  std::optional<FusedPass> whole;
+  std::vector<FusedPass> segments;
+};
 
 /// Bytes a fused tile task keeps per pixel of tile width: the rings of rows of every level
 /// but the input (read in place) and the output (the destination): the working set that

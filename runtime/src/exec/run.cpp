@@ -217,11 +217,10 @@ class PassRunner {
     target.open(out_size, shape_.types[pass.target]);
     detail::TileJob job;
     job.count = grid.count();
-    const auto fusion = row_fusion(pass, grid);
-    const detail::FusedPass* fused = fusion ? &*fusion : nullptr;
+    const detail::PassFusion fusion = row_fusion(pass, grid);
     job.compute = [&](std::int64_t i) {
       const Rect r = grid.tile(i);
-      return detail::evaluate_tile(pipeline_, plan_, pass, values_, reduced_, r, fused, target.region(r), &scratch_);
+      return detail::evaluate_tile(pipeline_, plan_, pass, values_, reduced_, r, &fusion, target.region(r), &scratch_);
     };
     job.write = [&](std::int64_t i, const cv::Mat& m) { target.write(grid.tile(i), m); };
     job.concurrent_write = target.concurrent();
@@ -232,12 +231,20 @@ class PassRunner {
     return final_pass ? cv::Mat() : intermediate.mat();
   }
 
-  /// The pass as row stages when fused execution is on and the pass fuses. Row stages count
-  /// a row's samples in an int (of 16-bit values at most): tiles wider than that run tile
-  /// at a time.
-  std::optional<detail::FusedPass> row_fusion(const detail::Pass& pass, const TileGrid& grid) const {
-    auto fusion = options_.fused ? detail::fuse(pipeline_, plan_, pass) : std::nullopt;
-    if (fusion && grid.tile_size().w * fusion->max_channels() > (std::int64_t{1} << 29)) fusion.reset();
+  /// The pass as row stages when fused execution is on: wholly, or else its fused segments.
+  /// Row stages count a row's samples in an int (of 16-bit values at most): tiles wider than
+  /// that run tile at a time.
+  detail::PassFusion row_fusion(const detail::Pass& pass, const TileGrid& grid) const {
+    detail::PassFusion fusion;
+    if (!options_.fused) return fusion;
+    const auto fits = [&](const detail::FusedPass& f) {
+      return grid.tile_size().w * f.max_channels() <= (std::int64_t{1} << 29);
+    };
+    fusion.whole = detail::fuse(pipeline_, plan_, pass);
+    if (fusion.whole && !fits(*fusion.whole)) fusion.whole.reset();
+    if (!fusion.whole)
+      for (detail::FusedPass& f : detail::fuse_segments(pipeline_, plan_, pass))
+        if (fits(f)) fusion.segments.push_back(std::move(f));
     return fusion;
   }
 

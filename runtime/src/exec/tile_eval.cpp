@@ -10,6 +10,7 @@
 #include "fused.hpp"
 #include "scratch.hpp"
 #include "tessera/error.hpp"
+#include "tessera/io.hpp"
 
 namespace tessera::detail {
 
@@ -26,6 +27,41 @@ double fill_value(double v, int depth) {
     case CV_32S: return std::clamp(v, -2147483648.0, 2147483647.0);
     default: return v;
   }
+}
+
+/// The computed region `have` of an image of `size`, as a Source for a fused segment.
+class RegionSource final : public Source {
+ public:
+  RegionSource(const cv::Mat& pixels, const Rect& have, Size size)
+      : pixels_(pixels), have_(have), size_(size) {}
+  Size size() const override { return size_; }
+  PixelType type() const override { return PixelType::of(pixels_); }
+  void read(const Rect& r, cv::Mat& out) const override {
+    if (!have_.contains(r))
+      throw KernelError("internal: fused segment reads " + to_string(r) + " outside computed " + to_string(have_), r);
+    out = pixels_(to_cv_rect(have_.relative(r)));
+  }
+
+ private:
+  cv::Mat pixels_;
+  Rect have_;
+  Size size_;
+};
+
+/// The segment whose last node is `id`, or null.
+const FusedPass* segment_ending_at(const PassFusion* fusion, NodeId id) {
+  if (fusion)
+    for (const FusedPass& f : fusion->segments)
+      if (f.output == id) return &f;
+  return nullptr;
+}
+
+/// True when `id` is computed inside a segment that ends at another node.
+bool inside_segment(const PassFusion* fusion, NodeId id) {
+  if (fusion)
+    for (const FusedPass& f : fusion->segments)
+      if (f.output != id && std::find(f.nodes.begin(), f.nodes.end(), id) != f.nodes.end()) return true;
+  return false;
 }
 
 }  // namespace
@@ -51,8 +87,8 @@ void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& wa
 
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
                       const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
-                      const Rect& tile, const FusedPass* fused, cv::Mat dst, ScratchPool* scratch) {
-  if (fused) return evaluate_tile_fused(*fused, *values[fused->input], tile, dst);
+                      const Rect& tile, const PassFusion* fusion, cv::Mat dst, ScratchPool* scratch) {
+  if (fusion && fusion->whole) return evaluate_tile_fused(*fusion->whole, *values[fusion->whole->input], tile, dst);
   ScratchScope scope(scratch);
   const auto& sizes = plan.shape.sizes;
   const auto& types = plan.shape.types;
@@ -76,7 +112,22 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
   std::vector<Rect> in_rects;
   std::vector<Size> in_sizes;
   for (NodeId id : pass.nodes) {
+    if (inside_segment(fusion, id)) continue;  // its segment's last node computes it, row by row
     const Node& nd = pipeline.node(id);
+    const Rect& r = need[id];
+    const bool into_dst = id == pass.target && !dst.empty();
+    // Intermediates live in scratch memory until the tile is done; the target, when there is
+    // no destination, in memory of its own that outlives it.
+    const int rows = static_cast<int>(r.h), cols = static_cast<int>(r.w);
+    cv::Mat out = into_dst                ? dst
+                  : id == pass.target     ? cv::Mat(rows, cols, types[id].cv_type())
+                                          : scratch_mat(rows, cols, types[id].cv_type());
+    if (const FusedPass* segment = segment_ending_at(fusion, id)) {
+      const NodeId in = segment->input;
+      const RegionSource region(buf[in], need[in], sizes[in]);
+      buf[id] = evaluate_tile_fused(*segment, region, r, out);
+      continue;
+    }
     const std::size_t arity = nd.inputs.size();
     ins.assign(arity, cv::Mat());
     in_rects.assign(arity, Rect{});
@@ -87,14 +138,6 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
       in_sizes[i] = sizes[in];
       extract_with_border(buf[in], need[in], in_rects[i], sizes[in], nd.kernel->border(), ins[i]);
     }
-    const Rect& r = need[id];
-    const bool into_dst = id == pass.target && !dst.empty();
-    // Intermediates live in scratch memory until the tile is done; the target, when there is
-    // no destination, in memory of its own that outlives it.
-    const int rows = static_cast<int>(r.h), cols = static_cast<int>(r.w);
-    cv::Mat out = into_dst                ? dst
-                  : id == pass.target     ? cv::Mat(rows, cols, types[id].cv_type())
-                                          : scratch_mat(rows, cols, types[id].cv_type());
     TileIO io{ins, in_rects, in_sizes, r, sizes[id], out};
     try {
       if (nd.kernel->kernel_class() == KernelClass::ReduceThenMap)

@@ -10,18 +10,18 @@
 
 namespace tessera::detail {
 
-struct FusedPass;    // fused.hpp
+struct PassFusion;   // fused.hpp
 class ScratchPool;  // scratch.hpp
 
 /// Computes output tile `tile` of a Tiled pass. `values[id]` is the Source of each
 /// materialised node the pass reads; `reduced[id]` the merged statistics of each
-/// ReduceThenMap node. With `fused` (the pass's fuse() result), it runs row by row; the bits
-/// are the same either way. Returns the tile's pixels: `dst` itself when it is given (a
+/// ReduceThenMap node. With `fusion`, the pass runs row by row when it fuses whole, else tile
+/// at a time with its fused segments row by row; the bits are the same either way. Returns the tile's pixels: `dst` itself when it is given (a
 /// view of the destination of the tile's size and type), which then holds them. The tile's
 /// intermediates use buffers from `scratch` when it is given.
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
                       const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
-                      const Rect& tile, const FusedPass* fused = nullptr, cv::Mat dst = {},
+                      const Rect& tile, const PassFusion* fusion = nullptr, cv::Mat dst = {},
                       ScratchPool* scratch = nullptr);
 
 /// Fills `out` with region `want` of an image whose pixels `have` (a rectangle of that
