@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,44 @@ cv::Mat opencv_op_by_op(const std::vector<Stage>& chain, const cv::Mat& in) {
   return cur;
 }
 
+/// The nodes of a parsed chain that carry a stage's text (a composite's last node does).
+std::vector<tessera::Node> nodes_of(const tessera::Pipeline& p) {
+  std::vector<tessera::Node> nodes;
+  for (tessera::NodeId id = 1; id <= static_cast<tessera::NodeId>(p.size()); ++id)
+    if (!p.node(id).spec.empty()) nodes.push_back(p.node(id));
+  return nodes;
+}
+
+/// "name k=v ..." as a registry entry and its parameters.
+Stage stage_of(const tessera::Registry& reg, const std::string& text) {
+  const tessera::Pipeline one = tessera::Pipeline::parse(text);
+  std::istringstream words(text);
+  std::string name;
+  words >> name;
+  Stage st{&reg.at(name), {}};
+  // The stage's parameters as the parser normalised them: every key=value after the name.
+  const std::string normal = one.str();
+  std::size_t at = normal.find(' ');
+  while (at != std::string::npos && at + 1 < normal.size()) {
+    const std::size_t eq = normal.find('=', at);
+    if (eq == std::string::npos) break;
+    const std::string key = normal.substr(at + 1, eq - at - 1);
+    std::size_t end;
+    std::string value;
+    if (normal[eq + 1] == '"') {
+      end = normal.find('"', eq + 2);
+      value = normal.substr(eq + 2, end - eq - 2);
+      ++end;
+    } else {
+      end = normal.find(' ', eq);
+      value = normal.substr(eq + 1, end == std::string::npos ? std::string::npos : end - eq - 1);
+    }
+    st.params[key] = value;
+    at = end;
+  }
+  return st;
+}
+
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 double median(std::vector<double> v) {
@@ -147,6 +186,9 @@ int main(int argc, char** argv) {
   app.add_option("--chains", chains, "random chains to time")->check(CLI::NonNegativeNumber);
   app.add_option("--seed", seed, "seed of the random chains");
   app.add_option("--reps", reps, "timed runs per side (the median is reported)")->check(CLI::PositiveNumber);
+  std::vector<std::string> specs;
+  app.add_option("--pipeline", specs,
+                 "time only these pipelines (repeatable), on the gray and the colour image where they apply");
   CLI11_PARSE(app, argc, argv);
 
   // Warm buffers for OpenCV (see the file comment).
@@ -167,8 +209,17 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     results.push_back(r);
   };
+  for (const std::string& spec : specs) {
+    std::vector<Stage> chain;
+    for (const tessera::Node& nd : nodes_of(tessera::Pipeline::parse(spec)))
+      chain.push_back(stage_of(reg, nd.spec));
+    for (const cv::Mat* in : {&gray, &bgr}) {
+      Result r;
+      if (measure(chain, *in, threads, reps, r)) report(r);
+    }
+  }
   std::vector<const tessera::KernelInfo*> pool;
-  for (const tessera::KernelInfo* k : reg.entries()) {
+  for (const tessera::KernelInfo* k : specs.empty() ? reg.entries() : std::vector<const tessera::KernelInfo*>{}) {
     if (chainable(*k)) pool.push_back(k);
     const std::vector<Stage> alone{{k, k->example_params()}};
     for (const cv::Mat* in : {&gray, &bgr}) {
@@ -177,7 +228,7 @@ int main(int argc, char** argv) {
     }
   }
   std::mt19937 rng(seed);
-  for (int made = 0, tries = 0; made < chains && tries < 100 * chains; ++tries) {
+  for (int made = 0, tries = 0; specs.empty() && made < chains && tries < 100 * chains; ++tries) {
     std::vector<Stage> chain(2 + rng() % 3);
     for (Stage& st : chain) {
       st.info = pool[rng() % pool.size()];

@@ -241,12 +241,27 @@ std::string halo_line(const KernelInfo& k) {
   return "  halo: " + std::to_string(h.rx) + "x" + std::to_string(h.ry) + with + "\n";
 }
 
+/// "  runs fused (row by row) on: u8x1, u8x3\n", for the input types where the kernel (with
+/// its example parameters) does.
+std::string fused_line(const KernelInfo& k) {
+  const auto params = k.example_params();
+  Pipeline p;  // a two-input kernel reads the input twice
+  if (k.make && !k.expand && Registry::builtin().make(k.name, params)->arity() == 2)
+    p.add(k.name, params, {Pipeline::kInput, Pipeline::kInput});
+  else
+    p.add(k.name, params);
+  std::string types;
+  for (const PixelType& t : k.types.all())
+    if (runs_fused(p, t, {256, 256})) types += (types.empty() ? "" : ", ") + t.str();
+  return "  runs fused (row by row) on: " + (types.empty() ? std::string("none (tile at a time)") : types) + "\n";
+}
+
 void kernels_command(const std::string& name) {
   const Registry& reg = Registry::builtin();
   if (!name.empty()) {
     const KernelInfo& k = reg.at(name);
     std::cout << k.name << ": " << k.description << "\n  class: " << to_string(k.kernel_class)
-              << "\n  types: " << k.types.str() << "\n" << halo_line(k) << "  parameters:" << (k.params.empty() ? " none" : "")
+              << "\n  types: " << k.types.str() << "\n" << fused_line(k) << halo_line(k) << "  parameters:" << (k.params.empty() ? " none" : "")
               << "\n";
     for (const auto& p : k.params) std::cout << param_line(p) << "\n";
     if (!k.example.empty()) std::cout << "  example: " << k.name << " " << k.example << "\n";

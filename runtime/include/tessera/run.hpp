@@ -83,6 +83,11 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
 /// defines it) once on whole images. The oracle that tiled runs are compared with.
 cv::Mat run_reference(const Pipeline& pipeline, const cv::Mat& input);
 
+/// True when every pass of `pipeline` on an input of `type` and `size` runs fused, row by row
+/// (DESIGN.md, "Execution"): each is tiled, and each of its kernels has row stages for the
+/// type reaching it. Throws UsageError as Pipeline::validate does.
+bool runs_fused(const Pipeline& pipeline, PixelType type, Size size);
+
 /// Threads a run with `threads` (0 = default) will use: all cores unless limited.
 int effective_threads(int threads);
 /// Threads a run with `options` asks for: 1 on the serial backend, else

@@ -333,6 +333,13 @@ RunStats run(const Pipeline& pipeline, const cv::Mat& input, cv::Mat& output, co
   return s;
 }
 
+bool runs_fused(const Pipeline& pipeline, PixelType type, Size size) {
+  const detail::Plan plan = detail::make_plan(pipeline, pipeline.validate(type, size));
+  return std::all_of(plan.passes.begin(), plan.passes.end(), [&](const detail::Pass& pass) {
+    return pass.kind == detail::Pass::Kind::Tiled && detail::fuse(pipeline, plan, pass).has_value();
+  });
+}
+
 cv::Mat run_reference(const Pipeline& pipeline, const cv::Mat& input) {
   if (input.empty()) throw UsageError("input image is empty");
   const PipelineShape shape = pipeline.validate(PixelType::of(input), {input.cols, input.rows});

@@ -1,0 +1,77 @@
+// Which (kernel, input type) pairs of the registry run fused, row by row: the table the README
+// publishes, checked both ways, so that a claimed pair that stops fusing (or a new one that
+// is not listed) fails here. Each kernel runs with its example parameters.
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <map>
+#include <set>
+#include <string>
+
+#include "tessera/tessera.hpp"
+
+namespace tessera {
+namespace {
+
+/// The claim: kernel -> the input types it fuses on (with its example parameters).
+const std::map<std::string, std::set<std::string>> kClaimed = {
+    {"abs", {"u8x1", "u8x3", "u8x4"}},
+    {"addw", {"u8x1", "u8x2", "u8x3", "u8x4"}},
+    {"bgr2rgb", {"u8x3", "u8x4"}},
+    {"blackhat", {"u8x1", "u8x3", "u8x4"}},
+    {"clamp", {"u8x1", "u8x3", "u8x4"}},
+    {"close", {"u8x1", "u8x3", "u8x4"}},
+    {"convert", {"u8x1", "u8x3", "u8x4"}},
+    {"dilate", {"u8x1", "u8x3", "u8x4"}},
+    {"erode", {"u8x1", "u8x3", "u8x4"}},
+    {"gamma", {"u8x1", "u8x3", "u8x4"}},
+    {"gaussian", {"u8x1", "u8x3", "u8x4"}},
+    {"gray", {"u8x3", "u8x4"}},
+    {"invert", {"u8x1", "u8x2", "u8x3", "u8x4"}},
+    {"morph_gradient", {"u8x1", "u8x3", "u8x4"}},
+    {"open", {"u8x1", "u8x3", "u8x4"}},
+    {"sobel_mag", {"u8x1", "u8x3", "u8x4"}},
+    {"threshold", {"u8x1", "u8x3", "u8x4"}},
+    {"tophat", {"u8x1", "u8x3", "u8x4"}},
+    {"unsharp", {"u8x1", "u8x3", "u8x4"}},
+};
+
+/// The kernel alone with its example parameters; a two-input kernel reads the input twice.
+Pipeline alone(const KernelInfo& k) {
+  const auto params = k.example_params();
+  const bool two_inputs = k.make && !k.expand && Registry::builtin().make(k.name, params)->arity() == 2;
+  Pipeline p;
+  if (two_inputs) p.add(k.name, params, {Pipeline::kInput, Pipeline::kInput});
+  else p.add(k.name, params);
+  return p;
+}
+
+TEST(FusedCoverage, RegistryPairsThatFuseAreTheClaimedOnes) {
+  std::map<std::string, std::set<std::string>> actual;
+  int pairs = 0, fused = 0;
+  for (const KernelInfo* k : Registry::builtin().entries()) {
+    const Pipeline p = alone(*k);
+    for (const PixelType& t : k->types.all()) {
+      ++pairs;
+      if (!runs_fused(p, t, {256, 256})) continue;
+      ++fused;
+      actual[k->name].insert(t.str());
+    }
+  }
+  std::cout << fused << " of " << pairs << " registry (kernel, input type) pairs run fused\n";
+  for (const auto& [name, types] : actual) {
+    std::cout << "  " << name << ":";
+    for (const std::string& t : types) std::cout << " " << t;
+    std::cout << "\n";
+  }
+  for (const auto& [name, types] : kClaimed)
+    for (const std::string& t : types)
+      EXPECT_TRUE(actual[name].count(t)) << name << " on " << t << " is claimed fused but runs tile at a time";
+  for (const auto& [name, types] : actual)
+    for (const std::string& t : types)
+      EXPECT_TRUE(kClaimed.count(name) && kClaimed.at(name).count(t))
+          << name << " on " << t << " runs fused but the table does not say so: add it";
+}
+
+}  // namespace
+}  // namespace tessera
