@@ -3,6 +3,7 @@
 // against the OpenCV calls that define them.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 
 #include <opencv2/imgproc.hpp>
@@ -359,6 +360,74 @@ TEST(Fused, TableAndColourStagesMatchOpenCV) {
       }
     }
   }
+}
+
+TEST(Fused, IntegerCorrelationMatchesOpenCV) {
+  // filter/sharpen (u8 out, rounded half to even) and the derivatives (s16 out), row by row
+  // in 16-bit lanes or, when the sums do not fit, 32-bit scalar, against the OpenCV calls.
+  struct Case {
+    std::string spec;
+    std::function<cv::Mat(const cv::Mat&)> opencv;
+  };
+  auto filter = [](cv::Mat k, double delta) {
+    return [k, delta](const cv::Mat& m) {
+      cv::Mat out;
+      cv::filter2D(m, out, -1, k, cv::Point(-1, -1), delta, cv::BORDER_REFLECT_101);
+      return out;
+    };
+  };
+  auto sobel = [](int dx, int dy, int k) {
+    return [=](const cv::Mat& m) {
+      cv::Mat out;
+      cv::Sobel(m, out, CV_16S, dx, dy, k, 1, 0, cv::BORDER_REFLECT_101);
+      return out;
+    };
+  };
+  auto laplacian = [](int k) {
+    return [=](const cv::Mat& m) {
+      cv::Mat out;
+      cv::Laplacian(m, out, CV_16S, k, 1, 0, cv::BORDER_REFLECT_101);
+      return out;
+    };
+  };
+  const std::vector<Case> cases{
+      {"sharpen", filter((cv::Mat_<double>(3, 3) << 0, -1, 0, -1, 5, -1, 0, -1, 0), 0)},
+      {"filter kernel=1,2,1;2,4,2;1,2,1 scale=0.0625", filter((cv::Mat_<double>(3, 3) << 1, 2, 1, 2, 4, 2, 1, 2, 1) / 16, 0)},
+      {"filter kernel=\"1 -3 2 5 1\" scale=0.5 delta=-7.5",
+       filter((cv::Mat_<double>(1, 5) << 1, -3, 2, 5, 1) * 0.5, -7.5)},
+      {"filter kernel=\"1;1;1;1;1\" scale=0.00390625 delta=0.5",
+       filter((cv::Mat_<double>(5, 1) << 1, 1, 1, 1, 1) / 256, 0.5)},
+      {"filter kernel=\"3 0 -3; 10 0 -10; 3 0 -3\" scale=0.25 delta=128",
+       filter((cv::Mat_<double>(3, 3) << 3, 0, -3, 10, 0, -10, 3, 0, -3) / 4, 128)},
+      {"sobel dx=1 dy=0", sobel(1, 0, 3)},
+      {"sobel dx=0 dy=2 ksize=5", sobel(0, 2, 5)},
+      {"sobel dx=1 dy=1 ksize=1", sobel(1, 1, 1)},
+      {"sobel dx=2 dy=1 ksize=7", sobel(2, 1, 7)},
+      {"scharr dx=1 dy=0", [](const cv::Mat& m) {
+         cv::Mat out;
+         cv::Scharr(m, out, CV_16S, 1, 0, 1, 0, cv::BORDER_REFLECT_101);
+         return out;
+       }},
+      {"laplacian ksize=1", laplacian(1)},
+      {"laplacian ksize=3", laplacian(3)},
+      {"laplacian ksize=5", laplacian(5)},
+      {"laplacian ksize=7", laplacian(7)},
+  };
+  unsigned seed = 70;
+  for (cv::Size size : {cv::Size{37, 29}, cv::Size{403, 9}})
+    for (int cn : {1, 3}) {
+      const cv::Mat in = test::random_image(size.width, size.height, CV_MAKETYPE(CV_8U, cn), seed++);
+      for (const Case& c : cases) {
+        const Pipeline p = Pipeline::parse(c.spec);
+        EXPECT_TRUE(fuses(p, in)) << c.spec;
+        for (Size tile : {Size{16, 7}, Size{1000, 1000}}) {
+          RunOptions o;
+          o.tile = tile;
+          ASSERT_TRUE(test::identical(run(p, in, o), c.opencv(in)))
+              << c.spec << ", " << cn << " channels, " << in.cols << "x" << in.rows << ", tile " << to_string(tile);
+        }
+      }
+    }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "common/op_helpers.hpp"
 #include "common/param_helpers.hpp"
+#include "common/correlate_rows.hpp"
 #include "common/row_kernels.hpp"
 #include "edges/sobel_rows.hpp"
 #include "pointwise/lut_rows.hpp"
@@ -52,7 +53,22 @@ struct Deriv {
   std::function<void(const cv::Mat& src, cv::Mat& dst, int ddepth, int border)> opencv;
   std::vector<SepTerm> terms;
   int radius = 1;
+  cv::Mat kernel;  ///< the whole filter as one 2D kernel (CV_64F, integers): u8 row stages
 };
+
+/// The 2D kernel of a sum of separable terms: sum of ky (column) times kx (row).
+cv::Mat kernel_of(const std::vector<SepTerm>& terms) {
+  cv::Mat k;
+  for (const SepTerm& t : terms) {
+    cv::Mat kx, ky;
+    t.kx.convertTo(kx, CV_64F);
+    t.ky.convertTo(ky, CV_64F);
+    const cv::Mat outer = ky.reshape(1, static_cast<int>(ky.total())) * kx.reshape(1, 1);
+    if (k.empty()) k = outer;
+    else k += outer;
+  }
+  return k;
+}
 
 /// OpenCV's 3- and 5-tap float row and column filters round differently in their SIMD body
 /// and scalar tail; the same coefficients zero-padded to 7 taps take its generic path.
@@ -75,13 +91,17 @@ void separable_f32(const cv::Mat& src, cv::Mat& dst, const std::vector<SepTerm>&
 
 KernelPtr deriv_kernel(std::string name, Deriv d) {
   const int r = d.terms.empty() ? d.radius : std::max(d.radius, kWideTaps / 2);
-  return stencil_kernel(
-      std::move(name), {r, r}, kDerivTypes,
-      [d](std::span<const cv::Mat> in, cv::Mat& out, int border) {
-        if (in[0].depth() == CV_32F && !d.terms.empty()) separable_f32(in[0], out, d.terms, border);
-        else d.opencv(in[0], out, deriv_depth(in[0].depth()), border);
-      },
-      deriv_output, {}, detail::Surroundings::Read);
+  // u8 to s16: integer sums, exact in any order (correlate_rows.cpp).
+  RowStagePtr rows = detail::correlate_u8_row_stage(d.kernel, 0, CV_16S);
+  return detail::with_row_stages(
+      stencil_kernel(
+          std::move(name), {r, r}, kDerivTypes,
+          [d](std::span<const cv::Mat> in, cv::Mat& out, int border) {
+            if (in[0].depth() == CV_32F && !d.terms.empty()) separable_f32(in[0], out, d.terms, border);
+            else d.opencv(in[0], out, deriv_depth(in[0].depth()), border);
+          },
+          deriv_output, {}, detail::Surroundings::Read),
+      detail::u8_rows(rows));
 }
 
 /// The entry's OpenCV call on the whole image, for entries built by `F`.
@@ -103,6 +123,7 @@ Deriv sobel_like(int dx, int dy, int ksize) {
   cv::getDerivKernels(t.kx, t.ky, dx, dy, ksize, false, CV_32F);
   d.terms = {t};
   d.radius = std::max(t.kx.rows, t.ky.rows) / 2;
+  d.kernel = kernel_of(d.terms);
   return d;
 }
 
@@ -138,6 +159,11 @@ Deriv laplacian_deriv(const Params& p) {
     cv::Mat d2, smooth;
     cv::getDerivKernels(d2, smooth, 2, 0, ksize, false, CV_32F);
     d.terms = {{d2, smooth}, {smooth, d2}};
+    d.kernel = kernel_of(d.terms);
+  } else {
+    // cv::Laplacian's own 3x3 kernels.
+    d.kernel = ksize == 1 ? (cv::Mat_<double>(3, 3) << 0, 1, 0, 1, -4, 1, 0, 1, 0)
+                          : (cv::Mat_<double>(3, 3) << 2, 0, 2, 0, -8, 0, 2, 0, 2);
   }
   return d;
 }

@@ -12,6 +12,7 @@
 
 #include "common/op_helpers.hpp"
 #include "common/param_helpers.hpp"
+#include "common/correlate_rows.hpp"
 #include "common/row_kernels.hpp"
 #include "arith/add_weighted_rows.hpp"
 #include "filters/gaussian_rows.hpp"
@@ -307,12 +308,14 @@ KernelPtr filter2d_kernel(std::string name, cv::Mat kernel, double delta) {
                        " (beyond that cv::filter2D uses a DFT whose rounding depends on the image size)");
     return in[0];
   };
-  return stencil_kernel(
-      std::move(name), {kernel.cols / 2, kernel.rows / 2}, kFilterTypes,
-      [kernel, delta](std::span<const cv::Mat> in, cv::Mat& out, int border) {
-        cv::filter2D(in[0], out, -1, kernel, cv::Point(-1, -1), delta, border);
-      },
-      output_type, {}, detail::Surroundings::Read);
+  return detail::with_row_stages(
+      stencil_kernel(
+          std::move(name), {kernel.cols / 2, kernel.rows / 2}, kFilterTypes,
+          [kernel, delta](std::span<const cv::Mat> in, cv::Mat& out, int border) {
+            cv::filter2D(in[0], out, -1, kernel, cv::Point(-1, -1), delta, border);
+          },
+          output_type, {}, detail::Surroundings::Read),
+      detail::u8_rows(detail::correlate_u8_row_stage(kernel, delta, CV_8U)));
 }
 
 /// Parses "a b c; d e f; g h i": rows separated by ';', values by spaces or commas.
