@@ -343,8 +343,8 @@ TEST(Fused, TableAndColourStagesMatchOpenCV) {
   // Odd widths, so that OpenCV's whole-image calls end rows in their scalar tails.
   const std::vector<std::string> gray_in{"clamp min=20 max=200",          "clamp min=-5 max=300",
                                          "abs scale=-1.5 offset=20",      "abs scale=0.3",
-                                         "convert to=f32 scale=0.5 offset=-3", "convert to=u16 scale=300",
-                                         "convert to=u8 scale=0.7 offset=0.5", "gaussian sigma=1.2 | clamp max=99"};
+                                         "convert to=u8 scale=-0.3 offset=200", "convert to=u8 scale=0.7 offset=0.5",
+                                         "gaussian sigma=1.2 | clamp max=99"};
   const std::vector<std::string> colour_in{"gray", "bgr2rgb", "gaussian sigma=1.5 | gray | threshold t=90",
                                            "bgr2rgb | clamp min=30 | gray"};
   unsigned seed = 40;

@@ -21,7 +21,6 @@ const std::map<std::string, std::set<std::string>> kClaimed = {
     {"blackhat", {"u8x1", "u8x3", "u8x4"}},
     {"clamp", {"u8x1", "u8x3", "u8x4"}},
     {"close", {"u8x1", "u8x3", "u8x4"}},
-    {"convert", {"u8x1", "u8x3", "u8x4"}},
     {"dilate", {"u8x1", "u8x3", "u8x4"}},
     {"erode", {"u8x1", "u8x3", "u8x4"}},
     {"filter", {"u8x1", "u8x3", "u8x4"}},

@@ -17,8 +17,7 @@ RowStagePtr lut_u8_row_stage(const cv::Mat& table);
 
 /// The per-value operation `op` on 8-bit images, as a table: op applied once to the 256
 /// values (a 1x256 u8 image), so exact by construction for any op that maps each value
-/// alone, the same way wherever it sits (every channel alike). The output depth is what op
-/// gives (u8, u16, s16 or f32).
+/// alone, the same way wherever it sits (every channel alike). Null unless op gives u8.
 RowStagePtr table_u8_row_stage(const std::function<void(const cv::Mat& in, cv::Mat& out)>& op);
 
 /// cv::threshold of 8-bit images with the given parameters.
