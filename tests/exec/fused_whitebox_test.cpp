@@ -101,22 +101,22 @@ TEST(Fused, MultiChannel) {
 }
 
 TEST(Fused, FallsBackWhenAStageHasNoRows) {
-  // box has no row stages: the pass runs tile at a time, with the same bits.
+  // median has no row stages: the pass runs tile at a time, with the same bits.
   const cv::Mat in = test::random_image(90, 61, CV_8UC1, 8);
-  const Pipeline p = Pipeline::parse("gaussian sigma=2 | box ksize=3 | threshold t=40");
+  const Pipeline p = Pipeline::parse("gaussian sigma=2 | median | threshold t=40");
   const auto plan = detail::make_plan(p, p.validate(PixelType{CV_8U, 1}, Size{90, 61}));
   EXPECT_FALSE(detail::fuse(p, plan, plan.passes.back()));
   const Pipeline p1 = Pipeline::parse("gaussian sigma=2 | sobel_mag | threshold t=40");
   const auto plan1 = detail::make_plan(p1, p1.validate(PixelType{CV_8U, 1}, Size{90, 61}));
   EXPECT_TRUE(detail::fuse(p1, plan1, plan1.passes.back()));
-  expect_fused("gaussian sigma=2 | box ksize=3 | threshold t=40", in, run_reference(p, in));
+  expect_fused("gaussian sigma=2 | median | threshold t=40", in, run_reference(p, in));
 }
 
 TEST(Fused, SegmentsAroundStagesWithoutRows) {
-  // median and box have no row stages: the pass runs tile at a time, and the runs of nodes
+  // median, and box beyond 5x5, have no row stages: the pass runs tile at a time, and the runs of nodes
   // between them row by row, from the tile-at-a-time result before them.
   const cv::Mat in = test::random_image(90, 61, CV_8UC3, 9);
-  const std::string spec = "median | gaussian sigma=2 | sobel_mag | box ksize=5 | gray | threshold t=40";
+  const std::string spec = "median | gaussian sigma=2 | sobel_mag | box ksize=7 | gray | threshold t=40";
   const Pipeline p = Pipeline::parse(spec);
   const auto plan = detail::make_plan(p, p.validate(PixelType{CV_8U, 3}, Size{90, 61}));
   ASSERT_EQ(plan.passes.size(), 1u);
@@ -360,6 +360,25 @@ TEST(Fused, TableAndColourStagesMatchOpenCV) {
       }
     }
   }
+}
+
+TEST(Fused, BoxMatchesOpenCV) {
+  // Every window size with row stages (2..5), odd and even (anchored at k/2); 6 does not fuse.
+  unsigned seed = 90;
+  for (cv::Size size : {cv::Size{37, 29}, cv::Size{403, 9}, cv::Size{1, 20}, cv::Size{20, 1}})
+    for (int cn : {1, 3}) {
+      const cv::Mat in = test::random_image(size.width, size.height, CV_MAKETYPE(CV_8U, cn), seed++);
+      for (int k = 2; k <= 6; ++k) {
+        const std::string spec = "box ksize=" + std::to_string(k);
+        const Pipeline p = Pipeline::parse(spec);
+        EXPECT_EQ(fuses(p, in), k <= 5) << spec;
+        cv::Mat want;
+        cv::blur(in, want, cv::Size(k, k), cv::Point(-1, -1), cv::BORDER_REFLECT_101);
+        RunOptions o;
+        o.tile = {16, 7};
+        ASSERT_TRUE(test::identical(run(p, in, o), want)) << spec << ", " << cn << " channels, " << in.cols << "x" << in.rows;
+      }
+    }
 }
 
 TEST(Fused, IntegerCorrelationMatchesOpenCV) {

@@ -18,6 +18,7 @@ const std::map<std::string, std::set<std::string>> kClaimed = {
     {"abs", {"u8x1", "u8x3", "u8x4"}},
     {"addw", {"u8x1", "u8x2", "u8x3", "u8x4"}},
     {"bgr2rgb", {"u8x3", "u8x4"}},
+    {"box", {"u8x1", "u8x3", "u8x4"}},
     {"blackhat", {"u8x1", "u8x3", "u8x4"}},
     {"clamp", {"u8x1", "u8x3", "u8x4"}},
     {"close", {"u8x1", "u8x3", "u8x4"}},

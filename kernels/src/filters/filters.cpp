@@ -15,6 +15,7 @@
 #include "common/correlate_rows.hpp"
 #include "common/row_kernels.hpp"
 #include "arith/add_weighted_rows.hpp"
+#include "filters/box_rows.hpp"
 #include "filters/gaussian_rows.hpp"
 #include "tessera/error.hpp"
 #include "families.hpp"
@@ -184,9 +185,14 @@ void box_filter(const cv::Mat& src, cv::Mat& dst, int k, int border) {
 
 KernelPtr make_box(const Params& p) {
   const int k = static_cast<int>(p.integer("ksize"));
-  return stencil_kernel("box", {k / 2, k / 2}, kFilterTypes,
-                        [k](std::span<const cv::Mat> in, cv::Mat& out, int border) { box_filter(in[0], out, k, border); },
-                        {}, {}, detail::Surroundings::Read);
+  auto rows = [k](const PixelType& in, Size) {
+    return in.depth == CV_8U ? detail::box_u8_row_stages(k) : std::vector<RowStagePtr>{};
+  };
+  return detail::with_row_stages(
+      stencil_kernel("box", {k / 2, k / 2}, kFilterTypes,
+                     [k](std::span<const cv::Mat> in, cv::Mat& out, int border) { box_filter(in[0], out, k, border); },
+                     {}, {}, detail::Surroundings::Read),
+      rows);
 }
 
 cv::Mat box_oracle(std::span<const cv::Mat> in, const Params& p) {
