@@ -1,4 +1,4 @@
-// cv::blur of 8-bit images with ksize 2..5 as two row stages (box_rows.cpp).
+// cv::blur of 8-bit images with ksize 2, 3, 4, 8 or 16 as two row stages (box_rows.cpp).
 #pragma once
 
 #include <vector>
@@ -8,7 +8,7 @@
 namespace tessera::detail {
 
 /// Horizontal window sums (u8 to u16), then vertical sums scaled as OpenCV does; empty for
-/// ksize outside 2..5 (box_rows.cpp says why).
+/// other sizes (box_rows.cpp says why).
 std::vector<RowStagePtr> box_u8_row_stages(int ksize);
 
 }  // namespace tessera::detail
