@@ -393,7 +393,8 @@ TEST(Fused, BoxMatchesOpenCV) {
 
 TEST(Fused, IntegerCorrelationMatchesOpenCV) {
   // filter/sharpen (u8 out, rounded half to even) and the derivatives (s16 out), row by row
-  // in 16-bit lanes or, when the sums do not fit, 32-bit scalar, against the OpenCV calls.
+  // in 16-bit lanes or, when the sums do not fit, 32-bit scalar, against the OpenCV calls; and
+  // abs of the derivatives (integer scale and offset).
   struct Case {
     std::string spec;
     std::function<cv::Mat(const cv::Mat&)> opencv;
@@ -441,6 +442,16 @@ TEST(Fused, IntegerCorrelationMatchesOpenCV) {
       {"laplacian ksize=3", laplacian(3)},
       {"laplacian ksize=5", laplacian(5)},
       {"laplacian ksize=7", laplacian(7)},
+      {"sobel dx=1 dy=0 | abs", [&](const cv::Mat& m) {
+         cv::Mat out;
+         cv::convertScaleAbs(sobel(1, 0, 3)(m), out);
+         return out;
+       }},
+      {"laplacian ksize=3 | abs scale=-3 offset=7", [&](const cv::Mat& m) {
+         cv::Mat out;
+         cv::convertScaleAbs(laplacian(3)(m), out, -3, 7);
+         return out;
+       }},
   };
   unsigned seed = 70;
   for (cv::Size size : {cv::Size{37, 29}, cv::Size{403, 9}})

@@ -15,7 +15,7 @@ namespace {
 
 /// The claim: kernel -> the input types it fuses on (with its example parameters).
 const std::map<std::string, std::set<std::string>> kClaimed = {
-    {"abs", {"u8x1", "u8x3", "u8x4"}},
+    {"abs", {"s16x1", "s16x3", "s16x4", "u8x1", "u8x3", "u8x4"}},
     {"addw", {"u8x1", "u8x2", "u8x3", "u8x4"}},
     {"bgr2rgb", {"u8x3", "u8x4"}},
     {"box", {"u8x1", "u8x3", "u8x4"}},

@@ -12,6 +12,7 @@
 #include "common/param_helpers.hpp"
 #include "common/correlate_rows.hpp"
 #include "common/row_kernels.hpp"
+#include "edges/abs_rows.hpp"
 #include "edges/sobel_rows.hpp"
 #include "pointwise/lut_rows.hpp"
 #include "tessera/error.hpp"
@@ -192,7 +193,10 @@ KernelPtr make_abs(const Params& p) {
       detail::pointwise_kernel(
           "abs", kAbsTypes, [op](std::span<const cv::Mat> in, cv::Mat& out, int) { op(in[0], out); },
           [](std::span<const PixelType> in) { return detail::with_depth(in[0], CV_8U); }),
-      detail::u8_rows(detail::table_u8_row_stage(op)));
+      [u8 = detail::table_u8_row_stage(op), s16 = detail::abs_s16_row_stage(alpha, beta)](const PixelType& in, Size) {
+        const RowStagePtr& stage = in.depth == CV_8U ? u8 : in.depth == CV_16S ? s16 : nullptr;
+        return stage ? std::vector<RowStagePtr>{stage} : std::vector<RowStagePtr>{};
+      });
 }
 
 }  // namespace
