@@ -38,6 +38,37 @@ TEST(CustomKernel, StencilFromCppRunsTiled) {
   for (Backend be : kBackends) EXPECT_TRUE(test::identical(run(p, in, options(be, {10, 7})), expect)) << to_string(be);
 }
 
+/// A sink without an in-memory image (as a TIFF sink): the runtime cannot compute tiles into
+/// it, so each tile is a Mat of the tile evaluation's own, copied in write().
+class CopyingSink final : public Sink {
+ public:
+  void open(Size size, PixelType type) override {
+    image = cv::Mat(static_cast<int>(size.h), static_cast<int>(size.w), type.cv_type());
+  }
+  void write(const Rect& r, const cv::Mat& tile) override { tile.copyTo(image(to_cv_rect(r))); }
+  cv::Mat image;
+};
+
+TEST(CustomKernel, OutputThatIsAViewOfItsInputOutlivesTheTile) {
+  // A pointwise kernel may return its input as its output (a view). Here that input is a
+  // tile-at-a-time intermediate in the run's scratch memory (box 7x7 has no row stages), which
+  // other tiles reuse once this one is evaluated, so the runtime must hand the writer a copy.
+  OpSpec s;
+  s.name = "identity";
+  s.apply = [](std::span<const cv::Mat> in, cv::Mat& out, int) { out = in[0]; };
+  Pipeline p;
+  p.add("box", {{"ksize", "7"}});
+  p.add(make_op_kernel(std::move(s)));
+  const cv::Mat in = test::random_image(301, 203, CV_8UC1, 12);
+  cv::Mat expect;
+  cv::blur(in, expect, cv::Size(7, 7), cv::Point(-1, -1), cv::BORDER_REFLECT_101);
+  for (Backend be : kBackends) {
+    CopyingSink sink;
+    run(p, MatSource(in), sink, options(be, {16, 16}));
+    EXPECT_TRUE(test::identical(sink.image, expect)) << to_string(be);
+  }
+}
+
 TEST(CustomKernel, IncompleteSpecIsRejected) {
   OpSpec s;
   s.name = "broken";

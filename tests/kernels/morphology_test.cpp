@@ -199,5 +199,30 @@ TEST(MorphologyFloat, InfinityAndFltMaxAreExact) {
         }
 }
 
+TEST(Morphology, ViewOfALargerImageSeesNothingOutsideIt) {
+  // The input is a view into a larger image whose column just left of it is bright. Pixels
+  // outside the input are not part of it: dilation at its left edge must see the neutral
+  // border, as on a copy, not the larger image's pixels.
+  cv::Mat big = cv::Mat::zeros(100, 100, CV_8UC1);
+  big.col(50).setTo(255);
+  big.col(90).setTo(200);
+  const cv::Mat view = big(cv::Rect(51, 0, 39, 40));  // between the bright columns
+  for (const char* op : {"dilate", "erode"}) {
+    const Pipeline p = Pipeline::parse(std::string(op) + " ksize=3");
+    cv::Mat want;
+    const cv::Mat copy = view.clone();
+    if (std::string(op) == "dilate") cv::dilate(copy, want, cv::Mat());
+    else cv::erode(copy, want, cv::Mat());
+    for (Size tile : {Size{8, 8}, Size{100, 100}})
+      for (bool fused : {false, true}) {
+        RunOptions o;
+        o.tile = tile;
+        o.fused = fused;
+        EXPECT_TRUE(test::identical(run(p, view, o), want))
+            << op << ", tile " << to_string(tile) << (fused ? ", fused" : ", tile at a time");
+      }
+  }
+}
+
 }  // namespace
 }  // namespace tessera

@@ -75,8 +75,9 @@ class GaussianKernel final : public Kernel {
       blur(io.in[0](own), io.out, io.in_size[0], cv::BORDER_REFLECT_101);
       return;
     }
-    // OpenCV's 8- and 16-bit fixed-point blur extends the view itself, not its surroundings:
-    // blur the grown region (in scratch memory) and keep the interior.
+    // On a view (without BORDER_ISOLATED) OpenCV's 8- and 16-bit blur leaves its bit-exact
+    // fixed-point code for a float one with other bits: blur the grown region as an image of
+    // its own (in scratch memory) and keep the interior.
     cv::Mat result = tile_scratch(io.in[0].rows, io.in[0].cols, io.in[0].type());
     blur(io.in[0], result, io.in_size[0], cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
     result(own).copyTo(io.out);

@@ -109,9 +109,13 @@ class MorphPass final : public Kernel {
     const Rect keep = io.in_rect[0].relative(io.out_rect);
     if (single_pass()) {
       // One pass reads the pixels around the view (OpSpec::reads_around_view): only the
-      // tile's own pixels are computed, straight into io.out. The view's surroundings are
-      // image pixels, and past them (outside the image) the neutral constant.
-      run(io.in[0](to_cv_rect(keep)), io.out, cv::BORDER_CONSTANT);
+      // tile's own pixels are computed, straight into io.out. The region is given to OpenCV
+      // as an image of its own, so that its surroundings stop at the region, which stops
+      // only at the image edge: past it, the neutral constant (the input may be a view into
+      // a larger image, whose pixels outside this one must not count).
+      const cv::Mat& in = io.in[0];
+      const cv::Mat region(in.rows, in.cols, in.type(), in.data, in.step);
+      run(region(to_cv_rect(keep)), io.out, cv::BORDER_CONSTANT);
       return;
     }
     cv::Mat result;

@@ -123,7 +123,8 @@ using KernelPtr = std::shared_ptr<const Kernel>;
 
 /// Memory for a kernel's temporaries while it computes one tile (Kernel::process): a rows x
 /// cols image of `type` that the run reuses from tile to tile, so that tiles do not pay for
-/// fresh pages. Valid until the current tile is done; outside a run, a new image.
+/// fresh pages. Valid until the runtime has evaluated the current tile (a tile output that is
+/// a view of it is copied first); outside a run, a new image.
 cv::Mat tile_scratch(int rows, int cols, int type);
 
 /// A reduce-then-map kernel (equalize, normalize, stats). The runtime runs it in two

@@ -39,8 +39,10 @@ struct OpSpec {
   /// computed directly: apply() gets views of the tile's own pixels inside the regions
   /// grown by `halo`, and the tile's output to write, instead of computing the grown region
   /// and keeping its interior. Set it only for ops whose every call honours the surroundings
-  /// (cv::filter2D, sepFilter2D, GaussianBlur, blur, Sobel, Scharr, Laplacian, a single
-  /// erode or dilate; not cv::medianBlur, which always replicates the view's own edge).
+  /// with the same bits (cv::filter2D, sepFilter2D, blur, Sobel, Scharr, Laplacian, float
+  /// GaussianBlur, a single erode or dilate; not cv::medianBlur, which always replicates the
+  /// view's own edge, nor 8/16-bit GaussianBlur, which on a view leaves its bit-exact
+  /// fixed-point code for a float one).
   bool reads_around_view = false;
 };
 

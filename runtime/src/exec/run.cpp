@@ -226,6 +226,7 @@ class PassRunner {
     job.concurrent_write = target.concurrent();
     stats_.busy_seconds +=
         detail::execute(job, with_memory_limit(options_, tile_bytes(pipeline_, pass, shape_, grid.tile_size())));
+    scratch_.clear();  // the next pass's tiles have other sizes; memory goes back now
     target.close();
     stats_.tiles += grid.count();
     return final_pass ? cv::Mat() : intermediate.mat();
@@ -263,7 +264,7 @@ class PassRunner {
   std::vector<const Source*> values_;
   std::vector<cv::Mat> reduced_;
   std::vector<std::unique_ptr<MatSource>> owned_;
-  detail::ScratchPool scratch_;  ///< reused by the tile tasks of every pass
+  detail::ScratchPool scratch_;  ///< reused by the tile tasks of a pass, emptied after it
 };
 
 /// Refuses a tile size that is not positive.

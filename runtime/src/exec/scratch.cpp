@@ -19,7 +19,9 @@ cv::Mat ScratchPool::take(std::size_t bytes) {
     std::lock_guard lock(mutex_);
     auto best = free_.end();
     for (auto it = free_.begin(); it != free_.end(); ++it)
-      if (capacity(*it) >= bytes && (best == free_.end() || capacity(*it) < capacity(*best))) best = it;
+      if (capacity(*it) >= bytes && capacity(*it) <= 2 * bytes &&
+          (best == free_.end() || capacity(*it) < capacity(*best)))
+        best = it;
     if (best != free_.end()) {
       cv::Mat buffer = std::move(*best);
       free_.erase(best);
@@ -32,6 +34,11 @@ cv::Mat ScratchPool::take(std::size_t bytes) {
 void ScratchPool::give(cv::Mat buffer) {
   std::lock_guard lock(mutex_);
   free_.push_back(std::move(buffer));
+}
+
+void ScratchPool::clear() {
+  std::lock_guard lock(mutex_);
+  free_.clear();
 }
 
 ScratchScope::ScratchScope(ScratchPool* pool) : pool_(pool), outer_(current_scope) { current_scope = this; }

@@ -16,11 +16,13 @@ namespace tessera::detail {
 /// Byte buffers shared by the tile tasks of one run. Thread-safe.
 class ScratchPool {
  public:
-  /// A 1 x n byte buffer with n >= bytes: the smallest free one that is big enough, or a
-  /// new one.
+  /// A 1 x n byte buffer with bytes <= n <= 2 * bytes: the smallest free one that fits, or a
+  /// new one (so that a small request does not hold on to a large buffer).
   cv::Mat take(std::size_t bytes);
   /// Returns a buffer from take() for later calls to reuse.
   void give(cv::Mat buffer);
+  /// Frees the buffers not in use (between passes, whose tiles need other sizes).
+  void clear();
 
  private:
   std::mutex mutex_;

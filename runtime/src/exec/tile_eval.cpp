@@ -156,7 +156,12 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
     if (into_dst && out.data != dst.data) out.copyTo(dst);  // the kernel returned a view of its own
     buf[id] = into_dst ? dst : out;
   }
-  return buf[static_cast<std::size_t>(pass.target)];
+  cv::Mat result = buf[static_cast<std::size_t>(pass.target)];
+  // A kernel may have returned a view of its input as the tile: when that lies in scratch
+  // memory (a header without a reference count), which goes back to the pool as this returns,
+  // the tile gets a copy of its own.
+  if (!result.u && dst.empty()) result = result.clone();
+  return result;
 }
 
 }  // namespace tessera::detail
