@@ -17,7 +17,6 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -92,34 +91,13 @@ std::vector<tessera::Node> nodes_of(const tessera::Pipeline& p) {
   return nodes;
 }
 
-/// "name k=v ..." as a registry entry and its parameters.
+/// "name k=v ..." as a registry entry and its parameters, split as the spec parser splits
+/// them (through KernelInfo::example_params).
 Stage stage_of(const tessera::Registry& reg, const std::string& text) {
-  const tessera::Pipeline one = tessera::Pipeline::parse(text);
-  std::istringstream words(text);
-  std::string name;
-  words >> name;
-  Stage st{&reg.at(name), {}};
-  // The stage's parameters as the parser normalised them: every key=value after the name.
-  const std::string normal = one.str();
-  std::size_t at = normal.find(' ');
-  while (at != std::string::npos && at + 1 < normal.size()) {
-    const std::size_t eq = normal.find('=', at);
-    if (eq == std::string::npos) break;
-    const std::string key = normal.substr(at + 1, eq - at - 1);
-    std::size_t end;
-    std::string value;
-    if (normal[eq + 1] == '"') {
-      end = normal.find('"', eq + 2);
-      value = normal.substr(eq + 2, end - eq - 2);
-      ++end;
-    } else {
-      end = normal.find(' ', eq);
-      value = normal.substr(eq + 1, end == std::string::npos ? std::string::npos : end - eq - 1);
-    }
-    st.params[key] = value;
-    at = end;
-  }
-  return st;
+  const std::size_t space = text.find(' ');
+  tessera::KernelInfo words = reg.at(text.substr(0, space));
+  words.example = space == std::string::npos ? "" : text.substr(space + 1);
+  return {&reg.at(words.name), words.example_params()};
 }
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }

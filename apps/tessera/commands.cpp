@@ -244,12 +244,7 @@ std::string halo_line(const KernelInfo& k) {
 /// "  runs fused (row by row) on: u8x1, u8x3\n", for the input types where the kernel (with
 /// its example parameters) does.
 std::string fused_line(const KernelInfo& k) {
-  const auto params = k.example_params();
-  Pipeline p;  // a two-input kernel reads the input twice
-  if (k.make && !k.expand && Registry::builtin().make(k.name, params)->arity() == 2)
-    p.add(k.name, params, {Pipeline::kInput, Pipeline::kInput});
-  else
-    p.add(k.name, params);
+  const Pipeline p = Pipeline::example(k);
   std::string types;
   for (const PixelType& t : k.types.all())
     if (runs_fused(p, t, {256, 256})) types += (types.empty() ? "" : ", ") + t.str();

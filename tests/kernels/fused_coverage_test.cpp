@@ -41,21 +41,11 @@ const std::map<std::string, std::set<std::string>> kClaimed = {
     {"unsharp", {"u8x1", "u8x3", "u8x4"}},
 };
 
-/// The kernel alone with its example parameters; a two-input kernel reads the input twice.
-Pipeline alone(const KernelInfo& k) {
-  const auto params = k.example_params();
-  const bool two_inputs = k.make && !k.expand && Registry::builtin().make(k.name, params)->arity() == 2;
-  Pipeline p;
-  if (two_inputs) p.add(k.name, params, {Pipeline::kInput, Pipeline::kInput});
-  else p.add(k.name, params);
-  return p;
-}
-
 TEST(FusedCoverage, RegistryPairsThatFuseAreTheClaimedOnes) {
   std::map<std::string, std::set<std::string>> actual;
   int pairs = 0, fused = 0;
   for (const KernelInfo* k : Registry::builtin().entries()) {
-    const Pipeline p = alone(*k);
+    const Pipeline p = Pipeline::example(*k);
     for (const PixelType& t : k->types.all()) {
       ++pairs;
       if (!runs_fused(p, t, {256, 256})) continue;

@@ -79,7 +79,8 @@ struct Element {
 /// run on the output tile's neighbourhood inside the image (see the file comment).
 class MorphPass final : public Kernel {
  public:
-  MorphPass(int op, Element el) : op_(op), el_(std::move(el)) {}
+  MorphPass(int op, Element el)
+      : op_(op), el_(std::move(el)), rect_(cv::countNonZero(el_.mask) == el_.mask.rows * el_.mask.cols) {}
 
   std::string name() const override { return op_ == cv::MORPH_ERODE ? "erode" : "dilate"; }
   KernelClass kernel_class() const override { return KernelClass::Stencil; }
@@ -100,7 +101,7 @@ class MorphPass final : public Kernel {
   }
 
   std::vector<RowStagePtr> row_stages(const PixelType& in, Size) const override {
-    if (in.depth != CV_8U || cv::countNonZero(el_.mask) != el_.mask.rows * el_.mask.cols) return {};
+    if (in.depth != CV_8U || !rect_) return {};
     return detail::rect_morphology_u8_row_stages(el_.mask.cols, el_.mask.rows, el_.iterations,
                                                  op_ == cv::MORPH_DILATE);
   }
@@ -137,12 +138,11 @@ class MorphPass final : public Kernel {
 
   /// OpenCV runs one pass: one iteration, or a rect element, which it enlarges instead of
   /// iterating. Later passes would read the first one's output, which has no surroundings.
-  bool single_pass() const {
-    return el_.iterations == 1 || cv::countNonZero(el_.mask) == el_.mask.rows * el_.mask.cols;
-  }
+  bool single_pass() const { return el_.iterations == 1 || rect_; }
 
   int op_;
   Element el_;
+  bool rect_;  ///< every element of the mask set
 };
 
 /// a - b, saturated for integer depths (as cv::morphologyEx computes it): joins two branches.

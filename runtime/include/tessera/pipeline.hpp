@@ -62,6 +62,9 @@ class Pipeline {
   /// Parses a linear chain "name k=v ... | name k=v ...". Throws UsageError naming the
   /// stage and the problem.
   static Pipeline parse(const std::string& spec, const Registry& registry = Registry::builtin());
+  /// The registry entry `kernel` alone, with its example parameters; a kernel of two inputs
+  /// reads the input twice.
+  static Pipeline example(const KernelInfo& kernel, const Registry& registry = Registry::builtin());
 
   /// Checks the graph (node ids exist, arities match, no cycle, output reachable) and the
   /// types and sizes flowing along every edge for an input of `type` and `size`.

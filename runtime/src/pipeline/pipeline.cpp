@@ -74,6 +74,15 @@ NodeId Pipeline::add(const std::string& kernel_name, const std::map<std::string,
   return add_stage(std::move(steps), std::move(inputs), label, spec);
 }
 
+Pipeline Pipeline::example(const KernelInfo& kernel, const Registry& registry) {
+  const auto params = kernel.example_params();
+  const bool two_inputs = kernel.make && !kernel.expand && registry.make(kernel.name, params)->arity() == 2;
+  Pipeline p;
+  if (two_inputs) p.add(kernel.name, params, {kInput, kInput}, registry);
+  else p.add(kernel.name, params, {}, registry);
+  return p;
+}
+
 Pipeline Pipeline::parse(const std::string& spec, const Registry& registry) {
   Pipeline p;
   if (trim(spec).empty()) throw UsageError("empty pipeline spec: expected e.g. \"gaussian sigma=2 | threshold t=40\"");
