@@ -15,6 +15,7 @@
 #include "common/correlate_rows.hpp"
 #include "common/row_kernels.hpp"
 #include "arith/add_weighted_rows.hpp"
+#include "filters/bilateral_loops.hpp"
 #include "filters/box_rows.hpp"
 #include "filters/gaussian_rows.hpp"
 #include "tessera/error.hpp"
@@ -28,6 +29,8 @@ namespace {
 using detail::int_param;
 using detail::real_param;
 using detail::stencil_kernel;
+using detail::bilateral_loops;
+using detail::BilateralRow;
 
 /// The types most filters accept: 8- and 16-bit unsigned and float, 1, 3 or 4 channels.
 const TypeSet kFilterTypes{{CV_8U, CV_16U, CV_32F}, {1, 3, 4}};
@@ -228,28 +231,35 @@ int bilateral_radius(int d, double sigma_space) {
   return std::max(d <= 0 ? cvRound(sigma_space * 1.5) : d / 2, 1);
 }
 
-/// The bilateral filter computed per pixel in double, because cv::bilateralFilter is not
-/// tile-invariant: its u8 SIMD body and scalar tail round differently, and for f32 it scales
-/// its colour-weight table by the min and max of the whole input. Over the disc of radius r,
+/// The bilateral filter, computed per pixel the same way everywhere (cv::bilateralFilter is not
+/// tile-invariant: its u8 vector body and scalar tail round differently, and for f32 it scales
+/// its colour-weight table by the min and max of the whole input). Over the disc of radius r,
 /// out = sum(w * v) / sum(w), w = exp(-(dx^2 + dy^2) / (2 ss^2)) * exp(-c^2 / (2 sc^2)), c the
 /// L1 colour distance to the centre pixel summed over channels, as OpenCV defines it.
+/// 8-bit: in float, with OpenCV's float weight tables and its vector body's order of operations
+/// (bilateral_loops.hpp), so that it equals that body. Float: in double, exp per tap.
 class Bilateral {
  public:
   Bilateral(int radius, double sigma_color, double sigma_space)
       : r_(radius), color_coeff_(-0.5 / (sigma_color * sigma_color)) {
     const double space_coeff = -0.5 / (sigma_space * sigma_space);
     for (int dy = -r_; dy <= r_; ++dy)
-      for (int dx = -r_; dx <= r_; ++dx)
-        if (std::sqrt(double(dx * dx + dy * dy)) <= r_) taps_.push_back({dx, dy, std::exp((dx * dx + dy * dy) * space_coeff)});
+      for (int dx = -r_; dx <= r_; ++dx) {
+        const double dist = std::sqrt(double(dx * dx + dy * dy));
+        if (dist > r_) continue;
+        taps_.push_back({dx, dy, std::exp(dist * dist * space_coeff)});
+        space_w_.push_back(static_cast<float>(taps_.back().w));
+      }
+    for (int i = 0; i < 256 * 3; ++i) color_w_.push_back(static_cast<float>(std::exp(i * i * color_coeff_)));
   }
 
   /// dst = the filter on src, whose outside is filled per `border`.
   void operator()(const cv::Mat& src, cv::Mat& dst, int border) const {
-    cv::Mat padded;
+    cv::Mat padded = tile_scratch(src.rows + 2 * r_, src.cols + 2 * r_, src.type());
     cv::copyMakeBorder(src, padded, r_, r_, r_, r_, border);
     dst.create(src.size(), src.type());
-    if (src.depth() == CV_8U) run<uchar>(padded, dst);
-    else run<float>(padded, dst);
+    if (src.depth() == CV_8U) run_u8(padded, dst);
+    else run_double<float>(padded, dst);
   }
 
  private:
@@ -258,8 +268,48 @@ class Bilateral {
     double w;
   };
 
+  void run_u8(const cv::Mat& padded, cv::Mat& dst) const {
+    const int cn = dst.channels(), taps = static_cast<int>(taps_.size());
+    cv::Mat planes[3];
+    if (cn == 1) planes[0] = padded;
+    else {
+      for (int c = 0; c < cn; ++c) planes[c] = tile_scratch(padded.rows, padded.cols, CV_8UC1);
+      cv::split(padded, planes);
+    }
+    std::vector<const uchar*> ptrs(static_cast<std::size_t>(cn * taps));
+    BilateralRow row;
+    row.cn = cn;
+    row.taps = taps;
+    row.space_w = space_w_.data();
+    row.color_w = color_w_.data();
+    row.n = dst.cols;
+    for (int y = 0; y < dst.rows; ++y) {
+      for (int c = 0; c < cn; ++c) {
+        for (int k = 0; k < taps; ++k)
+          ptrs[static_cast<std::size_t>(c * taps + k)] = planes[c].ptr(y + r_ + taps_[k].dy) + r_ + taps_[k].dx;
+        row.src[c] = ptrs.data() + c * taps;
+        row.centre[c] = planes[c].ptr(y + r_) + r_;
+      }
+      row.dst = dst.ptr(y);
+      for (int x = bilateral_loops().row(row); x < row.n; ++x) pixel_u8(row, x);
+    }
+  }
+
+  /// One pixel of the 8-bit filter, as the vector loops compute each lane.
+  static void pixel_u8(const BilateralRow& r, int x) {
+    float sum[3] = {0, 0, 0}, wsum = 0;
+    for (int k = 0; k < r.taps; ++k) {
+      int d = 0;
+      for (int c = 0; c < r.cn; ++c) d += std::abs(int(r.src[c][k][x]) - int(r.centre[c][x]));
+      const float w = r.space_w[k] * r.color_w[d];
+      wsum = wsum + w;
+      for (int c = 0; c < r.cn; ++c) sum[c] = sum[c] + static_cast<float>(r.src[c][k][x]) * w;
+    }
+    for (int c = 0; c < r.cn; ++c) r.dst[x * r.cn + c] = cv::saturate_cast<uchar>(cvRound(sum[c] / wsum));
+  }
+
   template <class T>
-  void run(const cv::Mat& padded, cv::Mat& dst) const {
+  void run_double(const cv::Mat& padded, cv::Mat& dst) const {
     const int cn = dst.channels();
     for (int y = 0; y < dst.rows; ++y) {
       T* out = dst.ptr<T>(y);
@@ -282,6 +332,7 @@ class Bilateral {
   int r_;
   double color_coeff_;
   std::vector<Tap> taps_;
+  std::vector<float> space_w_, color_w_;  // 8-bit: OpenCV's float tables
 };
 
 KernelPtr make_bilateral(const Params& p) {

@@ -1,0 +1,60 @@
+// Vector loops of the 8-bit bilateral filter (Bilateral in filters.cpp): 2 float vectors of
+// pixels a step, the colour weights gathered from the table.
+// Compiled once per vector variant by tessera_simd_loops (kernels/CMakeLists.txt, simd/simd.hpp),
+// never on its own.
+#include "filters/bilateral_loops.hpp"
+
+#if TESSERA_SIMD_ENABLED
+namespace tessera::detail::TESSERA_SIMD_VARIANT {
+namespace {
+
+template <int CN>
+int row_cn(const BilateralRow& r) {
+  constexpr int L = v_float32::nlanes, step = 2 * L;
+  int x = 0;
+  for (; x < r.n; x += step) {
+    if (!last_vector(x, r.n, step)) break;
+    v_int32 centre[2][CN];
+    v_float32 sum[2][CN], wsum[2];
+    for (int h = 0; h < 2; ++h) {
+      wsum[h] = vx_setzero_f32();
+      for (int c = 0; c < CN; ++c) {
+        centre[h][c] = v_reinterpret_as_s32(vx_load_expand_q(r.centre[c] + x + h * L));
+        sum[h][c] = vx_setzero_f32();
+      }
+    }
+    for (int k = 0; k < r.taps; ++k) {
+      const v_float32 sw = vx_setall_f32(r.space_w[k]);
+      for (int h = 0; h < 2; ++h) {
+        v_int32 v[CN];
+        v_int32 d = vx_setzero_s32();
+        for (int c = 0; c < CN; ++c) {
+          v[c] = v_reinterpret_as_s32(vx_load_expand_q(r.src[c][k] + x + h * L));
+          d = d + v_reinterpret_as_s32(v_absdiff(v[c], centre[h][c]));
+        }
+        const v_float32 w = sw * v_lut(r.color_w, d);
+        wsum[h] = wsum[h] + w;
+        for (int c = 0; c < CN; ++c) sum[h][c] = sum[h][c] + v_cvt_f32(v[c]) * w;
+      }
+    }
+    for (int c = 0; c < CN; ++c) {
+      const v_int16 q = v_pack(v_round(sum[0][c] / wsum[0]), v_round(sum[1][c] / wsum[1]));
+      if constexpr (CN == 1) {
+        v_pack_u_store(r.dst + x, q);
+      } else {
+        uchar plane[step];
+        v_pack_u_store(plane, q);
+        for (int i = 0; i < step; ++i) r.dst[(x + i) * CN + c] = plane[i];
+      }
+    }
+  }
+  return x;
+}
+
+int row(const BilateralRow& r) { return r.cn == 1 ? row_cn<1>(r) : row_cn<3>(r); }
+
+}  // namespace
+}  // namespace tessera::detail::TESSERA_SIMD_VARIANT
+#endif
+
+TESSERA_SIMD_TABLE(BilateralLoops, bilateral_loops, {row})
