@@ -8,6 +8,9 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -15,6 +18,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "geometric/geometric_kernel.hpp"
+#include "geometric/resize_loops.hpp"
 #include "common/param_helpers.hpp"
 #include "tessera/error.hpp"
 
@@ -42,6 +46,8 @@ struct ResizePlan {
   /// Cubic: output row elements [0, cubic_vector_end) go through OpenCV's vertical vector loop
   /// (8 elements a step for u8/u16, 4 for f32; measured), which sums in another order.
   std::int64_t cubic_vector_end = 0;
+  /// Separable: the taps of both whole axes (they depend on the sizes and the method only).
+  std::shared_ptr<const struct PlanTaps> taps;
 };
 
 /// `scale` > 0: cv::resize(fx = fy = scale); 0: cv::resize(dsize = out).
@@ -97,6 +103,10 @@ struct AxisTaps {
   }
 };
 
+struct PlanTaps {
+  AxisTaps x, y;
+};
+
 /// Fractional-area taps of output coordinate o (OpenCV's area table for downscaling).
 void area_taps(std::int64_t o, std::int64_t len, double scale, AxisTaps& t) {
   const double f1 = static_cast<double>(o) * scale, f2 = f1 + scale;
@@ -136,15 +146,29 @@ void interp_taps(const ResizePlan& p, bool is_x, std::int64_t o, AxisTaps& t) {
   for (int k = 0; k < n; ++k) t.add(std::clamp<std::int64_t>(s - n / 2 + 1 + k, 0, len - 1), c[k]);
 }
 
-AxisTaps axis_taps(const ResizePlan& p, bool is_x, std::int64_t o0, std::int64_t o1) {
+/// The taps of every output coordinate of one axis.
+AxisTaps whole_axis_taps(const ResizePlan& p, bool is_x) {
   AxisTaps t;
-  for (std::int64_t o = o0; o < o1; ++o) {
+  for (std::int64_t o = 0, n = is_x ? p.out.w : p.out.h; o < n; ++o) {
     if (p.coeffs == Coeffs::AreaDecimate)
       area_taps(o, is_x ? p.in.w : p.in.h, is_x ? p.scale_x : p.scale_y, t);
     else
       interp_taps(p, is_x, o, t);
     t.start.push_back(static_cast<int>(t.idx.size()));
   }
+  return t;
+}
+
+/// The taps of output coordinates [o0, o1) of one axis, from the plan's whole-axis tables.
+AxisTaps axis_taps(const ResizePlan& p, bool is_x, std::int64_t o0, std::int64_t o1) {
+  const AxisTaps& all = is_x ? p.taps->x : p.taps->y;
+  const int b = all.start[static_cast<std::size_t>(o0)], e = all.start[static_cast<std::size_t>(o1)];
+  AxisTaps t;
+  t.start.resize(static_cast<std::size_t>(o1 - o0 + 1));
+  for (std::int64_t o = o0; o <= o1; ++o) t.start[static_cast<std::size_t>(o - o0)] = all.start[static_cast<std::size_t>(o)] - b;
+  t.idx.assign(all.idx.begin() + b, all.idx.begin() + e);
+  t.w.assign(all.w.begin() + b, all.w.begin() + e);
+  t.iw.assign(all.iw.begin() + b, all.iw.begin() + e);
   return t;
 }
 
@@ -212,6 +236,48 @@ uchar vertical_fixed(const int* const* rows, const short* beta, int n, int x, bo
   return cv::saturate_cast<uchar>((v + (1 << 21)) >> 22);
 }
 
+/// Fixed-point x taps of at most two per coordinate (linear), as OpenCV's horizontal loop
+/// takes them: tap pixels ofs0/ofs1 (in the region) and weights alpha[2i], alpha[2i + 1]; a
+/// single tap (the right edge) has a second of weight 0 on the same pixel. Coordinates
+/// [0, pairs) have neighbouring taps (ofs1 = ofs0 + 1), for the vector loop.
+struct LinearX {
+  std::vector<int> ofs0, ofs1;
+  std::vector<short> alpha;
+  int pairs = 0;
+};
+
+std::optional<LinearX> linear_x(const AxisTaps& xt, int x_origin) {
+  const std::size_t n = xt.start.size() - 1;
+  LinearX lx;
+  bool neighbours = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int b = xt.start[i], count = xt.start[i + 1] - b;
+    if (count < 1 || count > 2) return std::nullopt;
+    const int i0 = xt.idx[static_cast<std::size_t>(b)] - x_origin;
+    const int i1 = count == 2 ? xt.idx[static_cast<std::size_t>(b) + 1] - x_origin : i0;
+    lx.ofs0.push_back(i0);
+    lx.ofs1.push_back(i1);
+    lx.alpha.push_back(xt.iw[static_cast<std::size_t>(b)]);
+    lx.alpha.push_back(count == 2 ? xt.iw[static_cast<std::size_t>(b) + 1] : short(0));
+    neighbours = neighbours && i1 == i0 + 1;
+    if (neighbours) lx.pairs = static_cast<int>(i) + 1;
+  }
+  return lx;
+}
+
+/// Horizontal fixed-point pass of one 8-bit row through linear x taps (cn channels).
+template <int CN>
+void horizontal_linear(const uchar* src, const LinearX& lx, int* dst, int n) {
+  int i = 0;
+  if constexpr (CN == 1) i = detail::resize_loops().h_linear_c1(src, lx.ofs0.data(), lx.alpha.data(), dst, lx.pairs);
+  for (; i < n; ++i) {
+    const uchar* s0 = src + lx.ofs0[static_cast<std::size_t>(i)] * CN;
+    const uchar* s1 = src + lx.ofs1[static_cast<std::size_t>(i)] * CN;
+    const int a0 = lx.alpha[2 * static_cast<std::size_t>(i)], a1 = lx.alpha[2 * static_cast<std::size_t>(i) + 1];
+    for (int c = 0; c < CN; ++c) dst[i * CN + c] = s0[c] * a0 + s1[c] * a1;
+  }
+}
+
 /// The separable methods (linear, cubic, area-as-linear, area decimation).
 template <typename T>
 void separable(const cv::Mat& in, const Rect& in_rect, const ResizePlan& plan, const Rect& out_rect, cv::Mat& out) {
@@ -220,38 +286,69 @@ void separable(const cv::Mat& in, const Rect& in_rect, const ResizePlan& plan, c
   const AxisTaps yt = axis_taps(plan, false, out_rect.y, out_rect.y1());
   const int w = out.cols * cn;
   const bool fixed = plan.fixed_point;
-  // Horizontal pass of every source row of the region (int for fixed point, else float).
-  std::vector<int> hi(fixed ? static_cast<std::size_t>(in.rows) * w : 0);
-  std::vector<float> hf(fixed ? 0 : static_cast<std::size_t>(in.rows) * w);
+  // Horizontal passes of the source rows the y taps read (int for fixed point, else float),
+  // kept in a ring of row buffers: the taps of one output row are consecutive source rows, so a
+  // ring longer than the most taps holds all of them at once.
+  int most_taps = 1;
+  for (std::size_t y = 0; y + 1 < yt.start.size(); ++y) most_taps = std::max(most_taps, yt.start[y + 1] - yt.start[y]);
+  const int slots = most_taps + 1;
+  cv::Mat ring = tile_scratch(slots, w, fixed ? CV_32SC1 : CV_32FC1);
+  std::vector<int> slot_row(static_cast<std::size_t>(slots), -1);
   const bool from_zero = plan.coeffs == Coeffs::AreaDecimate;
-  for (int r = 0; r < in.rows; ++r) {
+  std::optional<LinearX> lx;
+  if constexpr (std::is_same_v<T, uchar>)
+    if (fixed && (cn == 1 || cn == 3 || cn == 4)) lx = linear_x(xt, static_cast<int>(in_rect.x));
+  auto horizontal_row = [&](int r) -> const uchar* {  // r: row of the region
+    const int slot = r % slots;
+    if (slot_row[static_cast<std::size_t>(slot)] == r) return ring.ptr(slot);
+    slot_row[static_cast<std::size_t>(slot)] = r;
+    if constexpr (std::is_same_v<T, uchar>) {
+      if (lx) {
+        int* d = ring.ptr<int>(slot);
+        if (cn == 1) horizontal_linear<1>(in.ptr(r), *lx, d, out.cols);
+        else if (cn == 3) horizontal_linear<3>(in.ptr(r), *lx, d, out.cols);
+        else horizontal_linear<4>(in.ptr(r), *lx, d, out.cols);
+        return ring.ptr(slot);
+      }
+    }
     if (fixed)
-      horizontal<T, int>(in.ptr<T>(r), cn, xt, static_cast<int>(in_rect.x), false, xt.iw, hi.data() + r * w);
+      horizontal<T, int>(in.ptr<T>(r), cn, xt, static_cast<int>(in_rect.x), false, xt.iw, ring.ptr<int>(slot));
     else
-      horizontal<T, float>(in.ptr<T>(r), cn, xt, static_cast<int>(in_rect.x), from_zero, xt.w, hf.data() + r * w);
-  }
+      horizontal<T, float>(in.ptr<T>(r), cn, xt, static_cast<int>(in_rect.x), from_zero, xt.w, ring.ptr<float>(slot));
+    return ring.ptr(slot);
+  };
   const int ny = static_cast<int>(yt.start.size()) - 1;
   for (int y = 0; y < ny; ++y) {
     const int b = yt.start[static_cast<std::size_t>(y)], n = yt.start[static_cast<std::size_t>(y) + 1] - b;
     T* d = out.ptr<T>(y);
     if (fixed) {
       const int* rows[4];
-      for (int k = 0; k < n; ++k) rows[k] = hi.data() + (yt.idx[static_cast<std::size_t>(b + k)] - in_rect.y) * w;
-      for (int x = 0; x < w; ++x) {
-        d[x] = static_cast<T>(vertical_fixed(rows, yt.iw.data() + b, n, x, out_rect.x * cn + x < plan.cubic_vector_end));
+      for (int k = 0; k < n; ++k)
+        rows[k] = reinterpret_cast<const int*>(horizontal_row(yt.idx[static_cast<std::size_t>(b + k)] - static_cast<int>(in_rect.y)));
+      const short* beta = yt.iw.data() + b;
+      int x = 0;
+      if (n == 2) {
+        auto* d8 = reinterpret_cast<uchar*>(d);
+        x = detail::resize_loops().v_linear_u8(rows[0], rows[1], beta[0], beta[1], d8, w);
+        for (; x < w; ++x) d8[x] = vertical_fixed(rows, beta, n, x, false);
+        continue;
       }
+      for (; x < w; ++x)
+        d[x] = static_cast<T>(vertical_fixed(rows, beta, n, x, out_rect.x * cn + x < plan.cubic_vector_end));
       continue;
     }
+    std::vector<const float*> rows(static_cast<std::size_t>(n));
+    for (int k = 0; k < n; ++k)
+      rows[static_cast<std::size_t>(k)] = reinterpret_cast<const float*>(
+          horizontal_row(yt.idx[static_cast<std::size_t>(b + k)] - static_cast<int>(in_rect.y)));
+    const float* wy = yt.w.data() + b;
+    const bool cubic_vector = n == 4;
     for (int x = 0; x < w; ++x) {
-      auto term = [&](int k) {
-        return hf[static_cast<std::size_t>(yt.idx[static_cast<std::size_t>(b + k)] - in_rect.y) * w + x] *
-               yt.w[static_cast<std::size_t>(b + k)];
-      };
-      float v = term(0);
-      if (n == 4 && out_rect.x * cn + x < plan.cubic_vector_end)  // OpenCV's cubic vector loop
-        v = term(0) + (term(1) + (term(2) + term(3)));
+      float v = rows[0][x] * wy[0];
+      if (cubic_vector && out_rect.x * cn + x < plan.cubic_vector_end)  // OpenCV's cubic vector loop
+        v = rows[0][x] * wy[0] + (rows[1][x] * wy[1] + (rows[2][x] * wy[2] + rows[3][x] * wy[3]));
       else
-        for (int k = 1; k < n; ++k) v += term(k);
+        for (int k = 1; k < n; ++k) v += rows[static_cast<std::size_t>(k)][x] * wy[k];
       d[x] = cv::saturate_cast<T>(v);
     }
   }
@@ -272,7 +369,20 @@ void area_fast(const cv::Mat& in, const Rect& in_rect, Size in_size, const Resiz
     const bool full_rows = y0 + sy <= in_size.h;
     const T* s0 = in.ptr<T>(static_cast<int>(y0 - in_rect.y));
     T* d = out.ptr<T>(y);
-    for (int x = 0; x < out.cols * cn; ++x) {
+    int x = 0;
+    if constexpr (std::is_same_v<T, uchar>) {
+      if (two_by_two && full_rows) {  // whole windows: the vector loop, then the same in scalar
+        const int whole = static_cast<int>(std::clamp<std::int64_t>(in_size.w / 2 - out_rect.x, 0, out.cols));
+        const uchar* s1 = s0 + in.step;
+        const std::int64_t x0 = out_rect.x * 2 - in_rect.x;
+        int i = detail::resize_loops().area2_u8(s0 + x0 * cn, s1 + x0 * cn, d, whole, cn);
+        for (x = i * cn; x < whole * cn; ++x) {
+          const std::int64_t e = x0 * cn + (x / cn) * 2 * cn + x % cn;
+          d[x] = static_cast<uchar>((s0[e] + s0[e + cn] + s1[e] + s1[e + cn] + 2) >> 2);
+        }
+      }
+    }
+    for (; x < out.cols * cn; ++x) {
       const int c = x % cn;
       const std::int64_t gx = out_rect.x * cn + x;
       const std::int64_t x0 = (gx / cn) * sx - in_rect.x;  // window's first column in the region
@@ -348,8 +458,21 @@ class Resize final : public detail::GeometricKernel {
   Rect input_region(const Rect& out, int, Size in) const override { return source_region(plan(in, CV_8U, 1), out); }
 
  private:
+  /// The plan for this input; the separable methods' tap tables are made once per input size
+  /// (every tile of a run asks for them twice) and shared.
   ResizePlan plan(Size in, int depth, int cn) const {
-    return make_plan(in, output_size(std::span<const Size>(&in, 1)), scale_, interp_, depth, cn);
+    ResizePlan p = make_plan(in, output_size(std::span<const Size>(&in, 1)), scale_, interp_, depth, cn);
+    if (p.method != ResizeMethod::Separable) return p;
+    std::lock_guard lock(taps_mutex_);
+    if (!taps_ || taps_in_ != in) {
+      auto t = std::make_shared<PlanTaps>();
+      t->x = whole_axis_taps(p, true);
+      t->y = whole_axis_taps(p, false);
+      taps_ = std::move(t);
+      taps_in_ = in;
+    }
+    p.taps = taps_;
+    return p;
   }
   void compute(const cv::Mat& in, const Rect& in_rect, Size in_size, const Rect& out_rect, Size,
                cv::Mat& out) const override {
@@ -363,6 +486,9 @@ class Resize final : public detail::GeometricKernel {
   double scale_;
   Size size_;
   Interp interp_;
+  mutable std::mutex taps_mutex_;
+  mutable std::shared_ptr<const PlanTaps> taps_;
+  mutable Size taps_in_;
 };
 
 Interp parse_interp(const std::string& s) {

@@ -1,0 +1,102 @@
+// Vector loops of 8-bit linear resize (resize.cpp): the horizontal pass gathers each output's
+// two neighbouring bytes as a pair and takes a 16-bit dot product with its weights; the
+// vertical pass is OpenCV's own 16-bit arithmetic.
+// Compiled once per vector variant by tessera_simd_loops (kernels/CMakeLists.txt, simd/simd.hpp),
+// never on its own.
+#include "geometric/resize_loops.hpp"
+
+#include <type_traits>
+
+#if TESSERA_SIMD_ENABLED
+namespace tessera::detail::TESSERA_SIMD_VARIANT {
+namespace {
+
+int h_linear_c1(const uchar* src, const int* ofs, const short* alpha, int* dst, int n) {
+  constexpr int step = v_uint8::nlanes / 2;  // outputs a step: one byte pair each
+  int i = 0;
+  for (; i < n; i += step) {
+    if (!last_vector(i, n, step)) break;
+    v_uint16 lo, hi;
+    v_expand(vx_lut_pairs(src, ofs + i), lo, hi);
+    v_store(dst + i, v_dotprod(v_reinterpret_as_s16(lo), vx_load(alpha + 2 * i)));
+    v_store(dst + i + v_int32::nlanes, v_dotprod(v_reinterpret_as_s16(hi), vx_load(alpha + 2 * i + v_int16::nlanes)));
+  }
+  return i;
+}
+
+int v_linear_u8(const int* r0, const int* r1, short b0, short b1, uchar* dst, int n) {
+  constexpr int L = v_int32::nlanes, step = v_int16::nlanes;
+  const v_int16 vb0 = vx_setall_s16(b0), vb1 = vx_setall_s16(b1);
+  int e = 0;
+  for (; e < n; e += step) {
+    if (!last_vector(e, n, step)) break;
+    const v_int16 s0 = v_pack(vx_load(r0 + e) >> 4, vx_load(r0 + e + L) >> 4);
+    const v_int16 s1 = v_pack(vx_load(r1 + e) >> 4, vx_load(r1 + e + L) >> 4);
+    v_rshr_pack_u_store<2>(dst + e, v_mul_hi(s0, vb0) + v_mul_hi(s1, vb1));
+  }
+  return e;
+}
+
+/// `Unit` is one pixel (uchar: 1 channel, unsigned: 4): the even and odd pixels of each row are
+/// deinterleaved, then summed channel by channel as bytes widened to 16 bits.
+template <typename Unit>
+int area2_units(const uchar* s0, const uchar* s1, uchar* dst, int n) {
+  using V = std::conditional_t<std::is_same_v<Unit, uchar>, v_uint8, v_uint32>;
+  constexpr int step = V::nlanes;  // output pixels a step
+  int i = 0;
+  for (; i < n; i += step) {
+    if (!last_vector(i, n, step)) break;
+    V a0, b0, a1, b1;
+    v_load_deinterleave(reinterpret_cast<const Unit*>(s0) + 2 * i, a0, b0);
+    v_load_deinterleave(reinterpret_cast<const Unit*>(s1) + 2 * i, a1, b1);
+    v_uint16 lo[4], hi[4];
+    v_expand(v_reinterpret_as_u8(a0), lo[0], hi[0]);
+    v_expand(v_reinterpret_as_u8(b0), lo[1], hi[1]);
+    v_expand(v_reinterpret_as_u8(a1), lo[2], hi[2]);
+    v_expand(v_reinterpret_as_u8(b1), lo[3], hi[3]);
+    const v_uint16 sum_lo = (lo[0] + lo[1]) + (lo[2] + lo[3]), sum_hi = (hi[0] + hi[1]) + (hi[2] + hi[3]);
+    v_store(dst + i * static_cast<int>(sizeof(Unit)), v_rshr_pack<2>(sum_lo, sum_hi));
+  }
+  return i;
+}
+
+/// Sums of each even and odd byte of x (its 16-bit lanes' two halves).
+inline v_uint16 pair_sums(const v_uint8& x) {
+  const v_uint16 w = v_reinterpret_as_u16(x);
+  return (w & vx_setall_u16(0xFF)) + (w >> 8);
+}
+
+/// Three channels: 2 x nlanes source pixels of each row deinterleaved into planes; each plane's
+/// neighbouring pixels summed as the two bytes of a 16-bit lane.
+int area2_c3(const uchar* s0, const uchar* s1, uchar* dst, int n) {
+  constexpr int L = v_uint8::nlanes;  // output pixels a step
+  int i = 0;
+  for (; i < n; i += L) {
+    if (!last_vector(i, n, L)) break;
+    v_uint16 sums[2][3];  // [half][channel]
+    for (int half = 0; half < 2; ++half) {
+      v_uint8 a[3], b[3];
+      v_load_deinterleave(s0 + 6 * i + 3 * L * half, a[0], a[1], a[2]);
+      v_load_deinterleave(s1 + 6 * i + 3 * L * half, b[0], b[1], b[2]);
+      for (int c = 0; c < 3; ++c) sums[half][c] = pair_sums(a[c]) + pair_sums(b[c]);
+    }
+    v_store_interleave(dst + 3 * i, v_rshr_pack<2>(sums[0][0], sums[1][0]), v_rshr_pack<2>(sums[0][1], sums[1][1]),
+                       v_rshr_pack<2>(sums[0][2], sums[1][2]));
+  }
+  return i;
+}
+
+int area2_u8(const uchar* s0, const uchar* s1, uchar* dst, int n, int cn) {
+  switch (cn) {
+    case 1: return area2_units<uchar>(s0, s1, dst, n);
+    case 3: return area2_c3(s0, s1, dst, n);
+    case 4: return area2_units<unsigned>(s0, s1, dst, n);
+    default: return 0;
+  }
+}
+
+}  // namespace
+}  // namespace tessera::detail::TESSERA_SIMD_VARIANT
+#endif
+
+TESSERA_SIMD_TABLE(ResizeLoops, resize_loops, {h_linear_c1, v_linear_u8, area2_u8})

@@ -1,0 +1,20 @@
+// The vector loops of 8-bit linear resize (resize_loops.cpp; simd/simd.hpp).
+#pragma once
+
+#include <opencv2/core/hal/interface.h>
+
+namespace tessera::detail {
+
+struct ResizeLoops {
+  /// Horizontal, one channel: dst[i] = src[ofs[i]] * alpha[2i] + src[ofs[i] + 1] * alpha[2i + 1].
+  int (*h_linear_c1)(const uchar* src, const int* ofs, const short* alpha, int* dst, int n);
+  /// Vertical, OpenCV's 16-bit arithmetic: t = sat16(r0 >> 4) * b0 >> 16 +sat sat16(r1 >> 4) * b1 >> 16,
+  /// dst = sat_u8((t + 2) >> 2).
+  int (*v_linear_u8)(const int* r0, const int* r1, short b0, short b1, uchar* dst, int n);
+  /// 2x2 area average of n output pixels of 1, 3 or 4 channels (0 for others), from two source rows:
+  /// dst = (a + b + c + d + 2) >> 2 per channel.
+  int (*area2_u8)(const uchar* s0, const uchar* s1, uchar* dst, int n, int cn);
+};
+const ResizeLoops& resize_loops();
+
+}  // namespace tessera::detail
