@@ -11,6 +11,7 @@
 #include "exec/fused.hpp"
 #include "exec/tile_eval.hpp"
 #include "filters/gaussian_rows.hpp"
+#include "pointwise/lut_rows.hpp"
 #include "tessera/tessera.hpp"
 #include "test_util.hpp"
 
@@ -358,6 +359,88 @@ TEST(Fused, TableAndColourStagesMatchOpenCV) {
         o.tile = {64, 5};
         ASSERT_TRUE(test::identical(run(p, in, o), run_reference(p, in))) << spec << ", " << cn << " channels";
       }
+    }
+  }
+}
+
+TEST(Fused, TablesRunAsTheirVectorProgramsOrLookups) {
+  // 8-bit tables as the ops make them: those a LutProgram computes run as its vector
+  // operations, the rest (gamma, scaled conversions, random tables) as lookups; every row,
+  // with its vector body and scalar tail, equals the table.
+  auto table_of = [](const std::function<void(const cv::Mat&, cv::Mat&)>& op) {
+    cv::Mat all(1, 256, CV_8U), out;
+    for (int i = 0; i < 256; ++i) all.at<uchar>(i) = static_cast<uchar>(i);
+    op(all, out);
+    std::array<uchar, 256> t;
+    std::copy(out.ptr(), out.ptr() + 256, t.begin());
+    return t;
+  };
+  auto threshold = [&](double t, int type) {
+    return table_of([=](const cv::Mat& in, cv::Mat& out) { cv::threshold(in, out, t, 255, type); });
+  };
+  auto convert = [&](double scale, double offset) {
+    return table_of([=](const cv::Mat& in, cv::Mat& out) { in.convertTo(out, CV_8U, scale, offset); });
+  };
+  std::vector<std::pair<std::string, std::array<uchar, 256>>> programs = {
+      {"invert", table_of([](const cv::Mat& in, cv::Mat& out) { cv::bitwise_not(in, out); })},
+      {"identity", convert(1, 0)},
+      {"clamp 20..200", table_of([](const cv::Mat& in, cv::Mat& out) { cv::min(cv::max(in, 20), 200, out); })},
+      {"clamp then invert", table_of([](const cv::Mat& in, cv::Mat& out) { cv::bitwise_not(cv::min(cv::max(in, 9), 99), out); })},
+      {"offset +70", convert(1, 70)},
+      {"offset -70", convert(1, -70)},
+      {"xor 0x5A", table_of([](const cv::Mat& in, cv::Mat& out) { cv::bitwise_xor(in, 0x5A, out); })}};
+  for (int t : {0, 1, 100, 254, 255}) {
+    programs.push_back({"trunc " + std::to_string(t), threshold(t, cv::THRESH_TRUNC)});
+    programs.push_back({"tozero " + std::to_string(t), threshold(t, cv::THRESH_TOZERO)});
+    programs.push_back({"tozero_inv " + std::to_string(t), threshold(t, cv::THRESH_TOZERO_INV)});
+  }
+  std::vector<std::pair<std::string, std::array<uchar, 256>>> lookups = {
+      {"gamma 0.8", table_of([](const cv::Mat& in, cv::Mat& out) {
+         cv::Mat f;
+         in.convertTo(f, CV_32F, 1 / 255.);
+         cv::pow(f, 0.8, f);
+         f.convertTo(out, CV_8U, 255);
+       })},
+      {"scale 0.7", convert(0.7, 3)}};
+  cv::RNG rng(5);
+  for (int i = 0; i < 3; ++i) {
+    std::array<uchar, 256> t;
+    for (uchar& v : t) v = static_cast<uchar>(rng.uniform(0, 256));
+    lookups.push_back({"random " + std::to_string(i), t});
+  }
+  const cv::Mat row = test::random_image(1001, 1, CV_8UC1, 77);
+  for (bool program : {true, false})
+    for (const auto& [name, table] : program ? programs : lookups) {
+      EXPECT_EQ(detail::fit_lut_program(table).has_value(), program) << name;
+      const RowStagePtr stage = detail::lut_u8_row_stage(table);
+      for (int width : {1, 31, 33, 1001}) {
+        std::vector<uchar> out(static_cast<std::size_t>(width));
+        const void* rows[] = {row.ptr()};
+        stage->run(rows, out.data(), width, 1);
+        for (int x = 0; x < width; ++x)
+          ASSERT_EQ(out[static_cast<std::size_t>(x)], table[row.ptr()[x]]) << name << ", width " << width << ", x " << x;
+      }
+    }
+}
+
+TEST(Fused, PointwisePassesStreamAcrossRowsAndChunks) {
+  // Passes of pointwise stages only run as pixel streams: one per full-width strip (in chunks
+  // of 8192 pixels, so a strip of 300 x 50 is two chunks and part of a third) or one per row of
+  // a narrower tile; single stages and chains, with and without a change of channel count.
+  const std::vector<std::string> specs{"invert", "threshold t=90 type=tozero",
+                                       "gamma g=0.8 | invert | clamp min=10 max=240", "bgr2rgb | gray | invert",
+                                       "gray"};
+  unsigned seed = 500;
+  for (const std::string& spec : specs) {
+    const Pipeline p = Pipeline::parse(spec);
+    const int cn = spec.find("gray") != std::string::npos ? 3 : 1;
+    const cv::Mat in = test::random_image(300, 120, CV_MAKETYPE(CV_8U, cn), seed++);
+    ASSERT_TRUE(fuses(p, in)) << spec;
+    const cv::Mat want = run_reference(p, in);
+    for (Size tile : {Size{300, 50}, Size{300, 120}, Size{300, 1}, Size{37, 13}, Size{1, 7}}) {
+      RunOptions o;
+      o.tile = tile;
+      ASSERT_TRUE(test::identical(run(p, in, o), want)) << spec << ", tile " << to_string(tile);
     }
   }
 }

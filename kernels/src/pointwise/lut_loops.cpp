@@ -1,5 +1,5 @@
 // Vector loops of the 8-bit table-lookup row stage (lut_rows.cpp): a step (threshold) as a
-// select, any table with byte shuffles.
+// select, a LutProgram (invert, clamp, ...) as its few operations, any table with byte shuffles.
 // Compiled once per vector variant by tessera_simd_loops (kernels/CMakeLists.txt, simd/simd.hpp),
 // never on its own.
 #include "pointwise/lut_loops.hpp"
@@ -45,8 +45,23 @@ int lut(const uchar* src, uchar* dst, int n, const uchar* table) {
 #endif
 }
 
+int program(const uchar* src, uchar* dst, int n, const LutProgram& p) {
+  const v_uint8 lo = vx_setall_u8(p.lo), hi = vx_setall_u8(p.hi), flip = vx_setall_u8(p.flip);
+  const v_uint8 add = vx_setall_u8(p.add), sub = vx_setall_u8(p.sub), level = vx_setall_u8(p.level);
+  const v_uint8 keep_above = vx_setall_u8(p.keep_above), keep_below = vx_setall_u8(p.keep_below);
+  int e = 0;
+  for (; e < n; e += v_uint8::nlanes) {
+    if (!last_vector(e, n, v_uint8::nlanes)) break;
+    const v_uint8 x = vx_load(src + e);
+    const v_uint8 y = ((v_min(v_max(x, lo), hi) ^ flip) + add) - sub;  // + and - saturate
+    const v_uint8 above = x > level;
+    v_store(dst + e, y & ((above & keep_above) | (~above & keep_below)));
+  }
+  return e;
+}
+
 }  // namespace
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
 #endif
 
-TESSERA_SIMD_TABLE(LutLoops, lut_loops, {step, lut})
+TESSERA_SIMD_TABLE(LutLoops, lut_loops, {step, lut, program})

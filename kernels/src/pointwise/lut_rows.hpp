@@ -4,9 +4,11 @@
 
 #include <array>
 #include <functional>
+#include <optional>
 
 #include <opencv2/core/mat.hpp>
 
+#include "pointwise/lut_loops.hpp"
 #include "tessera/kernel.hpp"
 
 namespace tessera::detail {
@@ -20,6 +22,10 @@ RowStagePtr lut_u8_row_stage(const cv::Mat& table);
 /// alone, the same way wherever it sits (every channel alike). Null unless op gives u8.
 RowStagePtr table_u8_row_stage(const std::function<void(const cv::Mat& in, cv::Mat& out)>& op);
 
+/// The LutProgram that computes `table` (identity, invert, clamp, truncation, to-zero
+/// thresholds, saturating offsets), if one does: the stage then runs its vector operations
+/// instead of a lookup.
+std::optional<LutProgram> fit_lut_program(const std::array<uchar, 256>& table);
 /// cv::threshold of 8-bit images with the given parameters.
 RowStagePtr threshold_u8_row_stage(double thresh, double maxval, int type);
 

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <exception>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -99,6 +101,15 @@ struct TileOut {
   cv::Mat pixels;
 };
 
+/// A task arena of `threads` slots, kept per calling thread and reused by its later runs:
+/// making and joining a new arena for every run cost more than a small image's whole run.
+tbb::task_arena& arena_for(int threads) {
+  thread_local std::map<int, std::unique_ptr<tbb::task_arena>> arenas;
+  std::unique_ptr<tbb::task_arena>& a = arenas[threads];
+  if (!a) a = std::make_unique<tbb::task_arena>(threads);
+  return *a;
+}
+
 void run_tbb(const TileJob& job, const RunOptions& options, int threads, Control& ctl) {
   namespace flow = tbb::flow;
   const int in_flight = options.max_tiles_in_flight > 0 ? options.max_tiles_in_flight : 4 * threads;
@@ -107,8 +118,7 @@ void run_tbb(const TileJob& job, const RunOptions& options, int threads, Control
   std::optional<tbb::global_control> raise_cap;
   if (threads > tbb::info::default_concurrency())
     raise_cap.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-  tbb::task_arena arena(threads);
-  arena.execute([&] {
+  arena_for(threads).execute([&] {
     flow::graph g;
     std::int64_t next = 0;  // touched only by the serial input node
     flow::input_node<std::int64_t> ids(g, [&](tbb::flow_control& fc) -> std::int64_t {

@@ -242,11 +242,67 @@ class Runner {
   }
 
   cv::Mat run() {
+    if (pointwise_stream()) return out_;
     ensure(levels_.size() - 1, levels_.back().region.y1() - 1);
     return out_;
   }
 
  private:
+  /// A pass of pointwise stages only runs as a stream of pixels in chunks, through every stage
+  /// a chunk at a time, without the per-row bookkeeping of rings and borders (for cheap
+  /// stages on narrow rows that cost as much as the work). A tile whose source and
+  /// destination rows follow one another in memory (a full-width strip) is one stream; other
+  /// tiles are a stream per row. False (nothing done) when some stage has a halo.
+  bool pointwise_stream() {
+    const std::size_t m = f_.steps.size();
+    for (const FusedPass::Step& step : f_.steps)
+      if (step.stage->halo() != Halo{}) return false;
+    if (!levels_[0].direct) return false;
+    constexpr std::int64_t kChunk = 8192;  // pixels: every level's chunk stays in the L1/L2 cache
+    std::vector<std::size_t> offset(m + 1, 0);  // of each intermediate level's chunk in the buffer
+    std::size_t bytes = 0;
+    for (std::size_t l = 1; l < m; ++l) {
+      offset[l] = bytes;
+      bytes += aligned(static_cast<std::size_t>(kChunk) * levels_[l].pixel);
+    }
+    thread_local std::vector<std::uint8_t> buffer;
+    if (buffer.size() < bytes + kAlign) buffer.resize(bytes + kAlign);
+    auto* base = reinterpret_cast<std::uint8_t*>(aligned(reinterpret_cast<std::uintptr_t>(buffer.data())));
+    std::vector<const void*> rows;
+    const std::size_t in_pixel = levels_[0].pixel, out_pixel = levels_[m].pixel;
+    auto stream = [&](const std::uint8_t* src, std::uint8_t* dst, std::int64_t total) {
+      for (std::int64_t at = 0; at < total; at += kChunk) {
+        const int n = static_cast<int>(std::min(kChunk, total - at));
+        auto level_ptr = [&](std::size_t l) -> std::uint8_t* {
+          if (l == 0) return const_cast<std::uint8_t*>(src) + static_cast<std::size_t>(at) * in_pixel;
+          if (l == m) return dst + static_cast<std::size_t>(at) * out_pixel;
+          return base + offset[l];
+        };
+        for (std::size_t s = 0; s < m; ++s) {
+          const FusedPass::Step& step = f_.steps[s];
+          rows.clear();
+          for (int i : step.inputs) rows.push_back(level_ptr(static_cast<std::size_t>(i)));
+          step.stage->run(rows.data(), level_ptr(s + 1), n, f_.channels[static_cast<std::size_t>(step.inputs[0])]);
+        }
+      }
+    };
+    const bool one_stream = src_.isContinuous() && out_.isContinuous();
+    if (m == 1 && f_.steps[0].inputs.size() == 1 && (!one_stream || levels_[m].region.area() <= kChunk)) {
+      // One stage, row by row: nothing between the rows but the call.
+      const RowStage& stage = *f_.steps[0].stage;
+      const int cn = f_.channels[0], w = out_.cols;
+      for (int y = 0; y < out_.rows; ++y) {
+        const void* row = src_.ptr(y);
+        stage.run(&row, out_.ptr(y), w, cn);
+      }
+    } else if (one_stream) {
+      stream(src_.data, out_.data, levels_[m].region.area());
+    } else {
+      for (int y = 0; y < out_.rows; ++y) stream(src_.ptr(y), out_.ptr(y), out_.cols);
+    }
+    return true;
+  }
+
   /// Computes level `l` through row `y`, in order, each row once.
   void ensure(std::size_t l, std::int64_t y) {
     while (levels_[l].next <= y) produce(l, levels_[l].next++);
