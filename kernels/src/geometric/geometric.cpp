@@ -219,28 +219,35 @@ WT pyr_taps(const T* s, int step) {
 
 /// `pyrdown`: cv::pyrDown with its default size ((w+1)/2, (h+1)/2). Output pixel (x, y) is the
 /// 5x5 Gaussian at input (2x, 2y), reflect-101 at the image edge: each tile reads the input
-/// region 2*out +/- 2 (the runtime fills the part outside the image). Integers by cv::pyrDown
-/// itself (exact: (sum + 128) >> 8), floats rows first, then columns, with OpenCV's scalar
-/// order of operations (its SIMD code rounds a few values differently: see the oracle).
+/// region 2*out +/- 2, clipped to the image (no padded copy: a pyrDown on the region reflects
+/// at the region's edges, which are the image's wherever it was clipped). Integers by
+/// cv::pyrDown itself (exact: (sum + 128) >> 8), floats rows first, then columns, with OpenCV's
+/// scalar order of operations (its SIMD code rounds a few values differently: see the oracle).
 class PyrDown final : public GeometricKernel {
  public:
   std::string name() const override { return "pyrdown"; }
   Size output_size(std::span<const Size> in) const override { return {(in[0].w + 1) / 2, (in[0].h + 1) / 2}; }
-  Rect input_region(const Rect& out, int, Size) const override {
-    return {2 * out.x - 2, 2 * out.y - 2, 2 * out.w + 3, 2 * out.h + 3};
-  }
+  Rect input_region(const Rect& out, int, Size in) const override { return clip(window(out), in); }
   Border border() const override { return {BorderMode::Reflect101, 0}; }
   cv::Mat reference(std::span<const cv::Mat> in) const override {
+    cv::Mat out;
+    if (in[0].depth() != CV_32F) {
+      cv::pyrDown(in[0], out, cv::Size(), cv::BORDER_REFLECT_101);
+      return out;
+    }
     cv::Mat padded;
-    cv::copyMakeBorder(in[0], padded, 2, 1 + in[0].rows % 2, 2, 1 + in[0].cols % 2,
-                       cv::BORDER_REFLECT_101);
-    cv::Mat out((in[0].rows + 1) / 2, (in[0].cols + 1) / 2, in[0].type());
-    compute(padded, {}, {}, {}, {}, out);
+    cv::copyMakeBorder(in[0], padded, 2, 1 + in[0].rows % 2, 2, 1 + in[0].cols % 2, cv::BORDER_REFLECT_101);
+    out.create((in[0].rows + 1) / 2, (in[0].cols + 1) / 2, in[0].type());
+    run_f32(padded, out);
     return out;
   }
 
  private:
-  /// Float: OpenCV's scalar order of operations (its SIMD code rounds differently).
+  /// The input pixels output rect `out` reads, before clipping to the image.
+  static Rect window(const Rect& out) { return {2 * out.x - 2, 2 * out.y - 2, 2 * out.w + 3, 2 * out.h + 3}; }
+
+  /// Float: OpenCV's scalar order of operations (its SIMD code rounds differently). `in`: the
+  /// window of `out`, padded.
   static void run_f32(const cv::Mat& in, cv::Mat& out) {
     const int cn = in.channels(), w = out.cols * cn;
     std::vector<float> rows(static_cast<std::size_t>(5 * w));
@@ -254,17 +261,25 @@ class PyrDown final : public GeometricKernel {
       for (int x = 0; x < w; ++x) d[x] = pyr_taps<float>(rows.data() + 2 * w + x, w) * (1.f / 256);
     }
   }
-  void compute(const cv::Mat& in, const Rect&, Size, const Rect&, Size, cv::Mat& out) const override {
+  void compute(const cv::Mat& in, const Rect& in_rect, Size, const Rect& out_rect, Size, cv::Mat& out) const override {
+    const Rect want = window(out_rect);
     if (in.depth() != CV_32F) {
-      // Integer sums are exact, so OpenCV's own (vectorised) pyrDown gives these bits: on
-      // the region, reflected at its own edges, output j reads region column 2j - 2..2j + 2,
-      // so columns and rows 1..n of its result are the tile's, computed from region pixels only.
+      // Integer sums are exact, so OpenCV's own (vectorised) pyrDown gives these bits. Result
+      // j of a pyrDown on the region is centred on region column 2j: the tile's output 0 is
+      // result 1 where the window starts inside the image, result 0 where it was clipped.
       cv::Mat all = tile_scratch((in.rows + 1) / 2, (in.cols + 1) / 2, in.type());
       cv::pyrDown(in, all, all.size(), cv::BORDER_REFLECT_101);
-      all(cv::Rect(1, 1, out.cols, out.rows)).copyTo(out);
+      const int ox = static_cast<int>(2 * out_rect.x - in_rect.x) / 2, oy = static_cast<int>(2 * out_rect.y - in_rect.y) / 2;
+      all(cv::Rect(ox, oy, out.cols, out.rows)).copyTo(out);
       return;
     }
-    run_f32(in, out);
+    // The parts of the window outside the image, reflected at the image edge (the region's
+    // edge there; BORDER_ISOLATED: never pixels around a view).
+    cv::Mat padded;
+    cv::copyMakeBorder(in, padded, static_cast<int>(in_rect.y - want.y), static_cast<int>(want.y1() - in_rect.y1()),
+                       static_cast<int>(in_rect.x - want.x), static_cast<int>(want.x1() - in_rect.x1()),
+                       cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
+    run_f32(padded, out);
   }
 };
 
