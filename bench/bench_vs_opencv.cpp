@@ -3,7 +3,7 @@
 // picks and by the same OpenCV calls made op by op on the whole image, alternating, in one
 // process. Prints one row per case and the worst ratio.
 //
-//   build/bin/bench_vs_opencv [--size 4096] [--threads 0] [--chains 20] [--seed 1] [--reps 5]
+//   build/bin/bench_vs_opencv [--size 4096] [--threads 0] [--chains 20] [--seed 1] [--reps 5] [--depth u8]
 //
 // The OpenCV side of a stage is the registry's oracle (the OpenCV call that defines the
 // kernel) where it has one, else the kernel's reference(): the OpenCV call(s) on whole images.
@@ -164,6 +164,9 @@ int main(int argc, char** argv) {
   app.add_option("--chains", chains, "random chains to time")->check(CLI::NonNegativeNumber);
   app.add_option("--seed", seed, "seed of the random chains");
   app.add_option("--reps", reps, "timed runs per side (the median is reported)")->check(CLI::PositiveNumber);
+  std::string depth = "u8";
+  app.add_option("--depth", depth, "pixel depth of both images (u8, u16: x 257, f32: / 255)")
+      ->check(CLI::IsMember({"u8", "u16", "f32"}));
   std::vector<std::string> specs;
   app.add_option("--pipeline", specs,
                  "time only these pipelines (repeatable), on the gray and the colour image where they apply");
@@ -174,7 +177,9 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, -1);
   threads = tessera::effective_threads(threads);
   cv::setNumThreads(threads);
-  const cv::Mat gray = tessera::bench::make_slide_like(size, size), bgr = tessera::bench::make_slide_like_bgr(size, size);
+  cv::Mat gray = tessera::bench::make_slide_like(size, size), bgr = tessera::bench::make_slide_like_bgr(size, size);
+  if (depth != "u8")
+    for (cv::Mat* m : {&gray, &bgr}) m->convertTo(*m, depth == "u16" ? CV_16U : CV_32F, depth == "u16" ? 257. : 1 / 255.);
   std::printf("%dx%d images, %d threads, median of %d; ratio = OpenCV / tessera (> 1: tessera faster)\n\n", size, size,
               threads, reps);
   std::printf("%-70s %-6s %-10s %9s %9s %6s %5s\n", "pipeline", "input", "tile", "tessera", "OpenCV", "ratio", "diff");

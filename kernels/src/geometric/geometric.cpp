@@ -11,6 +11,7 @@
 
 #include "families.hpp"
 #include "geometric/geometric_kernel.hpp"
+#include "geometric/pyr_loops.hpp"
 #include "common/param_helpers.hpp"
 #include "tessera/error.hpp"
 
@@ -249,16 +250,34 @@ class PyrDown final : public GeometricKernel {
   /// Float: OpenCV's scalar order of operations (its SIMD code rounds differently). `in`: the
   /// window of `out`, padded.
   static void run_f32(const cv::Mat& in, cv::Mat& out) {
-    const int cn = in.channels(), w = out.cols * cn;
-    std::vector<float> rows(static_cast<std::size_t>(5 * w));
-    for (int y = 0; y < out.rows; ++y) {
-      for (int k = 0; k < 5; ++k) {
-        const float* s = in.ptr<float>(2 * y + k) + 2 * cn;  // input (2x, .) of output 0, channel 0
-        float* r = rows.data() + k * w;
-        for (int x = 0; x < w; ++x) r[x] = pyr_taps<float>(s + 2 * (x - x % cn) + x % cn, cn);
+    if (in.channels() > 1) {  // plane by plane: the same operations on each channel's values
+      std::vector<cv::Mat> planes, results(static_cast<std::size_t>(in.channels()));
+      cv::split(in, planes);
+      for (std::size_t c = 0; c < planes.size(); ++c) {
+        results[c].create(out.size(), CV_32FC1);
+        run_f32(planes[c], results[c]);
       }
+      cv::merge(results, out);
+      return;
+    }
+    const int w = out.cols;
+    // A ring of 5 horizontal rows: output row y reads input rows 2y .. 2y + 4.
+    cv::Mat ring = tile_scratch(5, w, CV_32FC1);
+    int computed = 0;  // input rows done so far
+    const detail::PyrLoops& loops = detail::pyr_loops();
+    for (int y = 0; y < out.rows; ++y) {
+      for (; computed < 2 * y + 5; ++computed) {
+        const float* s = in.ptr<float>(computed) + 2;  // input column 2x of output 0
+        float* r = ring.ptr<float>(computed % 5);
+        for (int x = loops.h_c1(s, r, w); x < w; ++x) r[x] = pyr_taps<float>(s + 2 * x, 1);
+      }
+      const float* rows[5];
+      for (int k = 0; k < 5; ++k) rows[k] = ring.ptr<float>((2 * y + k) % 5);
       float* d = out.ptr<float>(y);
-      for (int x = 0; x < w; ++x) d[x] = pyr_taps<float>(rows.data() + 2 * w + x, w) * (1.f / 256);
+      for (int x = loops.v(rows, d, w); x < w; ++x) {
+        const float column[5] = {rows[0][x], rows[1][x], rows[2][x], rows[3][x], rows[4][x]};
+        d[x] = pyr_taps<float>(column + 2, 1) * (1.f / 256);
+      }
     }
   }
   void compute(const cv::Mat& in, const Rect& in_rect, Size, const Rect& out_rect, Size, cv::Mat& out) const override {
