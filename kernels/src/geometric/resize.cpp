@@ -278,6 +278,46 @@ void horizontal_linear(const uchar* src, const LinearX& lx, int* dst, int n) {
   }
 }
 
+/// Float x taps of one or two per coordinate (linear, area-as-linear), for a horizontal loop
+/// with the tap count fixed: tap pixels ofs0/ofs1 in the region, weights w0/w1; `two` false
+/// where there is one tap.
+struct LinearXf {
+  std::vector<int> ofs0, ofs1;
+  std::vector<float> w0, w1;
+  std::vector<char> two;
+};
+
+std::optional<LinearXf> linear_xf(const AxisTaps& xt, int x_origin) {
+  const std::size_t n = xt.start.size() - 1;
+  LinearXf lx;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto b = static_cast<std::size_t>(xt.start[i]);
+    const int count = xt.start[i + 1] - xt.start[i];
+    if (count < 1 || count > 2) return std::nullopt;
+    lx.ofs0.push_back(xt.idx[b] - x_origin);
+    lx.w0.push_back(xt.w[b]);
+    lx.two.push_back(count == 2);
+    lx.ofs1.push_back(count == 2 ? xt.idx[b + 1] - x_origin : xt.idx[b] - x_origin);
+    lx.w1.push_back(count == 2 ? xt.w[b + 1] : 0.f);
+  }
+  return lx;
+}
+
+/// Horizontal float pass of one row through linear x taps (cn channels), as horizontal() sums.
+template <typename T, int CN>
+void horizontal_linear_f(const T* src, const LinearXf& lx, float* dst, int n) {
+  for (int i = 0; i < n; ++i) {
+    const auto u = static_cast<std::size_t>(i);
+    const T* s0 = src + lx.ofs0[u] * CN;
+    const T* s1 = src + lx.ofs1[u] * CN;
+    for (int c = 0; c < CN; ++c) {
+      float v = float(s0[c]) * lx.w0[u];
+      if (lx.two[u]) v += float(s1[c]) * lx.w1[u];
+      dst[i * CN + c] = v;
+    }
+  }
+}
+
 /// The separable methods (linear, cubic, area-as-linear, area decimation).
 template <typename T>
 void separable(const cv::Mat& in, const Rect& in_rect, const ResizePlan& plan, const Rect& out_rect, cv::Mat& out) {
@@ -298,6 +338,8 @@ void separable(const cv::Mat& in, const Rect& in_rect, const ResizePlan& plan, c
   std::optional<LinearX> lx;
   if constexpr (std::is_same_v<T, uchar>)
     if (fixed && (cn == 1 || cn == 3 || cn == 4)) lx = linear_x(xt, static_cast<int>(in_rect.x));
+  std::optional<LinearXf> lxf;
+  if (!fixed && !from_zero && (cn == 1 || cn == 3 || cn == 4)) lxf = linear_xf(xt, static_cast<int>(in_rect.x));
   auto horizontal_row = [&](int r) -> const uchar* {  // r: row of the region
     const int slot = r % slots;
     if (slot_row[static_cast<std::size_t>(slot)] == r) return ring.ptr(slot);
@@ -310,6 +352,13 @@ void separable(const cv::Mat& in, const Rect& in_rect, const ResizePlan& plan, c
         else horizontal_linear<4>(in.ptr(r), *lx, d, out.cols);
         return ring.ptr(slot);
       }
+    }
+    if (lxf) {
+      float* d = ring.ptr<float>(slot);
+      if (cn == 1) horizontal_linear_f<T, 1>(in.ptr<T>(r), *lxf, d, out.cols);
+      else if (cn == 3) horizontal_linear_f<T, 3>(in.ptr<T>(r), *lxf, d, out.cols);
+      else horizontal_linear_f<T, 4>(in.ptr<T>(r), *lxf, d, out.cols);
+      return ring.ptr(slot);
     }
     if (fixed)
       horizontal<T, int>(in.ptr<T>(r), cn, xt, static_cast<int>(in_rect.x), false, xt.iw, ring.ptr<int>(slot));
@@ -343,7 +392,13 @@ void separable(const cv::Mat& in, const Rect& in_rect, const ResizePlan& plan, c
           horizontal_row(yt.idx[static_cast<std::size_t>(b + k)] - static_cast<int>(in_rect.y)));
     const float* wy = yt.w.data() + b;
     const bool cubic_vector = n == 4;
-    for (int x = 0; x < w; ++x) {
+    int x0 = 0;
+    if constexpr (std::is_same_v<T, float>) {
+      if (n == 2) x0 = detail::resize_loops().v2_f32(rows[0], rows[1], wy[0], wy[1], d, w);
+    } else if constexpr (std::is_same_v<T, ushort>) {
+      if (n == 2) x0 = detail::resize_loops().v2_u16(rows[0], rows[1], wy[0], wy[1], d, w);
+    }
+    for (int x = x0; x < w; ++x) {
       float v = rows[0][x] * wy[0];
       if (cubic_vector && out_rect.x * cn + x < plan.cubic_vector_end)  // OpenCV's cubic vector loop
         v = rows[0][x] * wy[0] + (rows[1][x] * wy[1] + (rows[2][x] * wy[2] + rows[3][x] * wy[3]));

@@ -37,6 +37,30 @@ int v_linear_u8(const int* r0, const int* r1, short b0, short b1, uchar* dst, in
   return e;
 }
 
+int v2_f32(const float* r0, const float* r1, float w0, float w1, float* dst, int n) {
+  constexpr int L = v_float32::nlanes;
+  const v_float32 a = vx_setall_f32(w0), b = vx_setall_f32(w1);
+  int e = 0;
+  for (; e < n; e += L) {
+    if (!last_vector(e, n, L)) break;
+    v_store(dst + e, vx_load(r0 + e) * a + vx_load(r1 + e) * b);
+  }
+  return e;
+}
+
+int v2_u16(const float* r0, const float* r1, float w0, float w1, ushort* dst, int n) {
+  constexpr int L = v_float32::nlanes, step = v_uint16::nlanes;
+  const v_float32 a = vx_setall_f32(w0), b = vx_setall_f32(w1);
+  int e = 0;
+  for (; e < n; e += step) {
+    if (!last_vector(e, n, step)) break;
+    const v_int32 lo = v_round(vx_load(r0 + e) * a + vx_load(r1 + e) * b);
+    const v_int32 hi = v_round(vx_load(r0 + e + L) * a + vx_load(r1 + e + L) * b);
+    v_store(dst + e, v_pack_u(lo, hi));
+  }
+  return e;
+}
+
 /// `Unit` is one pixel (uchar: 1 channel, unsigned: 4): the even and odd pixels of each row are
 /// deinterleaved, then summed channel by channel as bytes widened to 16 bits.
 template <typename Unit>
@@ -99,4 +123,4 @@ int area2_u8(const uchar* s0, const uchar* s1, uchar* dst, int n, int cn) {
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
 #endif
 
-TESSERA_SIMD_TABLE(ResizeLoops, resize_loops, {h_linear_c1, v_linear_u8, area2_u8})
+TESSERA_SIMD_TABLE(ResizeLoops, resize_loops, {h_linear_c1, v_linear_u8, v2_f32, v2_u16, area2_u8})

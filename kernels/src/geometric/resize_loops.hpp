@@ -11,6 +11,10 @@ struct ResizeLoops {
   /// Vertical, OpenCV's 16-bit arithmetic: t = sat16(r0 >> 4) * b0 >> 16 +sat sat16(r1 >> 4) * b1 >> 16,
   /// dst = sat_u8((t + 2) >> 2).
   int (*v_linear_u8)(const int* r0, const int* r1, short b0, short b1, uchar* dst, int n);
+  /// Float vertical, two taps: v = r0 * w0 + r1 * w1 (each operation rounded), stored as float
+  /// or, rounded half to even and saturated, as u16.
+  int (*v2_f32)(const float* r0, const float* r1, float w0, float w1, float* dst, int n);
+  int (*v2_u16)(const float* r0, const float* r1, float w0, float w1, ushort* dst, int n);
   /// 2x2 area average of n output pixels of 1, 3 or 4 channels (0 for others), from two source rows:
   /// dst = (a + b + c + d + 2) >> 2 per channel.
   int (*area2_u8)(const uchar* s0, const uchar* s1, uchar* dst, int n, int cn);
