@@ -144,7 +144,7 @@ KernelPtr make_gaussian(const Params& p) {
 /// scaled in float in the SIMD body but in double in the scalar tail; f32 keeps running sums
 /// in double whose rounding depends on where a tile starts), so the mean is computed per pixel:
 /// window sums in double in a fixed order (exact for integer input), times 1/k^2 in double,
-/// rounded as OpenCV's scalar code does.
+/// rounded as OpenCV's scalar code does. Integer input takes box_mean_integer (same sums).
 constexpr int kBoxFixedPointArea = 256;
 
 template <class T>
@@ -171,6 +171,39 @@ void box_mean(const cv::Mat& padded, cv::Mat& dst, int k) {
   }
 }
 
+/// box_mean for integer pixels with running window sums: integer sums are exact whatever
+/// their order, so sliding the window (add the entering value, subtract the leaving one) gives
+/// the same sums as summing each window, at a constant cost per pixel; each is scaled in
+/// double (exact: below 2^53) as box_mean does.
+template <class T>
+void box_mean_integer(const cv::Mat& padded, cv::Mat& dst, int k) {
+  const int cn = dst.channels(), row_len = dst.cols * cn;
+  const double scale = 1.0 / (double(k) * k);
+  // Horizontal sums of the last k rows, as int64 (OpenCV 4.6 has no 64-bit integer Mat type:
+  // the buffer is typed by its size only).
+  cv::Mat ring = tile_scratch(k, row_len, CV_64FC1);
+  std::vector<std::int64_t> column(static_cast<std::size_t>(row_len), 0);
+  auto horizontal = [&](int y) {  // row y's window sums, into its ring slot, added to `column`
+    const T* in = padded.ptr<T>(y);
+    auto* out = reinterpret_cast<std::int64_t*>(ring.ptr(y % k));
+    for (int c = 0; c < cn && c < row_len; ++c) {
+      std::int64_t sum = 0;
+      for (int t = 0; t < k; ++t) sum += in[c + t * cn];
+      out[c] = sum;
+    }
+    for (int i = cn; i < row_len; ++i) out[i] = out[i - cn] + in[i + (k - 1) * cn] - in[i - cn];
+    for (int i = 0; i < row_len; ++i) column[static_cast<std::size_t>(i)] += out[i];
+  };
+  for (int y = 0; y < k - 1; ++y) horizontal(y);
+  for (int y = 0; y < dst.rows; ++y) {
+    horizontal(y + k - 1);
+    T* out = dst.ptr<T>(y);
+    for (int i = 0; i < row_len; ++i) out[i] = cv::saturate_cast<T>(double(column[static_cast<std::size_t>(i)]) * scale);
+    const auto* leaving = reinterpret_cast<const std::int64_t*>(ring.ptr(y % k));
+    for (int i = 0; i < row_len; ++i) column[static_cast<std::size_t>(i)] -= leaving[i];
+  }
+}
+
 void box_filter(const cv::Mat& src, cv::Mat& dst, int k, int border) {
   if (src.depth() == CV_8U && k * k <= kBoxFixedPointArea) {
     cv::blur(src, dst, cv::Size(k, k), cv::Point(-1, -1), border);
@@ -181,8 +214,8 @@ void box_filter(const cv::Mat& src, cv::Mat& dst, int k, int border) {
   cv::copyMakeBorder(src, padded, before, after, before, after, border);
   dst.create(src.size(), src.type());
   switch (src.depth()) {
-    case CV_8U: box_mean<uchar>(padded, dst, k); break;
-    case CV_16U: box_mean<ushort>(padded, dst, k); break;
+    case CV_8U: box_mean_integer<uchar>(padded, dst, k); break;
+    case CV_16U: box_mean_integer<ushort>(padded, dst, k); break;
     default: box_mean<float>(padded, dst, k); break;
   }
 }
