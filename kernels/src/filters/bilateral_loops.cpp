@@ -53,8 +53,46 @@ int row_cn(const BilateralRow& r) {
 
 int row(const BilateralRow& r) { return r.cn == 1 ? row_cn<1>(r) : row_cn<3>(r); }
 
+template <int CN>
+int row_f32_cn(const BilateralRowF& r) {
+  constexpr int L = v_float32::nlanes;
+  const v_float32 inv_bin = vx_setall_f32(r.inv_bin), last = vx_setall_f32(static_cast<float>(r.bins));
+  int x = 0;
+  for (; x < r.n; x += L) {
+    if (!last_vector(x, r.n, L)) break;
+    v_float32 centre[CN], sum[CN], wsum = vx_setzero_f32();
+    for (int c = 0; c < CN; ++c) {
+      centre[c] = vx_load(r.centre[c] + x);
+      sum[c] = vx_setzero_f32();
+    }
+    for (int k = 0; k < r.taps; ++k) {
+      v_float32 v[CN];
+      v_float32 d = vx_setzero_f32();
+      for (int c = 0; c < CN; ++c) {
+        v[c] = vx_load(r.src[c][k] + x);
+        d = d + v_absdiff(v[c], centre[c]);
+      }
+      const v_float32 idx = v_min(d * inv_bin, last);  // NaN -> last (the second operand)
+      const v_int32 i = v_floor(idx);
+      const v_float32 f = idx - v_cvt_f32(i);
+      const v_float32 t0 = v_lut(r.table, i), t1 = v_lut(r.table + 1, i);
+      const v_float32 w = vx_setall_f32(r.space_w[k]) * (t0 + f * (t1 - t0));
+      wsum = wsum + w;
+      for (int c = 0; c < CN; ++c) sum[c] = sum[c] + v[c] * w;
+    }
+    if constexpr (CN == 1) {
+      v_store(r.dst + x, sum[0] / wsum);
+    } else {
+      v_store_interleave(r.dst + 3 * x, sum[0] / wsum, sum[1] / wsum, sum[2] / wsum);
+    }
+  }
+  return x;
+}
+
+int row_f32(const BilateralRowF& r) { return r.cn == 1 ? row_f32_cn<1>(r) : row_f32_cn<3>(r); }
+
 }  // namespace
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
 #endif
 
-TESSERA_SIMD_TABLE(BilateralLoops, bilateral_loops, {row})
+TESSERA_SIMD_TABLE(BilateralLoops, bilateral_loops, {row, row_f32})

@@ -270,7 +270,10 @@ int bilateral_radius(int d, double sigma_space) {
 /// out = sum(w * v) / sum(w), w = exp(-(dx^2 + dy^2) / (2 ss^2)) * exp(-c^2 / (2 sc^2)), c the
 /// L1 colour distance to the centre pixel summed over channels, as OpenCV defines it.
 /// 8-bit: in float, with OpenCV's float weight tables and its vector body's order of operations
-/// (bilateral_loops.hpp), so that it equals that body. Float: in double, exp per tap.
+/// (bilateral_loops.hpp), so that it equals that body. Float: in float, the colour weight
+/// interpolated in a table over distances 0 .. D (beyond D it is below the smallest float), as
+/// OpenCV does; OpenCV spans its table over the whole image's value range, this one over a
+/// range fixed by sigma_color, the same for every tile.
 class Bilateral {
  public:
   Bilateral(int radius, double sigma_color, double sigma_space)
@@ -284,6 +287,13 @@ class Bilateral {
         space_w_.push_back(static_cast<float>(taps_.back().w));
       }
     for (int i = 0; i < 256 * 3; ++i) color_w_.push_back(static_cast<float>(std::exp(i * i * color_coeff_)));
+    const double far = std::sqrt(104 / -color_coeff_);  // exp(-104) is below the smallest float
+    for (int i = 0; i <= kFloatBins; ++i) {
+      const double d = far * i / kFloatBins;
+      color_table_.push_back(static_cast<float>(std::exp(d * d * color_coeff_)));
+    }
+    color_table_.push_back(0.f);  // read (with weight 0) at the last bin
+    inv_bin_ = static_cast<float>(kFloatBins / far);
   }
 
   /// dst = the filter on src, whose outside is filled per `border`.
@@ -292,7 +302,7 @@ class Bilateral {
     cv::copyMakeBorder(src, padded, r_, r_, r_, r_, border);
     dst.create(src.size(), src.type());
     if (src.depth() == CV_8U) run_u8(padded, dst);
-    else run_double<float>(padded, dst);
+    else run_f32(padded, dst);
   }
 
  private:
@@ -341,31 +351,60 @@ class Bilateral {
     for (int c = 0; c < r.cn; ++c) r.dst[x * r.cn + c] = cv::saturate_cast<uchar>(cvRound(sum[c] / wsum));
   }
 
-  template <class T>
-  void run_double(const cv::Mat& padded, cv::Mat& dst) const {
-    const int cn = dst.channels();
-    for (int y = 0; y < dst.rows; ++y) {
-      T* out = dst.ptr<T>(y);
-      for (int x = 0; x < dst.cols; ++x) {
-        const T* centre = padded.ptr<T>(y + r_) + (x + r_) * cn;
-        double sum[4] = {0, 0, 0, 0}, wsum = 0;
-        for (const Tap& t : taps_) {
-          const T* q = padded.ptr<T>(y + r_ + t.dy) + (x + r_ + t.dx) * cn;
-          double dist = 0;
-          for (int c = 0; c < cn; ++c) dist += std::abs(double(q[c]) - double(centre[c]));
-          const double w = t.w * std::exp(dist * dist * color_coeff_);
-          wsum += w;
-          for (int c = 0; c < cn; ++c) sum[c] += w * q[c];
-        }
-        for (int c = 0; c < cn; ++c) out[x * cn + c] = cv::saturate_cast<T>(sum[c] / wsum);
-      }
+  void run_f32(const cv::Mat& padded, cv::Mat& dst) const {
+    const int cn = dst.channels(), taps = static_cast<int>(taps_.size());
+    cv::Mat planes[3];
+    if (cn == 1) planes[0] = padded;
+    else {
+      for (int c = 0; c < cn; ++c) planes[c] = tile_scratch(padded.rows, padded.cols, CV_32FC1);
+      cv::split(padded, planes);
     }
+    std::vector<const float*> ptrs(static_cast<std::size_t>(cn * taps));
+    detail::BilateralRowF row;
+    row.cn = cn;
+    row.taps = taps;
+    row.space_w = space_w_.data();
+    row.table = color_table_.data();
+    row.inv_bin = inv_bin_;
+    row.bins = kFloatBins;
+    row.n = dst.cols;
+    for (int y = 0; y < dst.rows; ++y) {
+      for (int c = 0; c < cn; ++c) {
+        for (int k = 0; k < taps; ++k)
+          ptrs[static_cast<std::size_t>(c * taps + k)] = planes[c].ptr<float>(y + r_ + taps_[k].dy) + r_ + taps_[k].dx;
+        row.src[c] = ptrs.data() + c * taps;
+        row.centre[c] = planes[c].ptr<float>(y + r_) + r_;
+      }
+      row.dst = dst.ptr<float>(y);
+      for (int x = bilateral_loops().row_f32(row); x < row.n; ++x) pixel_f32(row, x);
+    }
+  }
+
+  /// One pixel of the float filter, as the vector loops compute each lane.
+  static void pixel_f32(const detail::BilateralRowF& r, int x) {
+    float sum[3] = {0, 0, 0}, wsum = 0;
+    const float last = static_cast<float>(r.bins);
+    for (int k = 0; k < r.taps; ++k) {
+      float d = 0;
+      for (int c = 0; c < r.cn; ++c) d = d + std::abs(r.src[c][k][x] - r.centre[c][x]);
+      float idx = d * r.inv_bin;
+      idx = idx < last ? idx : last;  // NaN -> last, as the vector min
+      const int i = static_cast<int>(std::floor(idx));
+      const float f = idx - static_cast<float>(i);
+      const float w = r.space_w[k] * (r.table[i] + f * (r.table[i + 1] - r.table[i]));
+      wsum = wsum + w;
+      for (int c = 0; c < r.cn; ++c) sum[c] = sum[c] + r.src[c][k][x] * w;
+    }
+    for (int c = 0; c < r.cn; ++c) r.dst[x * r.cn + c] = sum[c] / wsum;
   }
 
   int r_;
   double color_coeff_;
   std::vector<Tap> taps_;
+  static constexpr int kFloatBins = 4096;
   std::vector<float> space_w_, color_w_;  // 8-bit: OpenCV's float tables
+  std::vector<float> color_table_;        // float: colour weight by distance, kFloatBins + 2 entries
+  float inv_bin_ = 0;
 };
 
 KernelPtr make_bilateral(const Params& p) {
