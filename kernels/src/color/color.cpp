@@ -6,6 +6,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "color/color_loops.hpp"
+
 #include "color/color_rows.hpp"
 #include "common/row_kernels.hpp"
 #include "families.hpp"
@@ -30,16 +32,22 @@ void gray_f32(const cv::Mat& in, cv::Mat& out) {
 }
 
 /// HSV from f32 BGR, pixel by pixel with OpenCV's documented formulas (H in degrees,
-/// S and V as in cvtColor). cvtColor's f32 path, like gray's, depends on position.
+/// S and V as in cvtColor), as color_loops.hpp spells them out; the vector loop does most of
+/// each row, this the rest. cvtColor's f32 path, like gray's, depends on position.
 void hsv_f32(const cv::Mat& in, cv::Mat& out) {
   out.create(in.size(), CV_32FC3);
   const float eps = FLT_EPSILON;
+  const auto mx = [](float a, float b) { return a > b ? a : b; };
+  const auto mn = [](float a, float b) { return a < b ? a : b; };
   for (int y = 0; y < in.rows; ++y) {
     const float* s = in.ptr<float>(y);
     float* d = out.ptr<float>(y);
-    for (int x = 0; x < in.cols; ++x, s += 3, d += 3) {
+    const int done = detail::color_loops().hsv_f32(s, d, in.cols);
+    s += 3 * done;
+    d += 3 * done;
+    for (int x = done; x < in.cols; ++x, s += 3, d += 3) {
       const float b = s[0], g = s[1], r = s[2];
-      const float v = std::max({r, g, b}), lo = std::min({r, g, b});
+      const float v = mx(mx(r, g), b), lo = mn(mn(r, g), b);
       const float range = v - lo;
       const float sat = range / (std::fabs(v) + eps);
       const float k = static_cast<float>(60. / (range + eps));
