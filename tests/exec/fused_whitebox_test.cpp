@@ -102,22 +102,22 @@ TEST(Fused, MultiChannel) {
 }
 
 TEST(Fused, FallsBackWhenAStageHasNoRows) {
-  // median has no row stages: the pass runs tile at a time, with the same bits.
+  // median 7x7 has no row stages: the pass runs tile at a time, with the same bits.
   const cv::Mat in = test::random_image(90, 61, CV_8UC1, 8);
-  const Pipeline p = Pipeline::parse("gaussian sigma=2 | median | threshold t=40");
+  const Pipeline p = Pipeline::parse("gaussian sigma=2 | median ksize=7 | threshold t=40");
   const auto plan = detail::make_plan(p, p.validate(PixelType{CV_8U, 1}, Size{90, 61}));
   EXPECT_FALSE(detail::fuse(p, plan, plan.passes.back()));
   const Pipeline p1 = Pipeline::parse("gaussian sigma=2 | sobel_mag | threshold t=40");
   const auto plan1 = detail::make_plan(p1, p1.validate(PixelType{CV_8U, 1}, Size{90, 61}));
   EXPECT_TRUE(detail::fuse(p1, plan1, plan1.passes.back()));
-  expect_fused("gaussian sigma=2 | median | threshold t=40", in, run_reference(p, in));
+  expect_fused("gaussian sigma=2 | median ksize=7 | threshold t=40", in, run_reference(p, in));
 }
 
 TEST(Fused, SegmentsAroundStagesWithoutRows) {
-  // median, and box 7x7, have no row stages: the pass runs tile at a time, and the runs of nodes
-  // between them row by row, from the tile-at-a-time result before them.
+  // median 7x7 and box 7x7 have no row stages: the pass runs tile at a time, and the runs of
+  // nodes between them row by row, from the tile-at-a-time result before them.
   const cv::Mat in = test::random_image(90, 61, CV_8UC3, 9);
-  const std::string spec = "median | gaussian sigma=2 | sobel_mag | box ksize=7 | gray | threshold t=40";
+  const std::string spec = "median ksize=7 | gaussian sigma=2 | sobel_mag | box ksize=7 | gray | threshold t=40";
   const Pipeline p = Pipeline::parse(spec);
   const auto plan = detail::make_plan(p, p.validate(PixelType{CV_8U, 3}, Size{90, 61}));
   ASSERT_EQ(plan.passes.size(), 1u);
@@ -132,10 +132,10 @@ TEST(Fused, SegmentsAroundStagesWithoutRows) {
   // ends its segment and both read it.
   Pipeline dag;
   const NodeId blur = dag.add("gaussian", {{"sigma", "1.5"}});
-  const NodeId med = dag.add("median", {}, {blur});
+  const NodeId med = dag.add("median", {{"ksize", "7"}}, {blur});
   dag.add("addw", {}, {blur, med});
   const cv::Mat gray = test::random_image(77, 45, CV_8UC1, 10);
-  expect_fused_pipeline(dag, gray, run_reference(dag, gray), "gaussian -> median, addw(gaussian, median)");
+  expect_fused_pipeline(dag, gray, run_reference(dag, gray), "gaussian -> median 7, addw(gaussian, median 7)");
 }
 
 /// True when the (single tiled) pass of `p` on `in` runs fused.
@@ -443,6 +443,29 @@ TEST(Fused, PointwisePassesStreamAcrossRowsAndChunks) {
       ASSERT_TRUE(test::identical(run(p, in, o), want)) << spec << ", tile " << to_string(tile);
     }
   }
+}
+
+TEST(Fused, MedianMatchesOpenCV) {
+  // ksize 3 and 5 by sorting networks, exact (a median is the middle value however it is
+  // found), with medianBlur's replicated border; on random pixels and on random 0/255 ones
+  // (a selection network that is right for every 0-1 input is right for every input).
+  unsigned seed = 700;
+  for (cv::Size size : {cv::Size{37, 29}, cv::Size{403, 9}, cv::Size{1, 20}, cv::Size{20, 1}, cv::Size{2, 2}})
+    for (int cn : {1, 3, 4})
+      for (bool binary : {false, true}) {
+        cv::Mat in = test::random_image(size.width, size.height, CV_MAKETYPE(CV_8U, cn), seed++);
+        if (binary) cv::threshold(in, in, 127, 255, cv::THRESH_BINARY);
+        for (int k : {3, 5, 7}) {
+          const Pipeline p = Pipeline::parse("median ksize=" + std::to_string(k));
+          EXPECT_EQ(fuses(p, in), k <= 5) << k;
+          cv::Mat want;
+          cv::medianBlur(in, want, k);
+          RunOptions o;
+          o.tile = {16, 7};
+          ASSERT_TRUE(test::identical(run(p, in, o), want))
+              << "ksize " << k << ", " << cn << " channels, " << in.cols << "x" << in.rows << (binary ? ", 0/255" : "");
+        }
+      }
 }
 
 TEST(Fused, BoxMatchesOpenCV) {

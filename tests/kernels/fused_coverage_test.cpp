@@ -30,6 +30,7 @@ const std::map<std::string, std::set<std::string>> kClaimed = {
     {"gray", {"u8x3", "u8x4"}},
     {"invert", {"u8x1", "u8x2", "u8x3", "u8x4"}},
     {"laplacian", {"u8x1", "u8x3", "u8x4"}},
+    {"median", {"u8x1", "u8x3", "u8x4"}},
     {"morph_gradient", {"u8x1", "u8x3", "u8x4"}},
     {"open", {"u8x1", "u8x3", "u8x4"}},
     {"scharr", {"u8x1", "u8x3", "u8x4"}},

@@ -18,6 +18,7 @@
 #include "filters/bilateral_loops.hpp"
 #include "filters/box_rows.hpp"
 #include "filters/gaussian_rows.hpp"
+#include "filters/median_rows.hpp"
 #include "tessera/error.hpp"
 #include "families.hpp"
 #include "tessera/kernel_adapters.hpp"
@@ -251,10 +252,12 @@ KernelPtr make_median(const Params& p) {
     return in[0];
   };
   // cv::medianBlur always extends the image by replication.
-  return stencil_kernel(
-      "median", {k / 2, k / 2}, kFilterTypes,
-      [k](std::span<const cv::Mat> in, cv::Mat& out, int) { cv::medianBlur(in[0], out, k); }, output_type,
-      Border{BorderMode::Replicate});
+  return detail::with_row_stages(
+      stencil_kernel(
+          "median", {k / 2, k / 2}, kFilterTypes,
+          [k](std::span<const cv::Mat> in, cv::Mat& out, int) { cv::medianBlur(in[0], out, k); }, output_type,
+          Border{BorderMode::Replicate}),
+      detail::u8_rows(detail::median_u8_row_stage(k)));
 }
 
 // ---- bilateral -----------------------------------------------------------------------------
