@@ -128,6 +128,15 @@ TEST_P(EveryKernel, TiledEqualsWholeImageAndOpenCV) {
       const cv::Mat expect = run_reference(p, input);
       expect_oracle(info, input, two_inputs, expect);
       expect_invariant(p, input, p.str(), first ? configs(s) : few_configs(s), expect);
+      if (s == sizes.back()) {
+        // The input as a view of a larger image with other pixels around it: no kernel may
+        // read them (OpenCV's filters would, without BORDER_ISOLATED, past a view's edge).
+        cv::Mat larger = test::random_image(static_cast<int>(s.w) + 9, static_cast<int>(s.h) + 7,
+                                            types[t].cv_type(), seed + 1000);
+        const cv::Mat view = larger(cv::Rect(4, 3, static_cast<int>(s.w), static_cast<int>(s.h)));
+        input.copyTo(view);
+        expect_invariant(p, view, p.str() + " (input a view of a larger image)", few_configs(s), expect);
+      }
     }
   }
 }

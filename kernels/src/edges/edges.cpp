@@ -81,9 +81,11 @@ cv::Mat widen(const cv::Mat& k) {
   return wide;
 }
 
+/// The first term straight into dst (a tile's output keeps its buffer), the others through
+/// scratch memory.
 void separable_f32(const cv::Mat& src, cv::Mat& dst, const std::vector<SepTerm>& terms, int border) {
   for (std::size_t i = 0; i < terms.size(); ++i) {
-    cv::Mat t;
+    cv::Mat t = i == 0 ? dst : tile_scratch(src.rows, src.cols, CV_MAKETYPE(CV_32F, src.channels()));
     cv::sepFilter2D(src, t, CV_32F, widen(terms[i].kx), widen(terms[i].ky), cv::Point(-1, -1), 0, border);
     if (i == 0) dst = t;
     else dst += t;

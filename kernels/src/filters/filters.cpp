@@ -545,8 +545,9 @@ void detail::register_filters(Registry& r) {
          .oracle = gaussian_oracle,
          .oracle_tolerance = kGaussianTolerance});
   r.add({.name = "box",
-         .description = "mean over a ksize x ksize window (cv::blur; for u16, f32 and u8 with ksize > 16 computed per "
-                        "pixel in double, within 1 of OpenCV, whose SIMD and scalar code round differently there)",
+         .description = "mean over a ksize x ksize window (cv::blur; for u16, f32 and u8 with ksize > 16 the window sums "
+                        "exact (integers) or in double (f32), scaled in double: within 1 of OpenCV, whose SIMD and "
+                        "scalar code round differently there)",
          .kernel_class = KernelClass::Stencil,
          .params = {int_param("ksize", "3", 1, 1001, "window size; even sizes are anchored at ksize/2 as OpenCV does")},
          .types = kFilterTypes,
@@ -554,15 +555,17 @@ void detail::register_filters(Registry& r) {
          .oracle = box_oracle,
          .oracle_tolerance = kBoxTolerance});
   r.add({.name = "median",
-         .description = "median of a ksize x ksize window, edges replicated (cv::medianBlur)",
+         .description = "median of a ksize x ksize window, edges replicated (cv::medianBlur; u8 ksize 3 and 5 by sorting "
+                        "networks, fused)",
          .kernel_class = KernelClass::Stencil,
          .params = {int_param("ksize", "3", 3, 255, "window size, odd; above 5 only for u8 input")},
          .types = kFilterTypes,
          .make = make_median});
   r.add({.name = "bilateral",
          .description =
-             "edge-preserving bilateral filter (cv::bilateralFilter, computed per pixel in double with exact weights: "
-             "within 1 of OpenCV for u8 and 0.002 for f32 (measured), as OpenCV is not tile-invariant)",
+             "edge-preserving bilateral filter (cv::bilateralFilter, computed the same way at every pixel, as "
+             "OpenCV is not tile-invariant: u8 in float with OpenCV's weight tables, within 1 of it; f32 with the "
+             "colour weight interpolated in a table fixed by sigma_color, close to OpenCV's own interpolation)",
          .kernel_class = KernelClass::Stencil,
          .params = {int_param("d", "0", 0, 101,
                               "window diameter (radius d/2); 0 derives the radius round(1.5*sigma_space)"),

@@ -45,6 +45,8 @@ std::string to_string(KernelClass c);
 /// in[i] holds exactly the region `in_rect[i]` of input i (the rectangle returned by
 /// Kernel::input_region for `out_rect`); parts of it outside the input image are already
 /// filled according to Kernel::border(). The kernel writes `out`, of size out_rect.
+/// A kernel whose reads_around_view() is true may instead get in_rect[i] clipped to the
+/// image (see there).
 struct TileIO {
   std::span<const cv::Mat> in;
   std::span<const Rect> in_rect;
@@ -101,6 +103,13 @@ class Kernel {
   virtual Rect input_region(const Rect& out, int input, Size in_size) const;
   /// How this kernel's inputs are extended beyond their image edge.
   virtual Border border() const { return {}; }
+  /// True when process() computes the output from the pixels around its input views, as
+  /// OpenCV's filters do without BORDER_ISOLATED: it may then get an input region clipped
+  /// to the image instead of a padded copy, as a view whose memory holds the image's pixels
+  /// around it and ends at the image's edges where it was clipped (OpenCV extends it there by
+  /// border(), as on the whole image). It finds its output's pixels at out_rect relative to
+  /// in_rect. Default false: inputs are always the whole region, padded.
+  virtual bool reads_around_view() const { return false; }
 
   /// Computes io.out from io.in (see TileIO). For Global kernels it is called once
   /// with the whole input images.

@@ -75,6 +75,12 @@ class ForwardingKernel : public Kernel {
     return base_->input_region(out, input, in_size);
   }
   Border border() const override { return base_->border(); }
+  /// Only while this kernel extends its inputs as its base does: the base reads around its
+  /// views with its own border, which a subclass that changes border() would not match.
+  bool reads_around_view() const override {
+    const Border mine = border(), theirs = base_->border();
+    return base_->reads_around_view() && mine.mode == theirs.mode && mine.value == theirs.value;
+  }
   void process(const TileIO& io) const override { base_->process(io); }
   cv::Mat reference(std::span<const cv::Mat> in) const override { return base_->reference(in); }
   std::vector<RowStagePtr> row_stages(const PixelType& in, Size in_size) const override {

@@ -64,6 +64,29 @@ bool inside_segment(const PassFusion* fusion, NodeId id) {
   return false;
 }
 
+/// For a kernel that reads around its input views: `want` clipped to the image, as a view of
+/// `pixels` (which hold `have`), when that view's memory ends where the image does on each
+/// side `want` was clipped (so that OpenCV extends it there as on the whole image, and never
+/// reads memory past the image, such as that of a larger image the input is a view of).
+/// False (nothing done) otherwise, or when `want` lies inside the image (no copy is made then
+/// anyway).
+bool clipped_view(const Kernel& kernel, const cv::Mat& pixels, const Rect& have, Size image, Rect& want,
+                  cv::Mat& out) {
+  const Rect inside = clip(want, image);
+  if (!kernel.reads_around_view() || inside == want || inside.empty() || !have.contains(inside)) return false;
+  const cv::Mat view = pixels(to_cv_rect(have.relative(inside)));
+  cv::Size whole;
+  cv::Point at;
+  view.locateROI(whole, at);
+  if ((want.x < inside.x && at.x != 0) || (want.y < inside.y && at.y != 0) ||
+      (want.x1() > inside.x1() && at.x + view.cols != whole.width) ||
+      (want.y1() > inside.y1() && at.y + view.rows != whole.height))
+    return false;
+  out = view;
+  want = inside;
+  return true;
+}
+
 }  // namespace
 
 void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& want, Size image,
@@ -136,7 +159,8 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
       const NodeId in = nd.inputs[i];
       in_rects[i] = nd.kernel->input_region(need[id], static_cast<int>(i), sizes[in]);
       in_sizes[i] = sizes[in];
-      extract_with_border(buf[in], need[in], in_rects[i], sizes[in], nd.kernel->border(), ins[i]);
+      if (!clipped_view(*nd.kernel, buf[in], need[in], sizes[in], in_rects[i], ins[i]))
+        extract_with_border(buf[in], need[in], in_rects[i], sizes[in], nd.kernel->border(), ins[i]);
     }
     TileIO io{ins, in_rects, in_sizes, r, sizes[id], out};
     try {

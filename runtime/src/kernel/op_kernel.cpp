@@ -22,6 +22,7 @@ class OpKernel final : public Kernel {
   }
   Halo halo() const override { return spec_.halo; }
   Border border() const override { return spec_.border; }
+  bool reads_around_view() const override { return spec_.kernel_class == KernelClass::Stencil && spec_.reads_around_view; }
 
   void process(const TileIO& io) const override {
     const int mode = static_cast<int>(spec_.border.mode);
@@ -29,15 +30,19 @@ class OpKernel final : public Kernel {
       spec_.apply(io.in, io.out, mode);  // io.out is allocated: the op writes straight into it
       return;
     }
-    const cv::Rect own(spec_.halo.rx, spec_.halo.ry, static_cast<int>(io.out_rect.w), static_cast<int>(io.out_rect.h));
     if (spec_.reads_around_view) {
       // Only the tile's own pixels are computed, straight into io.out; the op reads the
-      // halo from around the views.
+      // halo from around the views (the input may be clipped to the image: see
+      // Kernel::reads_around_view).
       std::vector<cv::Mat> views(io.in.size());
-      for (std::size_t i = 0; i < views.size(); ++i) views[i] = io.in[i](own);
+      for (std::size_t i = 0; i < views.size(); ++i)
+        views[i] = io.in[i](cv::Rect(static_cast<int>(io.out_rect.x - io.in_rect[i].x),
+                                     static_cast<int>(io.out_rect.y - io.in_rect[i].y), static_cast<int>(io.out_rect.w),
+                                     static_cast<int>(io.out_rect.h)));
       spec_.apply(views, io.out, mode);
       return;
     }
+    const cv::Rect own(spec_.halo.rx, spec_.halo.ry, static_cast<int>(io.out_rect.w), static_cast<int>(io.out_rect.h));
     // The op computes the whole grown region (into a buffer the run reuses), of which the
     // tile keeps its interior.
     cv::Mat result = detail::scratch_mat(io.in[0].rows, io.in[0].cols, io.out.type());
