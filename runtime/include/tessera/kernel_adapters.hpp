@@ -76,7 +76,9 @@ class ForwardingKernel : public Kernel {
   }
   Border border() const override { return base_->border(); }
   /// Only while this kernel extends its inputs as its base does: the base reads around its
-  /// views with its own border, which a subclass that changes border() would not match.
+  /// views with its own border, which a subclass that changes border() would not match. A
+  /// subclass that replaces process() must override this too (false unless its own process
+  /// reads around views).
   bool reads_around_view() const override {
     const Border mine = border(), theirs = base_->border();
     return base_->reads_around_view() && mine.mode == theirs.mode && mine.value == theirs.value;
