@@ -5,6 +5,7 @@
 // never on its own.
 #include "geometric/resize_loops.hpp"
 
+#include <cstring>
 #include <type_traits>
 
 #if TESSERA_SIMD_ENABLED
@@ -16,8 +17,12 @@ int h_linear_c1(const uchar* src, const int* ofs, const short* alpha, int* dst, 
   int i = 0;
   for (; i < n; i += step) {
     if (!last_vector(i, n, step)) break;
+    // Each output's byte pair, gathered with memcpy (OpenCV's vx_lut_pairs reads them as
+    // misaligned shorts, which UBSan rightly rejects).
+    ushort pairs[v_uint16::nlanes];
+    for (int k = 0; k < v_uint16::nlanes; ++k) std::memcpy(&pairs[k], src + ofs[i + k], 2);
     v_uint16 lo, hi;
-    v_expand(vx_lut_pairs(src, ofs + i), lo, hi);
+    v_expand(v_reinterpret_as_u8(vx_load(pairs)), lo, hi);
     v_store(dst + i, v_dotprod(v_reinterpret_as_s16(lo), vx_load(alpha + 2 * i)));
     v_store(dst + i + v_int32::nlanes, v_dotprod(v_reinterpret_as_s16(hi), vx_load(alpha + 2 * i + v_int16::nlanes)));
   }
