@@ -4,9 +4,19 @@
 // never on its own.
 #include "filters/bilateral_loops.hpp"
 
+#include <cstring>
+
 #if TESSERA_SIMD_ENABLED
 namespace tessera::detail::TESSERA_SIMD_VARIANT {
 namespace {
+
+/// v_uint32::nlanes bytes widened: vx_load_expand_q, without its 32-bit load of unaligned
+/// bytes (undefined behaviour, which UBSan rejects).
+inline v_uint32 load_expand_q(const uchar* p) {
+  uchar bytes[v_uint16::nlanes] = {};
+  std::memcpy(bytes, p, v_uint32::nlanes);
+  return v_expand_low(vx_load_expand(bytes));
+}
 
 template <int CN>
 int row_cn(const BilateralRow& r) {
@@ -19,7 +29,7 @@ int row_cn(const BilateralRow& r) {
     for (int h = 0; h < 2; ++h) {
       wsum[h] = vx_setzero_f32();
       for (int c = 0; c < CN; ++c) {
-        centre[h][c] = v_reinterpret_as_s32(vx_load_expand_q(r.centre[c] + x + h * L));
+        centre[h][c] = v_reinterpret_as_s32(load_expand_q(r.centre[c] + x + h * L));
         sum[h][c] = vx_setzero_f32();
       }
     }
@@ -29,7 +39,7 @@ int row_cn(const BilateralRow& r) {
         v_int32 v[CN];
         v_int32 d = vx_setzero_s32();
         for (int c = 0; c < CN; ++c) {
-          v[c] = v_reinterpret_as_s32(vx_load_expand_q(r.src[c][k] + x + h * L));
+          v[c] = v_reinterpret_as_s32(load_expand_q(r.src[c][k] + x + h * L));
           d = d + v_reinterpret_as_s32(v_absdiff(v[c], centre[h][c]));
         }
         const v_float32 w = sw * v_lut(r.color_w, d);
