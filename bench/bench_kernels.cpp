@@ -4,6 +4,9 @@
 //
 //   build/bin/bench_kernels [--benchmark_filter=REGEX] [--size=N]
 //
+// The simd/ cases run the kernels with vector loops at each level the CPU has (tessera/simd.hpp:
+// baseline SSE2, AVX2, AVX-512), one thread, and a table compares them.
+//
 // Every case runs on an N x N slide-like image (default 2048: it stays in L3) with the
 // output buffer reused, so that no case pays for page faults. OpenCV's own threading is
 // off (cv::setNumThreads(1)): a "1 thread" figure is one thread.
@@ -52,6 +55,30 @@ const std::vector<KernelCase> kKernels = {
     {"gaussian sigma=1.5 | unsharp sigma=2 amount=1 | gamma g=0.8", true},
 };
 
+// The kernels with vector row loops, for the per-level table: every loops file at least once.
+const std::vector<KernelCase> kSimdKernels = {
+    {"gaussian sigma=1.5", false},
+    {"gaussian sigma=1.5", true},
+    {"box ksize=3", false},
+    {"filter kernel=\"0 -1 0; -1 5 -1; 0 -1 0\"", false},
+    {"sobel_mag", false},
+    {"scharr dx=1 dy=0", false},
+    {"threshold t=40", false},
+    {"invert", true},
+    {"gamma g=0.8", true},
+    {"erode ksize=3", false},
+    {"dilate ksize=5", true},
+    {"median ksize=3", false},
+    {"median ksize=5", true},
+    {"unsharp sigma=2 amount=1", true},
+    {"bilateral sigma_color=30 sigma_space=2", false},
+    {"resize scale=0.7", true},
+    {"resize scale=0.5 interp=area", true},
+    {"convert to=f32 | pyrdown", false},
+    {"convert to=f32 | hsv", true},
+    {"gaussian sigma=2 | sobel_mag | threshold t=40", false},
+};
+
 using Clock = std::chrono::steady_clock;
 
 /// Runs `p` on `in` once per benchmark iteration, the output reused; returns the wall
@@ -89,6 +116,14 @@ void bm_kernel(benchmark::State& state, const KernelCase& c, tessera::Size tile,
   state.SetItemsProcessed(state.iterations() * std::int64_t(in.total()));
   state.SetBytesProcessed(state.iterations() * std::int64_t(in.total() * in.elemSize()));
   state.counters["us_per_tile"] = per_tile * 1e6;
+}
+
+// A kernel case fused on one thread, 256x256 tiles, with the vector loops capped at `level`.
+void bm_simd(benchmark::State& state, const KernelCase& c, tessera::SimdLevel level) {
+  const tessera::SimdLevel before = tessera::simd_level();
+  tessera::set_simd_level(level);
+  bm_kernel(state, c, {256, 256}, true);
+  tessera::set_simd_level(before);
 }
 
 // The scheduler alone: `invert` (one table lookup per pixel) over many small tiles, so
@@ -236,6 +271,25 @@ void register_kernel_benchmarks() {
           ->Unit(benchmark::kMillisecond);
 }
 
+std::vector<tessera::SimdLevel> simd_levels() {
+  std::vector<tessera::SimdLevel> levels;
+  for (auto l : {tessera::SimdLevel::Baseline, tessera::SimdLevel::Avx2, tessera::SimdLevel::Avx512})
+    if (l <= tessera::simd_supported()) levels.push_back(l);
+  return levels;
+}
+
+std::string simd_case(const KernelCase& c, tessera::SimdLevel l) {
+  return "simd/" + c.spec + (c.colour ? " (bgr)" : "") + "/" + tessera::to_string(l);
+}
+
+void register_simd_benchmarks() {
+  for (const KernelCase& c : kSimdKernels)
+    for (tessera::SimdLevel l : simd_levels())
+      benchmark::RegisterBenchmark(simd_case(c, l).c_str(), [&c, l](benchmark::State& s) { bm_simd(s, c, l); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+}
+
 void register_scheduler_benchmarks(int threads) {
   const std::vector<tessera::Size> small_tiles{{8, 8}, {32, 32}, {64, 64}};
   for (tessera::Size t : small_tiles)
@@ -302,6 +356,30 @@ void print_scheduling_overhead(int threads) {
   std::printf("  (means over each case's runs; busy = time inside tile tasks, summed over the workers)\n");
 }
 
+// The vector levels side by side: ms per image at each, and the speedup over the baseline.
+void print_simd_levels(const tessera::bench::SummaryReporter& reporter) {
+  const std::vector<tessera::SimdLevel> levels = simd_levels();
+  bool header = false;
+  for (const KernelCase& c : kSimdKernels) {
+    std::vector<std::optional<double>> ms;
+    for (tessera::SimdLevel l : levels) ms.push_back(reporter.time_ms(simd_case(c, l)));
+    if (!ms[0]) continue;
+    if (!header) {
+      std::printf("\nVector levels, fused, 1 thread, 256x256 tiles, %dx%d (ms per image; x = speedup over baseline):\n",
+                  g_size, g_size);
+      std::printf("  %-52s", "kernel");
+      for (tessera::SimdLevel l : levels) std::printf(" %10s", tessera::to_string(l));
+      for (std::size_t i = 1; i < levels.size(); ++i) std::printf(" %9s", (std::string("x ") + tessera::to_string(levels[i])).c_str());
+      std::printf("\n");
+      header = true;
+    }
+    std::printf("  %-52s", (c.spec + (c.colour ? " (bgr)" : "")).c_str());
+    for (const auto& t : ms) t ? std::printf(" %10.2f", *t) : std::printf(" %10s", "-");
+    for (std::size_t i = 1; i < ms.size(); ++i) ms[i] ? std::printf(" %8.2fx", *ms[0] / *ms[i]) : std::printf(" %9s", "-");
+    std::printf("\n");
+  }
+}
+
 // Work stealing against a static partition, on the imbalanced image.
 void print_imbalance(const tessera::bench::SummaryReporter& reporter, int threads) {
   const auto serial = reporter.time_ms("imbalance/serial");
@@ -325,6 +403,7 @@ int main(int argc, char** argv) {
               g_size, g_size, threads);
 
   register_kernel_benchmarks();
+  register_simd_benchmarks();
   register_scheduler_benchmarks(threads);
   register_p1_benchmarks(threads);
   register_imbalance_benchmarks(threads);
@@ -333,6 +412,7 @@ int main(int argc, char** argv) {
 
   print_scheduling_overhead(threads);
   print_imbalance(reporter, threads);
+  print_simd_levels(reporter);
   benchmark::Shutdown();
   return 0;
 }

@@ -141,6 +141,60 @@ TEST_P(EveryKernel, TiledEqualsWholeImageAndOpenCV) {
   }
 }
 
+/// Caps the vector level for a scope, then puts back the level that was in use.
+class SimdLevelCap {
+ public:
+  explicit SimdLevelCap(SimdLevel cap) : before_(simd_level()) { set_simd_level(cap); }
+  ~SimdLevelCap() { set_simd_level(before_); }
+  SimdLevelCap(const SimdLevelCap&) = delete;
+  SimdLevelCap& operator=(const SimdLevelCap&) = delete;
+
+ private:
+  SimdLevel before_;
+};
+
+/// Every registry entry, every type: each vector level the CPU runs (baseline, AVX2, AVX-512)
+/// gives the baseline level's bits, fused and tile at a time, on rows both wider and narrower
+/// than one 512-bit vector.
+TEST_P(EveryKernel, EverySimdLevelGivesTheSameBits) {
+  const KernelInfo& info = Registry::builtin().at(GetParam());
+  bool two_inputs = false;
+  const Pipeline p = pipeline_for(info, two_inputs);
+  unsigned seed = 500;
+  for (const PixelType& t : info.types.all())
+    for (Size s : {Size{203, 71}, Size{37, 9}}) {
+      const cv::Mat input = test::random_image(static_cast<int>(s.w), static_cast<int>(s.h), t.cv_type(), seed++);
+      for (bool fused : {true, false}) {
+        RunOptions o = test::tiles({64, 32}, Backend::Tbb, 2);
+        o.fused = fused;
+        cv::Mat want;
+        {
+          const SimdLevelCap cap(SimdLevel::Baseline);
+          ASSERT_EQ(simd_level(), SimdLevel::Baseline);
+          want = run(p, input, o);
+        }
+        for (SimdLevel level : {SimdLevel::Avx2, SimdLevel::Avx512}) {
+          if (level > simd_supported()) continue;
+          const SimdLevelCap cap(level);
+          ASSERT_EQ(simd_level(), level);
+          ASSERT_TRUE(test::identical(run(p, input, o), want))
+              << p.str() << " on " << t.str() << " " << s.w << "x" << s.h << (fused ? " fused" : " tile at a time")
+              << ": " << to_string(level) << " vs baseline";
+        }
+      }
+    }
+}
+
+TEST(SimdLevel, CapsAtTheSupportedLevel) {
+  const SimdLevel supported = simd_supported();
+  EXPECT_EQ(simd_level(), supported) << "the widest supported level is the default";
+  EXPECT_EQ(set_simd_level(SimdLevel::Baseline), SimdLevel::Baseline);
+  EXPECT_EQ(simd_level(), SimdLevel::Baseline);
+  EXPECT_EQ(set_simd_level(SimdLevel::Avx512), supported) << "a cap above the CPU's level gives the CPU's";
+  EXPECT_EQ(simd_level(), supported);
+  EXPECT_STREQ(to_string(SimdLevel::Avx2), "avx2");
+}
+
 std::vector<std::string> registered_names() {
   std::vector<std::string> names;
   for (const KernelInfo* k : Registry::builtin().entries()) names.push_back(k->name);

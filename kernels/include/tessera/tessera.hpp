@@ -10,6 +10,7 @@
 #include "tessera/pipeline.hpp"
 #include "tessera/registry.hpp"
 #include "tessera/run.hpp"
+#include "tessera/simd.hpp"
 #include "tessera/tiff.hpp"
 #include "tessera/autotune.hpp"
 #include "tessera/version.hpp"

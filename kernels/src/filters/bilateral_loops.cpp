@@ -6,16 +6,22 @@
 
 #include <cstring>
 
-#if TESSERA_SIMD_ENABLED
+#if TESSERA_SIMD_ENABLED && TESSERA_SIMD_LEVEL != 2
 namespace tessera::detail::TESSERA_SIMD_VARIANT {
 namespace {
 
-/// v_uint32::nlanes bytes widened: vx_load_expand_q, without its 32-bit load of unaligned
-/// bytes (undefined behaviour, which UBSan rejects).
+/// v_uint32::nlanes bytes widened. At AVX2 and AVX-512 OpenCV's vx_load_expand_q (a vector
+/// load); at the baseline, its SSE2 form does a 32-bit load of unaligned bytes (undefined
+/// behaviour, which UBSan rejects), so the bytes go through memcpy. (At AVX2 a stack copy would
+/// cost a failed store-to-load forward per load: 2.5x slower.)
 inline v_uint32 load_expand_q(const uchar* p) {
+#if TESSERA_SIMD_LEVEL > 0
+  return vx_load_expand_q(p);
+#else
   uchar bytes[v_uint16::nlanes] = {};
   std::memcpy(bytes, p, v_uint32::nlanes);
   return v_expand_low(vx_load_expand(bytes));
+#endif
 }
 
 template <int CN>
@@ -42,7 +48,7 @@ int row_cn(const BilateralRow& r) {
           v[c] = v_reinterpret_as_s32(load_expand_q(r.src[c][k] + x + h * L));
           d = d + v_reinterpret_as_s32(v_absdiff(v[c], centre[h][c]));
         }
-        const v_float32 w = sw * v_lut(r.color_w, d);
+        const v_float32 w = sw * lut_lanes(r.color_w, d);
         wsum[h] = wsum[h] + w;
         for (int c = 0; c < CN; ++c) sum[h][c] = sum[h][c] + v_cvt_f32(v[c]) * w;
       }
@@ -85,7 +91,7 @@ int row_f32_cn(const BilateralRowF& r) {
       const v_float32 idx = v_min(d * inv_bin, last);  // NaN -> last (the second operand)
       const v_int32 i = v_floor(idx);
       const v_float32 f = idx - v_cvt_f32(i);
-      const v_float32 t0 = v_lut(r.table, i), t1 = v_lut(r.table + 1, i);
+      const v_float32 t0 = lut_lanes(r.table, i), t1 = lut_lanes(r.table + 1, i);
       const v_float32 w = vx_setall_f32(r.space_w[k]) * (t0 + f * (t1 - t0));
       wsum = wsum + w;
       for (int c = 0; c < CN; ++c) sum[c] = sum[c] + v[c] * w;
@@ -105,4 +111,10 @@ int row_f32(const BilateralRowF& r) { return r.cn == 1 ? row_f32_cn<1>(r) : row_
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
 #endif
 
+#if TESSERA_SIMD_LEVEL == 2
+// At 512 bits the lanes' table reads (16 scalar loads a vector) cost more than the wider
+// arithmetic gains: 96 ms against AVX2's 69 (bench_kernels, simd/bilateral). AVX2 runs there.
+TESSERA_SIMD_SKIP(BilateralLoops, bilateral_loops)
+#else
 TESSERA_SIMD_TABLE(BilateralLoops, bilateral_loops, {row, row_f32})
+#endif

@@ -25,7 +25,46 @@ int gaussian_h(const uchar* centre, short* dst, int n, int cn, const int* taps, 
   return e;
 }
 
-#if TESSERA_SIMD_IS_AVX2
+#if TESSERA_SIMD_LEVEL == 2
+/// AVX-512: as the AVX2 loop below, on 64 outputs a step. Lane-wise packing leaves each
+/// 128-bit lane holding 8 of the first 32 outputs, then 8 of the last 32; one qword permute
+/// puts them in order.
+int gaussian_v(const short* const* rows, uchar* dst, int n, const int* taps, int count) {
+  if (count > 2 * kGaussianMaxSimdRadius + 1) return 0;
+  const int pairs = (count + 1) / 2;
+  __m512i k[kGaussianMaxSimdRadius + 1];
+  const short* r[2 * kGaussianMaxSimdRadius + 2];
+  for (int p = 0; p < pairs; ++p) {
+    const bool second = 2 * p + 1 < count;
+    const unsigned k1 = second ? static_cast<unsigned>(taps[2 * p + 1]) : 0u;
+    k[p] = _mm512_set1_epi32(static_cast<int>(static_cast<unsigned>(taps[2 * p]) | k1 << 16));
+    r[2 * p] = rows[2 * p];
+    r[2 * p + 1] = rows[second ? 2 * p + 1 : 2 * p];
+  }
+  const __m512i add = _mm512_set1_epi32(256 * kGaussianBias + (1 << 15));
+  const __m512i order = _mm512_set_epi64(7, 5, 3, 1, 6, 4, 2, 0);
+  constexpr int kStep = 64;
+  int e = 0;
+  for (; e < n; e += kStep) {
+    if (!last_vector(e, n, kStep)) break;
+    __m512i lo0 = add, hi0 = add, lo1 = add, hi1 = add;
+    for (int p = 0; p < pairs; ++p) {
+      const __m512i a0 = _mm512_loadu_si512(r[2 * p] + e);
+      const __m512i b0 = _mm512_loadu_si512(r[2 * p + 1] + e);
+      const __m512i a1 = _mm512_loadu_si512(r[2 * p] + e + 32);
+      const __m512i b1 = _mm512_loadu_si512(r[2 * p + 1] + e + 32);
+      lo0 = _mm512_add_epi32(lo0, _mm512_madd_epi16(_mm512_unpacklo_epi16(a0, b0), k[p]));
+      hi0 = _mm512_add_epi32(hi0, _mm512_madd_epi16(_mm512_unpackhi_epi16(a0, b0), k[p]));
+      lo1 = _mm512_add_epi32(lo1, _mm512_madd_epi16(_mm512_unpacklo_epi16(a1, b1), k[p]));
+      hi1 = _mm512_add_epi32(hi1, _mm512_madd_epi16(_mm512_unpackhi_epi16(a1, b1), k[p]));
+    }
+    const __m512i s0 = _mm512_packs_epi32(_mm512_srai_epi32(lo0, 16), _mm512_srai_epi32(hi0, 16));
+    const __m512i s1 = _mm512_packs_epi32(_mm512_srai_epi32(lo1, 16), _mm512_srai_epi32(hi1, 16));
+    _mm512_storeu_si512(dst + e, _mm512_permutexvar_epi64(order, _mm512_packus_epi16(s0, s1)));
+  }
+  return e;
+}
+#elif TESSERA_SIMD_LEVEL == 1
 /// AVX2: two rows at a time, interleaved within each 128-bit lane (vpunpck{l,h}wd) and
 /// multiply-added with the pair of taps (vpmaddwd); the last row of an odd count pairs with
 /// itself under weight 0. Lane-wise interleaving leaves elements 0-3 and 8-11 in one sum and

@@ -1,21 +1,22 @@
 // What a <name>_loops.cpp file sees (simd.hpp says how they are built): OpenCV's universal
 // intrinsics at the level of the variant being compiled, `last_vector`, and
 // TESSERA_SIMD_TABLE. Included first by the generated variant files, which define
-// TESSERA_SIMD_VARIANT (the namespace: baseline or avx2) and TESSERA_SIMD_IS_AVX2.
+// TESSERA_SIMD_VARIANT (the namespace: baseline, avx2 or avx512) and TESSERA_SIMD_LEVEL
+// (0, 1, 2: the same order as tessera::SimdLevel).
 #pragma once
 
 #include "simd/simd.hpp"
 
-#if !defined(TESSERA_SIMD_VARIANT) || !defined(TESSERA_SIMD_IS_AVX2)
+#if !defined(TESSERA_SIMD_VARIANT) || !defined(TESSERA_SIMD_LEVEL)
 #error "simd/variant.hpp is for the files tessera_simd_loops generates"
 #endif
 
-#if TESSERA_SIMD_IS_AVX2
-#if defined(__AVX2__)
-// Outside OpenCV's own build its headers enable SSE2 only, so the AVX2 level is declared the way
-// OpenCV's dispatched sources get it (CV_CPU_DISPATCH_MODE puts the intrinsics in cv::hal_AVX2,
-// apart from the baseline ones).
-#define CV_CPU_DISPATCH_MODE AVX2
+#if TESSERA_SIMD_LEVEL > 0
+#if defined(__AVX2__) && (TESSERA_SIMD_LEVEL == 1 || defined(__AVX512BW__))
+// Outside OpenCV's own build its headers enable SSE2 only, so the wider levels are declared the
+// way OpenCV's dispatched sources get them (CV_CPU_DISPATCH_MODE puts the intrinsics in
+// cv::hal_AVX2 or cv::hal_AVX512_SKX, apart from the baseline ones). At AVX512_SKX, vx_load and
+// the v_uint8-style types are 512 bits wide.
 #define CV_SSE3 1
 #define CV_SSSE3 1
 #define CV_SSE4_1 1
@@ -25,10 +26,21 @@
 #define CV_FP16 1
 #define CV_AVX2 1
 #define CV_FMA3 1
+#if TESSERA_SIMD_LEVEL == 1
+#define CV_CPU_DISPATCH_MODE AVX2
+#else
+#define CV_CPU_DISPATCH_MODE AVX512_SKX
+#define CV_AVX_512F 1
+#define CV_AVX_512CD 1
+#define CV_AVX512_SKX 1
+#define CV_AVX_512VL 1
+#define CV_AVX_512BW 1
+#define CV_AVX_512DQ 1
+#endif
 #include <immintrin.h>
 #define TESSERA_SIMD_ENABLED 1
 #else
-#define TESSERA_SIMD_ENABLED 0  // not an x86-64 build: no AVX2 variant
+#define TESSERA_SIMD_ENABLED 0  // not an x86-64 build: only the baseline variant has loops
 #endif
 #else
 #define TESSERA_SIMD_ENABLED 1
@@ -52,43 +64,67 @@ inline bool last_vector(int& e, int n, int lanes) {
   return true;
 }
 
+/// table[idx[i]] for each lane, read one lane at a time: v_lut without the hardware gather it
+/// compiles to at AVX2 and AVX-512 (vgatherdps), which CPUs with the Gather Data Sampling
+/// microcode fix run several times slower than scalar loads (bench_kernels: the bilateral
+/// filter at 0.3x its SSE2 speed with v_lut).
+template <class T>
+inline auto lut_lanes(const T* table, const v_int32& idx) {
+  using Vec = decltype(vx_load(table));
+  constexpr int n = v_int32::nlanes;
+  alignas(64) int at[n];
+  alignas(64) T got[n];
+  v_store_aligned(at, idx);
+  for (int i = 0; i < n; ++i) got[i] = table[at[i]];
+  return Vec(vx_load_aligned(got));
+}
+
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
 #endif
 
 // TESSERA_SIMD_TABLE(Table, accessor, {loop, ...}) ends a loops file. `Table` is the family's
 // struct of function pointers and `accessor` the function its header declares
 // (`const Table& accessor();`); the initialiser names the loops, defined in this file in an
-// unnamed namespace inside tessera::detail::TESSERA_SIMD_VARIANT. The baseline build defines
-// the accessor; the AVX2 build publishes its table (nullptr where it is not built).
-#if TESSERA_SIMD_IS_AVX2 && TESSERA_SIMD_ENABLED
-#define TESSERA_SIMD_TABLE(Table, accessor, ...)                 \
-  namespace tessera::detail::avx2 {                              \
-  namespace {                                                    \
-  const Table accessor##_loops = __VA_ARGS__;                    \
-  }                                                              \
-  extern const Table* const accessor##_table;                    \
-  const Table* const accessor##_table = &accessor##_loops;       \
+// unnamed namespace inside tessera::detail::TESSERA_SIMD_VARIANT. The AVX2 and AVX-512 builds
+// publish their tables (nullptr where they are not built); the baseline build defines the
+// accessor, which returns the table of the level in use (simd::active_level(), one relaxed load).
+//
+// TESSERA_SIMD_SKIP(Table, accessor), at the AVX2 or AVX-512 level, publishes no table instead:
+// the level below is used there (a loop that is slower at that width).
+#if TESSERA_SIMD_LEVEL > 0
+#define TESSERA_SIMD_SKIP(Table, accessor)          \
+  namespace tessera::detail::TESSERA_SIMD_VARIANT { \
+  extern const Table* const accessor##_table;       \
+  const Table* const accessor##_table = nullptr;    \
   }
-#elif TESSERA_SIMD_IS_AVX2
-#define TESSERA_SIMD_TABLE(Table, accessor, ...) \
-  namespace tessera::detail::avx2 {              \
-  extern const Table* const accessor##_table;    \
-  const Table* const accessor##_table = nullptr; \
+#if TESSERA_SIMD_ENABLED
+#define TESSERA_SIMD_TABLE(Table, accessor, ...)           \
+  namespace tessera::detail::TESSERA_SIMD_VARIANT {        \
+  namespace {                                              \
+  const Table accessor##_loops = __VA_ARGS__;              \
+  }                                                        \
+  extern const Table* const accessor##_table;              \
+  const Table* const accessor##_table = &accessor##_loops; \
   }
 #else
-#define TESSERA_SIMD_TABLE(Table, accessor, ...)                                                  \
-  namespace tessera::detail {                                                                     \
-  namespace avx2 {                                                                                \
-  extern const Table* const accessor##_table;                                                     \
-  }                                                                                               \
-  namespace baseline {                                                                            \
-  namespace {                                                                                     \
-  const Table accessor##_loops = __VA_ARGS__;                                                     \
-  }                                                                                               \
-  }                                                                                               \
-  const Table& accessor() {                                                                       \
-    static const Table& chosen = simd::choose(avx2::accessor##_table, baseline::accessor##_loops); \
-    return chosen;                                                                                \
-  }                                                                                               \
+#define TESSERA_SIMD_TABLE(Table, accessor, ...) TESSERA_SIMD_SKIP(Table, accessor)
+#endif
+#else
+#define TESSERA_SIMD_TABLE(Table, accessor, ...)                                                            \
+  namespace tessera::detail {                                                                               \
+  namespace avx2 {                                                                                          \
+  extern const Table* const accessor##_table;                                                               \
+  }                                                                                                         \
+  namespace avx512 {                                                                                        \
+  extern const Table* const accessor##_table;                                                               \
+  }                                                                                                         \
+  namespace baseline {                                                                                      \
+  namespace {                                                                                               \
+  const Table accessor##_loops = __VA_ARGS__;                                                               \
+  }                                                                                                         \
+  }                                                                                                         \
+  const Table& accessor() {                                                                                 \
+    return simd::choose(avx512::accessor##_table, avx2::accessor##_table, baseline::accessor##_loops); \
+  }                                                                                                         \
   }
 #endif
