@@ -112,8 +112,9 @@ int row_f32(const BilateralRowF& r) { return r.cn == 1 ? row_f32_cn<1>(r) : row_
 #endif
 
 #if TESSERA_SIMD_LEVEL == 2
-// At 512 bits the lanes' table reads (16 scalar loads a vector) cost more than the wider
-// arithmetic gains: 96 ms against AVX2's 69 (bench_kernels, simd/bilateral). AVX2 runs there.
+// At 512 bits the lanes' table reads (16 scalar loads and inserts a vector) cost more than the
+// wider arithmetic gains: 95 ms against AVX2's 70 in one run (bench_kernels, simd/bilateral).
+// AVX2 runs there.
 TESSERA_SIMD_SKIP(BilateralLoops, bilateral_loops)
 #else
 TESSERA_SIMD_TABLE(BilateralLoops, bilateral_loops, {row, row_f32})

@@ -239,14 +239,20 @@ uchar vertical_fixed(const int* const* rows, const short* beta, int n, int x, bo
 /// Fixed-point x taps of at most two per coordinate (linear), as OpenCV's horizontal loop
 /// takes them: tap pixels ofs0/ofs1 (in the region) and weights alpha[2i], alpha[2i + 1]; a
 /// single tap (the right edge) has a second of weight 0 on the same pixel. Coordinates
-/// [0, pairs) have neighbouring taps (ofs1 = ofs0 + 1), for the vector loop.
+/// [0, pairs) have neighbouring taps (ofs1 = ofs0 + 1), for the vector loops; with 3 or 4
+/// channels, those of them whose 8 bytes from the first tap lie in the row (`whole8`), with
+/// their weights four times over (`alpha4`, 8 a pixel).
 struct LinearX {
   std::vector<int> ofs0, ofs1;
-  std::vector<short> alpha;
-  int pairs = 0;
+  std::vector<short> alpha, alpha4;
+  int pairs = 0, whole8 = 0;
 };
 
-std::optional<LinearX> linear_x(const AxisTaps& xt, int x_origin) {
+/// Ring rows of the horizontal pass hold this many ints past the row: the 3-channel vector loop
+/// stores whole vectors of 4 ints a pixel.
+constexpr int kRingPad = 16;
+
+std::optional<LinearX> linear_x(const AxisTaps& xt, int x_origin, int cn, int row_pixels) {
   const std::size_t n = xt.start.size() - 1;
   LinearX lx;
   bool neighbours = true;
@@ -262,14 +268,22 @@ std::optional<LinearX> linear_x(const AxisTaps& xt, int x_origin) {
     neighbours = neighbours && i1 == i0 + 1;
     if (neighbours) lx.pairs = static_cast<int>(i) + 1;
   }
+  if (cn > 1) {
+    // Taps move right with i, so the pixels whose 8 bytes fit are a prefix.
+    while (lx.whole8 < lx.pairs && lx.ofs0[static_cast<std::size_t>(lx.whole8)] * cn + 8 <= row_pixels * cn)
+      ++lx.whole8;
+    for (int i = 0; i < lx.whole8; ++i)
+      for (int c = 0; c < 4; ++c)
+        lx.alpha4.insert(lx.alpha4.end(), {lx.alpha[2 * std::size_t(i)], lx.alpha[2 * std::size_t(i) + 1]});
+  }
   return lx;
 }
 
 /// Horizontal fixed-point pass of one 8-bit row through linear x taps (cn channels).
 template <int CN>
 void horizontal_linear(const uchar* src, const LinearX& lx, int* dst, int n) {
-  int i = 0;
-  if constexpr (CN == 1) i = detail::resize_loops().h_linear_c1(src, lx.ofs0.data(), lx.alpha.data(), dst, lx.pairs);
+  int i = CN == 1 ? detail::resize_loops().h_linear_c1(src, lx.ofs0.data(), lx.alpha.data(), dst, lx.pairs)
+                  : detail::resize_loops().h_linear_px(src, lx.ofs0.data(), lx.alpha4.data(), dst, lx.whole8, CN);
   for (; i < n; ++i) {
     const uchar* s0 = src + lx.ofs0[static_cast<std::size_t>(i)] * CN;
     const uchar* s1 = src + lx.ofs1[static_cast<std::size_t>(i)] * CN;
@@ -332,12 +346,12 @@ void separable(const cv::Mat& in, const Rect& in_rect, const ResizePlan& plan, c
   int most_taps = 1;
   for (std::size_t y = 0; y + 1 < yt.start.size(); ++y) most_taps = std::max(most_taps, yt.start[y + 1] - yt.start[y]);
   const int slots = most_taps + 1;
-  cv::Mat ring = tile_scratch(slots, w, fixed ? CV_32SC1 : CV_32FC1);
+  cv::Mat ring = tile_scratch(slots, w + kRingPad, fixed ? CV_32SC1 : CV_32FC1);
   std::vector<int> slot_row(static_cast<std::size_t>(slots), -1);
   const bool from_zero = plan.coeffs == Coeffs::AreaDecimate;
   std::optional<LinearX> lx;
   if constexpr (std::is_same_v<T, uchar>)
-    if (fixed && (cn == 1 || cn == 3 || cn == 4)) lx = linear_x(xt, static_cast<int>(in_rect.x));
+    if (fixed && (cn == 1 || cn == 3 || cn == 4)) lx = linear_x(xt, static_cast<int>(in_rect.x), cn, in.cols);
   std::optional<LinearXf> lxf;
   if (!fixed && !from_zero && (cn == 1 || cn == 3 || cn == 4)) lxf = linear_xf(xt, static_cast<int>(in_rect.x));
   auto horizontal_row = [&](int r) -> const uchar* {  // r: row of the region

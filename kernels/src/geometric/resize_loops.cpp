@@ -12,21 +12,69 @@
 namespace tessera::detail::TESSERA_SIMD_VARIANT {
 namespace {
 
+/// Each output's two neighbouring bytes, a pair in a 16-bit lane read one lane at a time.
 int h_linear_c1(const uchar* src, const int* ofs, const short* alpha, int* dst, int n) {
-  constexpr int step = v_uint8::nlanes / 2;  // outputs a step: one byte pair each
+  constexpr int step = v_uint16::nlanes;  // outputs a step: one byte pair each
   int i = 0;
   for (; i < n; i += step) {
     if (!last_vector(i, n, step)) break;
-    // Each output's byte pair, gathered with memcpy (OpenCV's vx_lut_pairs reads them as
-    // misaligned shorts, which UBSan rightly rejects).
-    ushort pairs[v_uint16::nlanes];
-    for (int k = 0; k < v_uint16::nlanes; ++k) std::memcpy(&pairs[k], src + ofs[i + k], 2);
+    const v_uint16 pairs = lanes_from<v_uint16>([&](int k) {
+      ushort pair;
+      std::memcpy(&pair, src + ofs[i + k], 2);  // (OpenCV's vx_lut_pairs reads it as a misaligned short: UB)
+      return pair;
+    });
     v_uint16 lo, hi;
-    v_expand(v_reinterpret_as_u8(vx_load(pairs)), lo, hi);
+    v_expand(v_reinterpret_as_u8(pairs), lo, hi);
     v_store(dst + i, v_dotprod(v_reinterpret_as_s16(lo), vx_load(alpha + 2 * i)));
     v_store(dst + i + v_int32::nlanes, v_dotprod(v_reinterpret_as_s16(hi), vx_load(alpha + 2 * i + v_int16::nlanes)));
   }
   return i;
+}
+
+/// Per pixel a 64-bit lane: its two tap pixels' first 4 bytes (3 channels: two 32-bit reads 3
+/// bytes apart; 4: one 64-bit read), interleaved into 4 byte pairs, each dot-multiplied with
+/// the pixel's weights: 4 ints a pixel, of which the 3-channel loop keeps 3 (v_pack_triplets).
+template <int CN>
+int h_linear_px_cn(const uchar* src, const int* ofs, const short* alpha4, int* dst, int n) {
+  constexpr int step = v_uint64::nlanes, half = step / 2;  // pixels a step
+  int i = 0;
+  for (; i < n; i += step) {
+    if (!last_vector(i, n, step)) break;
+    const v_uint64 px = lanes_from<v_uint64>([&](int k) {
+      const uchar* p = src + ofs[i + k] * CN;
+      uint64 v;
+      if constexpr (CN == 4) {
+        std::memcpy(&v, p, 8);
+      } else {
+        unsigned a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + 3, 4);
+        v = a | static_cast<uint64>(b) << 32;
+      }
+      return v;
+    });
+    v_uint16 lo, hi;
+    v_expand(v_interleave_quads(v_reinterpret_as_u8(px)), lo, hi);
+    const v_int32 s0 = v_dotprod(v_reinterpret_as_s16(lo), vx_load(alpha4 + 8 * i));
+    const v_int32 s1 = v_dotprod(v_reinterpret_as_s16(hi), vx_load(alpha4 + 8 * i + v_int16::nlanes));
+    if constexpr (CN == 4) {
+      v_store(dst + 4 * i, s0);
+      v_store(dst + 4 * i + 4 * half, s1);
+    } else {
+      v_store(dst + 3 * i, v_pack_triplets(s0));
+      v_store(dst + 3 * i + 3 * half, v_pack_triplets(s1));
+    }
+  }
+  return i;
+}
+
+int h_linear_px(const uchar* src, const int* ofs, const short* alpha4, int* dst, int n, int cn) {
+  if (v_uint64::nlanes < 2) return 0;
+  switch (cn) {
+    case 3: return h_linear_px_cn<3>(src, ofs, alpha4, dst, n);
+    case 4: return h_linear_px_cn<4>(src, ofs, alpha4, dst, n);
+    default: return 0;
+  }
 }
 
 int v_linear_u8(const int* r0, const int* r1, short b0, short b1, uchar* dst, int n) {
@@ -128,4 +176,4 @@ int area2_u8(const uchar* s0, const uchar* s1, uchar* dst, int n, int cn) {
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
 #endif
 
-TESSERA_SIMD_TABLE(ResizeLoops, resize_loops, {h_linear_c1, v_linear_u8, v2_f32, v2_u16, area2_u8})
+TESSERA_SIMD_TABLE(ResizeLoops, resize_loops, {h_linear_c1, h_linear_px, v_linear_u8, v2_f32, v2_u16, area2_u8})

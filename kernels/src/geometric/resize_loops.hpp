@@ -8,6 +8,10 @@ namespace tessera::detail {
 struct ResizeLoops {
   /// Horizontal, one channel: dst[i] = src[ofs[i]] * alpha[2i] + src[ofs[i] + 1] * alpha[2i + 1].
   int (*h_linear_c1)(const uchar* src, const int* ofs, const short* alpha, int* dst, int n);
+  /// Horizontal, n pixels of cn = 3 or 4 channels (0 for others), each reading 8 bytes from
+  /// src + ofs[i] * cn: dst[i * cn + c] = src[ofs[i] * cn + c] * alpha4[8i] +
+  /// src[ofs[i] * cn + cn + c] * alpha4[8i + 1]. May write up to 16 ints past dst[n * cn].
+  int (*h_linear_px)(const uchar* src, const int* ofs, const short* alpha4, int* dst, int n, int cn);
   /// Vertical, OpenCV's 16-bit arithmetic: t = sat16(r0 >> 4) * b0 >> 16 +sat sat16(r1 >> 4) * b1 >> 16,
   /// dst = sat_u8((t + 2) >> 2).
   int (*v_linear_u8)(const int* r0, const int* r1, short b0, short b1, uchar* dst, int n);

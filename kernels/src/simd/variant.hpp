@@ -47,6 +47,9 @@
 #endif
 
 #if TESSERA_SIMD_ENABLED
+#include <cstddef>
+#include <utility>
+
 #include <opencv2/core/hal/intrin.hpp>
 
 namespace tessera::detail::TESSERA_SIMD_VARIANT {
@@ -64,19 +67,30 @@ inline bool last_vector(int& e, int n, int lanes) {
   return true;
 }
 
-/// table[idx[i]] for each lane, read one lane at a time: v_lut without the hardware gather it
-/// compiles to at AVX2 and AVX-512 (vgatherdps), which CPUs with the Gather Data Sampling
-/// microcode fix run several times slower than scalar loads (bench_kernels: the bilateral
-/// filter at 0.3x its SSE2 speed with v_lut).
+template <class V, class F, std::size_t... I>
+inline V lanes_from(F&& f, std::index_sequence<I...>) {
+  return V(static_cast<typename V::lane_type>(f(static_cast<int>(I)))...);
+}
+
+/// A vector whose lane i is f(i), for lanes read one at a time: built in registers (OpenCV's
+/// per-lane constructors: moves and inserts). Stores of the lanes to a stack array and one
+/// vector load would stall on the failed store-to-load forward (bench_kernels: bilateral 2.5x
+/// slower at AVX2 that way).
+template <class V, class F>
+inline V lanes_from(F&& f) {
+  return lanes_from<V>(f, std::make_index_sequence<V::nlanes>());
+}
+
+/// table[idx[i]] for each lane: v_lut without the hardware gather it compiles to at AVX2 and
+/// AVX-512 (vpgatherdd), which CPUs with the Gather Data Sampling microcode fix (Intel, 2023)
+/// run several times slower than scalar loads.
 template <class T>
 inline auto lut_lanes(const T* table, const v_int32& idx) {
   using Vec = decltype(vx_load(table));
   constexpr int n = v_int32::nlanes;
   alignas(64) int at[n];
-  alignas(64) T got[n];
   v_store_aligned(at, idx);
-  for (int i = 0; i < n; ++i) got[i] = table[at[i]];
-  return Vec(vx_load_aligned(got));
+  return lanes_from<Vec>([&](int i) { return table[at[i]]; });
 }
 
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
