@@ -10,6 +10,7 @@
 
 #include "exec/fused.hpp"
 #include "exec/tile_eval.hpp"
+#include "filters/box_rows.hpp"
 #include "filters/gaussian_rows.hpp"
 #include "pointwise/lut_rows.hpp"
 #include "tessera/tessera.hpp"
@@ -339,6 +340,54 @@ TEST(Fused, ThresholdTypes) {
     }
 }
 
+TEST(Fused, PointwiseStagesOnU16AndF32MatchOpenCV) {
+  // threshold, clamp, invert, gamma and convert fuse on u16 and f32 (and convert on s16), and
+  // give the OpenCV calls' bits: thresholds at and past the ends of the u16 range (OpenCV's
+  // constant-or-copy cases), fractional thresholds and maxvals (floored and rounded for u16),
+  // extreme values in the image. Tiles of 16x7 (rows) and a pointwise-only pass (a stream).
+  unsigned seed = 700;
+  for (int depth : {CV_16U, CV_32F})
+    for (int cn : {1, 3}) {
+      cv::Mat in = test::random_image(203, 29, CV_MAKETYPE(depth, cn), seed++);
+      cv::Mat flat = in.reshape(1);
+      const double lo = depth == CV_16U ? 0 : -3.4e38, hi = depth == CV_16U ? 65535 : 3.4e38;
+      flat.row(0).setTo(lo);
+      flat.row(1).setTo(hi);
+      flat.row(2).setTo(40);
+      const auto check = [&](const std::string& spec, const cv::Mat& want) {
+        const Pipeline p = Pipeline::parse(spec);
+        EXPECT_TRUE(fuses(p, in)) << spec << " on " << PixelType::of(in).str();
+        for (cv::Size tile : {cv::Size{16, 7}, cv::Size{512, 512}}) {
+          RunOptions o;
+          o.tile = {tile.width, tile.height};
+          ASSERT_TRUE(test::identical(run(p, in, o), want)) << spec << " on " << PixelType::of(in).str();
+        }
+      };
+      for (int type : {cv::THRESH_BINARY, cv::THRESH_BINARY_INV, cv::THRESH_TRUNC, cv::THRESH_TOZERO,
+                       cv::THRESH_TOZERO_INV})
+        for (double t : {-3.0, 0.0, 40.0, 40.5, 65534.0, 65535.0, 70000.0}) {
+          const char* names[] = {"binary", "binary_inv", "trunc", "tozero", "tozero_inv"};
+          cv::Mat want;
+          cv::threshold(in, want, t, 180.6, type);
+          check(cv::format("threshold t=%g max=180.6 type=%s", t, names[type]), want);
+        }
+      cv::Mat want;
+      cv::max(in, cv::Scalar::all(20.5), want);
+      cv::min(want, cv::Scalar::all(1000.4), want);
+      check("clamp min=20.5 max=1000.4", want);
+      for (const char* to : {"u8", "u16", "f32"}) {
+        const int out_depth = std::string(to) == "u8" ? CV_8U : std::string(to) == "u16" ? CV_16U : CV_32F;
+        in.convertTo(want, out_depth, 0.37, 5.25);
+        check(std::string("convert to=") + to + " scale=0.37 offset=5.25", want);
+      }
+      if (depth == CV_16U) {
+        cv::bitwise_not(in, want);
+        check("invert", want);
+      }
+      check("gamma g=0.8", run_reference(Pipeline::parse("gamma g=0.8"), in));
+    }
+}
+
 TEST(Fused, TableAndColourStagesMatchOpenCV) {
   // Per-value ops on 8 bits run as tables made by the op itself; gray and bgr2rgb as row loops.
   // Odd widths, so that OpenCV's whole-image calls end rows in their scalar tails.
@@ -493,6 +542,35 @@ TEST(Fused, BoxMatchesOpenCV) {
           o.tile = {16, 7};
           ASSERT_TRUE(test::identical(run(p, in, o), want))
               << spec << ", " << cn << " channels, " << in.cols << "x" << in.rows << (smooth ? ", smooth" : "");
+        }
+      }
+}
+
+TEST(Fused, BoxOnU16AndF32MatchesTheTilePathAndOpenCV) {
+  // u16 and f32 means fuse up to kBoxRowsMaxKsize, odd and even: the same bits as the tile path
+  // (exact sums, scaled in double) and within 1 (u16) / 1e-3 relative (f32) of cv::blur; wider
+  // windows stay tile at a time. Includes the largest u16 values (the widest int32 row sums).
+  unsigned seed = 300;
+  for (int depth : {CV_16U, CV_32F})
+    for (cv::Size size : {cv::Size{37, 29}, cv::Size{203, 71}, cv::Size{1, 20}, cv::Size{20, 1}})
+      for (int cn : {1, 3}) {
+        cv::Mat in = test::random_image(size.width, size.height, CV_MAKETYPE(depth, cn), seed++);
+        if (depth == CV_16U) in(cv::Rect(0, 0, std::min(5, in.cols), std::min(5, in.rows))).setTo(cv::Scalar::all(65535));
+        for (int k : {2, 3, 4, 5, 8, 15, 16}) {
+          const std::string spec = "box ksize=" + std::to_string(k);
+          const Pipeline p = Pipeline::parse(spec);
+          const bool rows = k <= detail::kBoxRowsMaxKsize;
+          EXPECT_EQ(fuses(p, in), rows) << spec << " on " << PixelType::of(in).str();
+          RunOptions o;
+          o.tile = {16, 7};
+          const cv::Mat got = run(p, in, o);
+          o.fused = false;
+          ASSERT_TRUE(test::identical(got, run(p, in, o)))
+              << spec << ", " << PixelType::of(in).str() << " " << in.cols << "x" << in.rows;
+          cv::Mat want;
+          cv::blur(in, want, cv::Size(k, k), cv::Point(-1, -1), cv::BORDER_REFLECT_101);
+          const double tolerance = depth == CV_16U ? 1 : 1e-3 * cv::norm(want, cv::NORM_INF);
+          EXPECT_LE(cv::norm(got, want, cv::NORM_INF), tolerance) << spec << ", " << PixelType::of(in).str();
         }
       }
 }

@@ -18,4 +18,8 @@ KernelPtr with_row_stages(KernelPtr base, RowFactory rows);
 /// Rows for 8-bit inputs only: {stage} for u8 (when `stage` is not null), none otherwise.
 RowFactory u8_rows(RowStagePtr stage);
 
+/// One stage for each input depth: `u8` for 8-bit inputs (when not null), `other(depth)` for
+/// the rest (none where it gives null).
+RowFactory pointwise_rows(RowStagePtr u8, std::function<RowStagePtr(int depth)> other);
+
 }  // namespace tessera::detail

@@ -29,4 +29,11 @@ RowFactory u8_rows(RowStagePtr stage) {
   };
 }
 
+RowFactory pointwise_rows(RowStagePtr u8, std::function<RowStagePtr(int depth)> other) {
+  return [u8 = std::move(u8), other = std::move(other)](const PixelType& in, Size) {
+    const RowStagePtr stage = in.depth == CV_8U && u8 ? u8 : other(in.depth);
+    return stage ? std::vector<RowStagePtr>{stage} : std::vector<RowStagePtr>{};
+  };
+}
+
 }  // namespace tessera::detail

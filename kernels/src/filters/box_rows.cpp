@@ -8,6 +8,8 @@
 #include "filters/box_rows.hpp"
 
 #include <cmath>
+#include <type_traits>
+#include <cstdint>
 
 #include <opencv2/core.hpp>
 
@@ -67,6 +69,63 @@ class BoxV final : public RowStage {
   int k_, scale_ = 0, delta_ = 0;
 };
 
+/// Horizontal window sums of u16 (exact in int32: k * 65535 < 2^31 for k <= kBoxRowsMaxKsize)
+/// or f32 (in double, t = 0 .. k-1 in order, from 0, as box_mean adds them).
+template <typename T, typename Sum>
+class BoxSumH final : public RowStage {
+ public:
+  explicit BoxSumH(int k) : k_(k) {}
+  Halo halo() const override { return {k_ / 2, 0}; }
+  int out_depth() const override { return cv::DataType<Sum>::depth; }
+  void run(const void* const* rows, void* out, int width, int cn) const override {
+    // rows[0] is at column x - k/2 (the halo is k/2 on both sides; the window ends k-1 on).
+    const T* src = static_cast<const T*>(rows[0]);
+    auto* dst = static_cast<Sum*>(out);
+    const int n = width * cn;
+    if constexpr (std::is_integral_v<Sum>) {
+      for (int c = 0; c < cn && c < n; ++c) {  // running sums: exact in integers
+        Sum sum = 0;
+        for (int t = 0; t < k_; ++t) sum += src[c + t * cn];
+        dst[c] = sum;
+      }
+      for (int e = cn; e < n; ++e) dst[e] = dst[e - cn] + src[e + (k_ - 1) * cn] - src[e - cn];
+    } else {
+      for (int e = 0; e < n; ++e) {
+        Sum sum = 0;
+        for (int t = 0; t < k_; ++t) sum += src[e + t * cn];
+        dst[e] = sum;
+      }
+    }
+  }
+
+ private:
+  int k_;
+};
+
+/// The k rows' sums (int64 or double, rows in order from 0) times 1 / k^2 in double, saturated.
+template <typename T, typename Sum, typename Acc>
+class BoxMeanV final : public RowStage {
+ public:
+  explicit BoxMeanV(int k) : k_(k), scale_(1.0 / (double(k) * k)) {}
+  Halo halo() const override { return {0, k_ / 2}; }
+  int out_depth() const override { return cv::DataType<T>::depth; }
+  void run(const void* const* rows, void* out, int width, int cn) const override {
+    // rows[j] is row y - k/2 + j: the window's first row (the halo is k/2 on both sides).
+    const auto* const* src = reinterpret_cast<const Sum* const*>(rows);
+    auto* dst = static_cast<T*>(out);
+    const int n = width * cn;
+    for (int e = 0; e < n; ++e) {
+      Acc sum = 0;
+      for (int t = 0; t < k_; ++t) sum += src[t][e];
+      dst[e] = cv::saturate_cast<T>(static_cast<double>(sum) * scale_);
+    }
+  }
+
+ private:
+  int k_;
+  double scale_;
+};
+
 }  // namespace
 
 std::vector<RowStagePtr> box_u8_row_stages(int ksize) {
@@ -76,6 +135,15 @@ std::vector<RowStagePtr> box_u8_row_stages(int ksize) {
   // even ones neither way), so they stay tile at a time, which calls cv::blur itself.
   if (!fixed_point_exact(ksize)) return {};
   return {std::make_shared<BoxH>(ksize), std::make_shared<BoxV>(ksize)};
+}
+
+std::vector<RowStagePtr> box_mean_row_stages(int depth, int ksize) {
+  if (ksize > kBoxRowsMaxKsize) return {};
+  if (depth == CV_16U)
+    return {std::make_shared<BoxSumH<ushort, int>>(ksize), std::make_shared<BoxMeanV<ushort, int, std::int64_t>>(ksize)};
+  if (depth == CV_32F)
+    return {std::make_shared<BoxSumH<float, double>>(ksize), std::make_shared<BoxMeanV<float, double, double>>(ksize)};
+  return {};
 }
 
 }  // namespace tessera::detail

@@ -224,7 +224,7 @@ void box_filter(const cv::Mat& src, cv::Mat& dst, int k, int border) {
 KernelPtr make_box(const Params& p) {
   const int k = static_cast<int>(p.integer("ksize"));
   auto rows = [k](const PixelType& in, Size) {
-    return in.depth == CV_8U ? detail::box_u8_row_stages(k) : std::vector<RowStagePtr>{};
+    return in.depth == CV_8U ? detail::box_u8_row_stages(k) : detail::box_mean_row_stages(in.depth, k);
   };
   return detail::with_row_stages(
       stencil_kernel("box", {k / 2, k / 2}, kFilterTypes,

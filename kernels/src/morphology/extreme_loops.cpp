@@ -1,5 +1,5 @@
-// Vector loops of the 8-bit erosion and dilation row stages (rect_rows.cpp): minimum or
-// maximum along a row and across rows.
+// Vector loops of the erosion and dilation row stages (rect_rows.cpp): minimum or maximum
+// along a row and across rows, for u8 and u16 elements.
 // Compiled once per vector variant by tessera_simd_loops (kernels/CMakeLists.txt, simd/simd.hpp),
 // never on its own.
 #include "morphology/extreme_loops.hpp"
@@ -8,39 +8,43 @@
 namespace tessera::detail::TESSERA_SIMD_VARIANT {
 namespace {
 
-template <bool Max>
-inline v_uint8 pick(const v_uint8& a, const v_uint8& b) {
+template <bool Max, class V>
+inline V pick(const V& a, const V& b) {
   return Max ? v_max(a, b) : v_min(a, b);
 }
 
-template <bool Max>
-int extreme_h_t(const uchar* src, uchar* dst, int n, int cn, int count) {
+template <bool Max, typename T>
+int extreme_h_t(const T* src, T* dst, int n, int cn, int count) {
+  using V = decltype(vx_load(src));
   int e = 0;
-  for (; e < n; e += v_uint8::nlanes) {
-    if (!last_vector(e, n, v_uint8::nlanes)) break;
-    v_uint8 m = vx_load(src + e);
+  for (; e < n; e += V::nlanes) {
+    if (!last_vector(e, n, V::nlanes)) break;
+    V m = vx_load(src + e);
     for (int i = 1; i < count; ++i) m = pick<Max>(m, vx_load(src + e + i * cn));
     v_store(dst + e, m);
   }
   return e;
 }
 
-template <bool Max>
-int extreme_v_t(const uchar* const* rows, uchar* dst, int n, int count) {
+template <bool Max, typename T>
+int extreme_v_t(const T* const* rows, T* dst, int n, int count) {
+  using V = decltype(vx_load(dst));
   int e = 0;
-  for (; e < n; e += v_uint8::nlanes) {
-    if (!last_vector(e, n, v_uint8::nlanes)) break;
-    v_uint8 m = vx_load(rows[0] + e);
+  for (; e < n; e += V::nlanes) {
+    if (!last_vector(e, n, V::nlanes)) break;
+    V m = vx_load(rows[0] + e);
     for (int j = 1; j < count; ++j) m = pick<Max>(m, vx_load(rows[j] + e));
     v_store(dst + e, m);
   }
   return e;
 }
 
-int extreme_h(const uchar* src, uchar* dst, int n, int cn, int count, bool max) {
+template <typename T>
+int extreme_h(const T* src, T* dst, int n, int cn, int count, bool max) {
   return max ? extreme_h_t<true>(src, dst, n, cn, count) : extreme_h_t<false>(src, dst, n, cn, count);
 }
-int extreme_v(const uchar* const* rows, uchar* dst, int n, int count, bool max) {
+template <typename T>
+int extreme_v(const T* const* rows, T* dst, int n, int count, bool max) {
   return max ? extreme_v_t<true>(rows, dst, n, count) : extreme_v_t<false>(rows, dst, n, count);
 }
 
@@ -48,4 +52,5 @@ int extreme_v(const uchar* const* rows, uchar* dst, int n, int count, bool max) 
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
 #endif
 
-TESSERA_SIMD_TABLE(ExtremeLoops, extreme_loops, {extreme_h, extreme_v})
+TESSERA_SIMD_TABLE(ExtremeLoops, extreme_loops,
+                   {{extreme_h<uchar>, extreme_v<uchar>}, {extreme_h<ushort>, extreme_v<ushort>}})

@@ -92,7 +92,7 @@ class MorphPass final : public Kernel {
   /// The grown tile clipped to the image: the outside is OpenCV's own neutral border.
   Rect input_region(const Rect& out, int, Size in_size) const override { return clip(out.grown(halo()), in_size); }
 
-  /// For fused rows (rect elements on u8): copies of pixels that the window already holds,
+  /// For fused rows (rect elements): copies of pixels that the window already holds,
   /// which change no minimum or maximum (row_morphology.cpp): reflection when the window is
   /// centred (odd ksize: the default of the other kernels, so chains with them fuse),
   /// replication otherwise. The tile path never reads outside the image (input_region).
@@ -101,9 +101,9 @@ class MorphPass final : public Kernel {
   }
 
   std::vector<RowStagePtr> row_stages(const PixelType& in, Size) const override {
-    if (in.depth != CV_8U || !rect_) return {};
-    return detail::rect_morphology_u8_row_stages(el_.mask.cols, el_.mask.rows, el_.iterations,
-                                                 op_ == cv::MORPH_DILATE);
+    if (!rect_) return {};
+    return detail::rect_morphology_row_stages(in.depth, el_.mask.cols, el_.mask.rows, el_.iterations,
+                                              op_ == cv::MORPH_DILATE);
   }
 
   void process(const TileIO& io) const override {

@@ -1,16 +1,19 @@
-// Erosion and dilation of 8-bit images by a rectangle as two row stages (along the row,
+// Erosion and dilation of u8 and u16 images by a rectangle as two row stages (along the row,
 // then across rows), bit-exact with cv::erode / cv::dilate: a minimum (maximum) has no
 // rounding, so only the window matters. OpenCV runs `iterations` passes of a k x k
 // rectangle anchored at a = k/2 as one pass of a K = k + (iterations-1)(k-1) rectangle
 // anchored at a*iterations (morph.dispatch.cpp), which is the window used here.
 //
-// OpenCV's border for these is neutral (pixels outside the image never win). The runtime
+// OpenCV's border for these is neutral on integers (the depth's maximum for erosion, 0 for
+// dilation: pixels outside the image never win). (Not on floats, which is why f32 has no row
+// stages: OpenCV fills with +-FLT_MAX, which beats an infinity at the image edge.) The runtime
 // extends a stage's input by replication or, for a centred window (odd ksize), reflection
 // instead, which gives the same result: a window that reaches past an image edge always
 // contains the edge pixel, and, when it is centred on x, the pixels reflected into it
 // (-j -> j for j <= radius - x <= radius + x); copies of pixels already in the window change
 // no minimum or maximum.
 #include <algorithm>
+#include <type_traits>
 
 #include <opencv2/core.hpp>
 
@@ -33,19 +36,31 @@ Window window(int k, int iterations) {
   return {anchor, size - 1 - anchor};
 }
 
+template <typename T>
+const ExtremePair<T>& loops_for() {
+  if constexpr (std::is_same_v<T, uchar>) return extreme_loops().u8;
+  else return extreme_loops().u16;
+}
+
+template <typename T>
+T pick(T m, T x, bool max) {
+  return max ? std::max(m, x) : std::min(m, x);
+}
+
+template <typename T>
 class ExtremeH final : public RowStage {
  public:
   ExtremeH(Window w, bool max) : w_(w), max_(max) {}
   Halo halo() const override { return {w_.radius(), 0}; }
-  int out_depth() const override { return CV_8U; }
+  int out_depth() const override { return cv::DataType<T>::depth; }
   void run(const void* const* rows, void* out, int width, int cn) const override {
     // rows[0] is at column x - radius; the window starts `before` columns left of x.
-    const uchar* src = static_cast<const uchar*>(rows[0]) + (w_.radius() - w_.before) * cn;
-    auto* dst = static_cast<uchar*>(out);
+    const T* src = static_cast<const T*>(rows[0]) + (w_.radius() - w_.before) * cn;
+    auto* dst = static_cast<T*>(out);
     const int n = width * cn, count = w_.count();
-    for (int e = extreme_loops().h(src, dst, n, cn, count, max_); e < n; ++e) {
-      uchar m = src[e];
-      for (int i = 1; i < count; ++i) m = max_ ? std::max(m, src[e + i * cn]) : std::min(m, src[e + i * cn]);
+    for (int e = loops_for<T>().h(src, dst, n, cn, count, max_); e < n; ++e) {
+      T m = src[e];
+      for (int i = 1; i < count; ++i) m = pick(m, src[e + i * cn], max_);
       dst[e] = m;
     }
   }
@@ -55,18 +70,19 @@ class ExtremeH final : public RowStage {
   bool max_;
 };
 
+template <typename T>
 class ExtremeV final : public RowStage {
  public:
   ExtremeV(Window w, bool max) : w_(w), max_(max) {}
   Halo halo() const override { return {0, w_.radius()}; }
-  int out_depth() const override { return CV_8U; }
+  int out_depth() const override { return cv::DataType<T>::depth; }
   void run(const void* const* rows, void* out, int width, int cn) const override {
-    const auto* const* src = reinterpret_cast<const uchar* const*>(rows) + (w_.radius() - w_.before);
-    auto* dst = static_cast<uchar*>(out);
+    const auto* const* src = reinterpret_cast<const T* const*>(rows) + (w_.radius() - w_.before);
+    auto* dst = static_cast<T*>(out);
     const int n = width * cn, count = w_.count();
-    for (int e = extreme_loops().v(src, dst, n, count, max_); e < n; ++e) {
-      uchar m = src[0][e];
-      for (int j = 1; j < count; ++j) m = max_ ? std::max(m, src[j][e]) : std::min(m, src[j][e]);
+    for (int e = loops_for<T>().v(src, dst, n, count, max_); e < n; ++e) {
+      T m = src[0][e];
+      for (int j = 1; j < count; ++j) m = pick(m, src[j][e], max_);
       dst[e] = m;
     }
   }
@@ -76,11 +92,20 @@ class ExtremeV final : public RowStage {
   bool max_;
 };
 
+template <typename T>
+std::vector<RowStagePtr> stages(Window h, Window v, bool dilate) {
+  return {std::make_shared<ExtremeH<T>>(h, dilate), std::make_shared<ExtremeV<T>>(v, dilate)};
+}
+
 }  // namespace
 
-std::vector<RowStagePtr> rect_morphology_u8_row_stages(int kw, int kh, int iterations, bool dilate) {
-  return {std::make_shared<ExtremeH>(window(kw, iterations), dilate),
-          std::make_shared<ExtremeV>(window(kh, iterations), dilate)};
+std::vector<RowStagePtr> rect_morphology_row_stages(int depth, int kw, int kh, int iterations, bool dilate) {
+  const Window h = window(kw, iterations), v = window(kh, iterations);
+  switch (depth) {
+    case CV_8U: return stages<uchar>(h, v, dilate);
+    case CV_16U: return stages<ushort>(h, v, dilate);
+    default: return {};
+  }
 }
 
 }  // namespace tessera::detail

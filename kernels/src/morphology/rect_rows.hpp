@@ -1,4 +1,4 @@
-// Erosion and dilation of 8-bit images by rectangles as row stages (rect_rows.cpp).
+// Erosion and dilation of u8 and u16 images by rectangles as row stages (rect_rows.cpp).
 #pragma once
 
 #include <vector>
@@ -7,8 +7,9 @@
 
 namespace tessera::detail {
 
-/// cv::erode (cv::dilate with `dilate`) of 8-bit images by a kw x kh rectangle anchored at
-/// its centre, `iterations` times, as two stages; their input is extended by replication.
-std::vector<RowStagePtr> rect_morphology_u8_row_stages(int kw, int kh, int iterations, bool dilate);
+/// cv::erode (cv::dilate with `dilate`) of u8 or u16 images (`depth`; none for others) by a
+/// kw x kh rectangle anchored at its centre, `iterations` times, as two stages; their input is
+/// extended by replication or reflection (morphology.cpp).
+std::vector<RowStagePtr> rect_morphology_row_stages(int depth, int kw, int kh, int iterations, bool dilate);
 
 }  // namespace tessera::detail

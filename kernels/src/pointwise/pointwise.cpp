@@ -10,6 +10,7 @@
 #include "common/param_helpers.hpp"
 #include "common/row_kernels.hpp"
 #include "pointwise/lut_rows.hpp"
+#include "pointwise/pointwise_rows.hpp"
 #include "tessera/error.hpp"
 #include "families.hpp"
 #include "tessera/kernel_adapters.hpp"
@@ -37,16 +38,25 @@ KernelPtr make_threshold(const Params& p) {
   return detail::with_row_stages(
       make_pointwise("threshold", kCommon,
                      [t, maxval, type](const cv::Mat& in, cv::Mat& out) { cv::threshold(in, out, t, maxval, type); }),
-      detail::u8_rows(detail::threshold_u8_row_stage(t, maxval, type)));
+      detail::pointwise_rows(detail::threshold_u8_row_stage(t, maxval, type), [t, maxval, type](int depth) {
+        return detail::threshold_row_stage(depth, t, maxval, type);
+      }));
 }
 
 KernelPtr make_invert(const Params&) {
   // For unsigned integers, bitwise not is exactly max - x.
   std::array<uchar, 256> table;
   for (int i = 0; i < 256; ++i) table[static_cast<std::size_t>(i)] = static_cast<uchar>(255 - i);
+  auto invert_u16 = [](const cv::Mat& in, cv::Mat& out) {  // one row: a loop costs less than a call
+    const auto* s = in.ptr<ushort>();
+    auto* d = out.ptr<ushort>();
+    for (std::size_t i = 0; i < in.total() * in.channels(); ++i) d[i] = static_cast<ushort>(~s[i]);
+  };
   return detail::with_row_stages(make_pointwise("invert", {{CV_8U, CV_16U}, {1, 2, 3, 4}},
                                                 [](const cv::Mat& in, cv::Mat& out) { cv::bitwise_not(in, out); }),
-                                 detail::u8_rows(detail::lut_u8_row_stage(table)));
+                                 detail::pointwise_rows(detail::lut_u8_row_stage(table), [invert_u16](int depth) {
+                                   return depth == CV_16U ? detail::op_row_stage(invert_u16, CV_16U, CV_16U) : nullptr;
+                                 }));
 }
 
 /// Gamma table for an unsigned depth: lut[i] = round(max * (i / max)^g), saturated.
@@ -96,11 +106,11 @@ void apply_gamma(const cv::Mat& in, cv::Mat& out, double g, const cv::Mat& lut8,
 KernelPtr make_gamma(const Params& p) {
   const double g = p.number("g");
   const cv::Mat lut8 = gamma_table<uchar>(g), lut16 = gamma_table<ushort>(g);
-  return detail::with_row_stages(make_pointwise("gamma", kCommon,
-                                                [g, lut8, lut16](const cv::Mat& in, cv::Mat& out) {
-                                                  apply_gamma(in, out, g, lut8, lut16, false);
-                                                }),
-                                 detail::u8_rows(detail::lut_u8_row_stage(lut8)));
+  auto op = [g, lut8, lut16](const cv::Mat& in, cv::Mat& out) { apply_gamma(in, out, g, lut8, lut16, false); };
+  return detail::with_row_stages(make_pointwise("gamma", kCommon, op),
+                                 detail::pointwise_rows(detail::lut_u8_row_stage(lut8), [op](int depth) {
+                                   return detail::op_row_stage(op, depth, depth);  // a table or pow loop
+                                 }));
 }
 
 cv::Mat gamma_oracle(std::span<const cv::Mat> in, const Params& p) {
@@ -122,7 +132,11 @@ KernelPtr make_convert(const Params& p) {
   auto op = [depth, scale, offset](const cv::Mat& in, cv::Mat& out) { in.convertTo(out, depth, scale, offset); };
   return detail::with_row_stages(make_pointwise("convert", {{CV_8U, CV_16U, CV_16S, CV_32F}, {1, 3, 4}}, op,
                                                 [depth](const PixelType& in) { return PixelType{depth, in.channels}; }),
-                                 detail::u8_rows(detail::table_u8_row_stage(op)));
+                                 detail::pointwise_rows(detail::table_u8_row_stage(op), [op, depth](int in_depth) {
+                                   // convertTo itself: its bits depend on OpenCV's own vector
+                                   // level, and a call costs ~60 ns.
+                                   return detail::op_row_stage(op, in_depth, depth);
+                                 }));
 }
 
 KernelPtr make_clamp(const Params& p) {
@@ -132,7 +146,10 @@ KernelPtr make_clamp(const Params& p) {
     cv::max(in, cv::Scalar::all(lo), out);
     cv::min(out, cv::Scalar::all(hi), out);
   };
-  return detail::with_row_stages(make_pointwise("clamp", kCommon, op), detail::u8_rows(detail::table_u8_row_stage(op)));
+  return detail::with_row_stages(make_pointwise("clamp", kCommon, op),
+                                 detail::pointwise_rows(detail::table_u8_row_stage(op), [lo, hi](int depth) {
+                                   return detail::clamp_row_stage(depth, lo, hi);
+                                 }));
 }
 
 }  // namespace
