@@ -14,6 +14,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -114,7 +115,7 @@ struct Result {
 };
 
 /// Times one case; nullopt-like (spec empty) when the chain does not take this input.
-bool measure(const std::vector<Stage>& chain, const cv::Mat& in, int threads, int reps, Result& r) {
+bool measure(const std::vector<Stage>& chain, const cv::Mat& in, int threads, int reps, bool fused, Result& r) {
   tessera::Pipeline p;
   try {
     p = tessera::Pipeline::parse(chain_spec(chain));
@@ -124,6 +125,7 @@ bool measure(const std::vector<Stage>& chain, const cv::Mat& in, int threads, in
   }
   tessera::RunOptions o;
   o.threads = threads;
+  o.fused = fused;
   o.tile = tessera::choose_tile(p, in, o).tile;
   r.spec = chain_spec(chain);
   r.type = tessera::PixelType::of(in).str();
@@ -170,6 +172,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> specs;
   app.add_option("--pipeline", specs,
                  "time only these pipelines (repeatable), on the gray and the colour image where they apply");
+  bool tile_at_a_time = false;
+  app.add_flag("--tile-at-a-time", tile_at_a_time,
+               "tessera without row stages (RunOptions::fused = false): what fusing gains, side by side");
   CLI11_PARSE(app, argc, argv);
 
   // Warm buffers for OpenCV (see the file comment).
@@ -198,7 +203,7 @@ int main(int argc, char** argv) {
       chain.push_back(stage_of(reg, nd.spec));
     for (const cv::Mat* in : {&gray, &bgr}) {
       Result r;
-      if (measure(chain, *in, threads, reps, r)) report(r);
+      if (measure(chain, *in, threads, reps, !tile_at_a_time, r)) report(r);
     }
   }
   std::vector<const tessera::KernelInfo*> pool;
@@ -207,7 +212,7 @@ int main(int argc, char** argv) {
     const std::vector<Stage> alone{{k, k->example_params()}};
     for (const cv::Mat* in : {&gray, &bgr}) {
       Result r;
-      if (measure(alone, *in, threads, reps, r)) report(r);
+      if (measure(alone, *in, threads, reps, !tile_at_a_time, r)) report(r);
     }
   }
   std::mt19937 rng(seed);
@@ -218,7 +223,7 @@ int main(int argc, char** argv) {
       st.params = st.info->example_params();
     }
     Result r;
-    if (measure(chain, rng() % 2 ? bgr : gray, threads, reps, r)) {
+    if (measure(chain, rng() % 2 ? bgr : gray, threads, reps, !tile_at_a_time, r)) {
       report(r);
       ++made;
     }
@@ -230,7 +235,11 @@ int main(int argc, char** argv) {
   const int slower = static_cast<int>(std::count_if(results.begin(), results.end(), [](const Result& r) {
     return r.tessera > r.opencv;
   }));
-  std::printf("\n%zu cases; tessera slower than OpenCV on %d. Worst ratio %.2f: %s (%s)\n", results.size(), slower,
-              worst->opencv / worst->tessera, worst->spec.c_str(), worst->type.c_str());
+  double log_sum = 0;
+  for (const Result& r : results) log_sum += std::log(r.opencv / r.tessera);
+  std::printf("\n%zu cases; tessera slower than OpenCV on %d. Geometric mean of the ratios %.2f. Worst ratio %.2f: "
+              "%s (%s)\n",
+              results.size(), slower, std::exp(log_sum / double(results.size())), worst->opencv / worst->tessera,
+              worst->spec.c_str(), worst->type.c_str());
   return 0;
 }

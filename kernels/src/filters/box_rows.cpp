@@ -9,7 +9,6 @@
 
 #include <cmath>
 #include <type_traits>
-#include <cstdint>
 
 #include <opencv2/core.hpp>
 
@@ -69,8 +68,8 @@ class BoxV final : public RowStage {
   int k_, scale_ = 0, delta_ = 0;
 };
 
-/// Horizontal window sums of u16 (exact in int32: k * 65535 < 2^31 for k <= kBoxRowsMaxKsize)
-/// or f32 (in double, t = 0 .. k-1 in order, from 0, as box_mean adds them).
+/// Horizontal window sums of u16 (exact in int32) or f32 (in double, t = 0 .. k-1 in order, from
+/// 0, as box_mean adds them), vector loops first (box_loops.cpp).
 template <typename T, typename Sum>
 class BoxSumH final : public RowStage {
  public:
@@ -82,19 +81,13 @@ class BoxSumH final : public RowStage {
     const T* src = static_cast<const T*>(rows[0]);
     auto* dst = static_cast<Sum*>(out);
     const int n = width * cn;
-    if constexpr (std::is_integral_v<Sum>) {
-      for (int c = 0; c < cn && c < n; ++c) {  // running sums: exact in integers
-        Sum sum = 0;
-        for (int t = 0; t < k_; ++t) sum += src[c + t * cn];
-        dst[c] = sum;
-      }
-      for (int e = cn; e < n; ++e) dst[e] = dst[e - cn] + src[e + (k_ - 1) * cn] - src[e - cn];
-    } else {
-      for (int e = 0; e < n; ++e) {
-        Sum sum = 0;
-        for (int t = 0; t < k_; ++t) sum += src[e + t * cn];
-        dst[e] = sum;
-      }
+    int e = 0;
+    if constexpr (std::is_same_v<T, ushort>) e = box_loops().h_u16(src, dst, n, cn, k_);
+    else e = box_loops().h_f32(src, dst, n, cn, k_);
+    for (; e < n; ++e) {
+      Sum sum = 0;
+      for (int t = 0; t < k_; ++t) sum += src[e + t * cn];
+      dst[e] = sum;
     }
   }
 
@@ -102,7 +95,8 @@ class BoxSumH final : public RowStage {
   int k_;
 };
 
-/// The k rows' sums (int64 or double, rows in order from 0) times 1 / k^2 in double, saturated.
+/// The k rows' sums (int32: exact, as k * k * 65535 < 2^31 for k <= kBoxRowsMaxKsize; or double,
+/// rows in order from 0) times 1 / k^2 in double, saturated.
 template <typename T, typename Sum, typename Acc>
 class BoxMeanV final : public RowStage {
  public:
@@ -114,7 +108,10 @@ class BoxMeanV final : public RowStage {
     const auto* const* src = reinterpret_cast<const Sum* const*>(rows);
     auto* dst = static_cast<T*>(out);
     const int n = width * cn;
-    for (int e = 0; e < n; ++e) {
+    int e = 0;
+    if constexpr (std::is_same_v<T, ushort>) e = box_loops().v_u16(src, dst, n, k_, scale_);
+    else e = box_loops().v_f32(src, dst, n, k_, scale_);
+    for (; e < n; ++e) {
       Acc sum = 0;
       for (int t = 0; t < k_; ++t) sum += src[t][e];
       dst[e] = cv::saturate_cast<T>(static_cast<double>(sum) * scale_);
@@ -140,7 +137,7 @@ std::vector<RowStagePtr> box_u8_row_stages(int ksize) {
 std::vector<RowStagePtr> box_mean_row_stages(int depth, int ksize) {
   if (ksize > kBoxRowsMaxKsize) return {};
   if (depth == CV_16U)
-    return {std::make_shared<BoxSumH<ushort, int>>(ksize), std::make_shared<BoxMeanV<ushort, int, std::int64_t>>(ksize)};
+    return {std::make_shared<BoxSumH<ushort, int>>(ksize), std::make_shared<BoxMeanV<ushort, int, int>>(ksize)};
   if (depth == CV_32F)
     return {std::make_shared<BoxSumH<float, double>>(ksize), std::make_shared<BoxMeanV<float, double, double>>(ksize)};
   return {};

@@ -50,7 +50,8 @@ KernelPtr make_invert(const Params&) {
   auto invert_u16 = [](const cv::Mat& in, cv::Mat& out) {  // one row: a loop costs less than a call
     const auto* s = in.ptr<ushort>();
     auto* d = out.ptr<ushort>();
-    for (std::size_t i = 0; i < in.total() * in.channels(); ++i) d[i] = static_cast<ushort>(~s[i]);
+    const int n = in.cols * in.channels();
+    for (int i = 0; i < n; ++i) d[i] = static_cast<ushort>(65535 - s[i]);
   };
   return detail::with_row_stages(make_pointwise("invert", {{CV_8U, CV_16U}, {1, 2, 3, 4}},
                                                 [](const cv::Mat& in, cv::Mat& out) { cv::bitwise_not(in, out); }),
