@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <memory>
+#include <mutex>
 
 #include <opencv2/imgproc.hpp>
 
@@ -78,9 +80,19 @@ cv::Mat cvt_gray_oracle(std::span<const cv::Mat> in, const Params&) {
   return out;
 }
 
-/// A 3-channel conversion with a fixed cvtColor code.
+/// A 3-channel conversion with a fixed cvtColor code. Making the kernel converts one pixel of
+/// each type first: OpenCV builds some conversions' tables (Lab's) on first use without a lock,
+/// so two tiles converting first at once would each build them, one copy leaking (found by
+/// LeakSanitizer: EveryKernel.EverySimdLevelGivesTheSameBits/lab), a race besides.
 std::function<KernelPtr(const Params&)> cvt(std::string name, TypeSet types, int code) {
-  return [name = std::move(name), types = std::move(types), code](const Params&) {
+  auto warmed = std::make_shared<std::once_flag>();
+  return [name = std::move(name), types = std::move(types), code, warmed](const Params&) {
+    std::call_once(*warmed, [&] {
+      for (int depth : types.depths) {
+        cv::Mat one(1, 1, CV_MAKETYPE(depth, 3), cv::Scalar::all(0)), out;
+        cv::cvtColor(one, out, code);
+      }
+    });
     return make_pointwise(name, types, [code](const cv::Mat& in, cv::Mat& out) { cv::cvtColor(in, out, code); });
   };
 }
