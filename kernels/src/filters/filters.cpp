@@ -314,31 +314,39 @@ class Bilateral {
     double w;
   };
 
-  void run_u8(const cv::Mat& padded, cv::Mat& dst) const {
+  /// The filter over `padded` (channels split into planes) into dst, row by row: `row` (its
+  /// type's own fields already set) pointed at each row's taps, the vector loop `loop` first,
+  /// then `pixel` for the rest.
+  template <typename T, typename Row, typename Loop, typename Pixel>
+  void run_rows(const cv::Mat& padded, cv::Mat& dst, Row row, Loop loop, Pixel pixel) const {
     const int cn = dst.channels(), taps = static_cast<int>(taps_.size());
     cv::Mat planes[3];
     if (cn == 1) planes[0] = padded;
     else {
-      for (int c = 0; c < cn; ++c) planes[c] = tile_scratch(padded.rows, padded.cols, CV_8UC1);
+      for (int c = 0; c < cn; ++c) planes[c] = tile_scratch(padded.rows, padded.cols, cv::DataType<T>::type);
       cv::split(padded, planes);
     }
-    std::vector<const uchar*> ptrs(static_cast<std::size_t>(cn * taps));
-    BilateralRow row;
+    std::vector<const T*> ptrs(static_cast<std::size_t>(cn * taps));
     row.cn = cn;
     row.taps = taps;
     row.space_w = space_w_.data();
-    row.color_w = color_w_.data();
     row.n = dst.cols;
     for (int y = 0; y < dst.rows; ++y) {
       for (int c = 0; c < cn; ++c) {
         for (int k = 0; k < taps; ++k)
-          ptrs[static_cast<std::size_t>(c * taps + k)] = planes[c].ptr(y + r_ + taps_[k].dy) + r_ + taps_[k].dx;
+          ptrs[static_cast<std::size_t>(c * taps + k)] = planes[c].ptr<T>(y + r_ + taps_[k].dy) + r_ + taps_[k].dx;
         row.src[c] = ptrs.data() + c * taps;
-        row.centre[c] = planes[c].ptr(y + r_) + r_;
+        row.centre[c] = planes[c].ptr<T>(y + r_) + r_;
       }
-      row.dst = dst.ptr(y);
-      for (int x = bilateral_loops().row(row); x < row.n; ++x) pixel_u8(row, x);
+      row.dst = dst.ptr<T>(y);
+      for (int x = loop(row); x < row.n; ++x) pixel(row, x);
     }
+  }
+
+  void run_u8(const cv::Mat& padded, cv::Mat& dst) const {
+    BilateralRow row;
+    row.color_w = color_w_.data();
+    run_rows<uchar>(padded, dst, row, bilateral_loops().row, pixel_u8);
   }
 
   /// One pixel of the 8-bit filter, as the vector loops compute each lane.
@@ -355,32 +363,11 @@ class Bilateral {
   }
 
   void run_f32(const cv::Mat& padded, cv::Mat& dst) const {
-    const int cn = dst.channels(), taps = static_cast<int>(taps_.size());
-    cv::Mat planes[3];
-    if (cn == 1) planes[0] = padded;
-    else {
-      for (int c = 0; c < cn; ++c) planes[c] = tile_scratch(padded.rows, padded.cols, CV_32FC1);
-      cv::split(padded, planes);
-    }
-    std::vector<const float*> ptrs(static_cast<std::size_t>(cn * taps));
     detail::BilateralRowF row;
-    row.cn = cn;
-    row.taps = taps;
-    row.space_w = space_w_.data();
     row.table = color_table_.data();
     row.inv_bin = inv_bin_;
     row.bins = kFloatBins;
-    row.n = dst.cols;
-    for (int y = 0; y < dst.rows; ++y) {
-      for (int c = 0; c < cn; ++c) {
-        for (int k = 0; k < taps; ++k)
-          ptrs[static_cast<std::size_t>(c * taps + k)] = planes[c].ptr<float>(y + r_ + taps_[k].dy) + r_ + taps_[k].dx;
-        row.src[c] = ptrs.data() + c * taps;
-        row.centre[c] = planes[c].ptr<float>(y + r_) + r_;
-      }
-      row.dst = dst.ptr<float>(y);
-      for (int x = bilateral_loops().row_f32(row); x < row.n; ++x) pixel_f32(row, x);
-    }
+    run_rows<float>(padded, dst, row, bilateral_loops().row_f32, pixel_f32);
   }
 
   /// One pixel of the float filter, as the vector loops compute each lane.
