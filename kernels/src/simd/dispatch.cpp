@@ -33,13 +33,13 @@ SimdLevel widest_supported() {
 
 }  // namespace
 
-namespace detail::simd {
-std::atomic<int> g_active_level{static_cast<int>(widest_supported())};
-}
-
 SimdLevel simd_supported() {
   static const SimdLevel level = widest_supported();
   return level;
+}
+
+namespace detail::simd {
+std::atomic<int> g_active_level{static_cast<int>(simd_supported())};
 }
 
 SimdLevel simd_level() { return static_cast<SimdLevel>(detail::simd::active_level()); }
