@@ -11,6 +11,7 @@
 #include "common/row_kernels.hpp"
 #include "pointwise/lut_rows.hpp"
 #include "pointwise/pointwise_rows.hpp"
+#include "pointwise/pow_loops.hpp"
 #include "tessera/error.hpp"
 #include "families.hpp"
 #include "tessera/kernel_adapters.hpp"
@@ -70,15 +71,18 @@ cv::Mat gamma_table(double g) {
   return lut;
 }
 
-/// out = |x|^g per pixel (what cv::pow does for a non-integer power), in double then
-/// rounded to float. cv::pow itself rounds differently in its SIMD body and scalar tail,
-/// so its bits depend on where a pixel sits in the row and cannot be tiled.
+/// out = |x|^g per pixel (what cv::pow does for a non-integer power), in double then rounded
+/// to float (pow_loops.cpp: vector lanes where the CPU has them, std::pow otherwise). cv::pow
+/// itself rounds differently in its SIMD body and scalar tail, so its bits depend on where a
+/// pixel sits in the row and cannot be tiled.
 void pow_f32(const cv::Mat& in, double g, cv::Mat& out) {
   out.create(in.size(), in.type());
+  const int n = in.cols * in.channels();
   for (int y = 0; y < in.rows; ++y) {
     const float* src = in.ptr<float>(y);
     float* dst = out.ptr<float>(y);
-    for (int x = 0; x < in.cols * in.channels(); ++x) dst[x] = static_cast<float>(std::pow(std::fabs(src[x]), g));
+    for (int x = detail::pow_loops().pow_abs(src, dst, n, g); x < n; ++x)
+      dst[x] = static_cast<float>(std::pow(std::fabs(src[x]), g));
   }
 }
 
@@ -173,7 +177,7 @@ void detail::register_pointwise(Registry& r) {
          .make = make_invert});
   r.add({.name = "gamma",
          .description = "power law: max*(x/max)^g rounded (cv::LUT; 16 bits: the same table); f32: |x|^g as cv::pow, "
-                        "computed per pixel in double, within 1e-4 relative of cv::pow (whose bits depend on position)",
+                        "computed in double per pixel and rounded once, within 1e-4 relative of cv::pow (whose bits depend on position)",
          .kernel_class = KernelClass::Pointwise,
          .params = {real_param("g", std::nullopt, 0, 100, "exponent; < 1 brightens", true)},
          .types = kCommon,
