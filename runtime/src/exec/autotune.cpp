@@ -99,17 +99,24 @@ std::vector<Size> candidate_sizes(Size image, Size sample) {
   return out;
 }
 
-/// Seconds per tile of size t, single-threaded: the best of three serial runs over a crop from
-/// the middle of the image two tiles wide (one if two pass 4 megapixels) and as many tiles
-/// high as make about 4 megapixels, so that every size is timed over a similar amount of
-/// data rather than some in cache and some not.
-double time_tile(const Pipeline& p, const cv::Mat& input, Size t, bool fused) {
-  constexpr std::int64_t kPixels = std::int64_t{4} << 20;
+/// Input pixels per output pixel along x and y: tiles are cut from the pipeline's output
+/// (pyrdown's output is half the input each way), the crops they are timed on from its input.
+struct Scale {
+  double x = 1, y = 1;
+};
+
+/// Seconds per tile of size t (an output tile), single-threaded: the best of three serial
+/// runs over a crop from the middle of the image two tiles wide (one if two pass 4
+/// megapixels) and as many tiles high as make about 4 megapixels, so that every size is timed
+/// over a similar amount of data rather than some in cache and some not.
+double time_tile(const Pipeline& p, const cv::Mat& input, Size t, bool fused, Scale scale) {
+  constexpr double kPixels = double(std::int64_t{4} << 20);
   const std::int64_t across = 2 * t.area() <= kPixels ? 2 : 1;
-  const std::int64_t cw = std::min<std::int64_t>(input.cols, across * t.w);
-  const std::int64_t rows_of_tiles = std::max<std::int64_t>(1, (kPixels + cw * t.h - 1) / (cw * t.h));
-  const int w = static_cast<int>(cw);
-  const int h = static_cast<int>(std::min<std::int64_t>(input.rows, rows_of_tiles * t.h));
+  const double tw = std::ceil(static_cast<double>(t.w) * scale.x), th = std::ceil(static_cast<double>(t.h) * scale.y);
+  const double cw = std::min(static_cast<double>(input.cols), static_cast<double>(across) * tw);
+  const double rows_of_tiles = std::max(1.0, std::ceil(kPixels / (cw * th)));
+  const int w = std::max(1, static_cast<int>(cw));
+  const int h = std::max(1, static_cast<int>(std::min(static_cast<double>(input.rows), rows_of_tiles * th)));
   const cv::Mat crop = input(cv::Rect((input.cols - w) / 2, (input.rows - h) / 2, w, h));
   RunOptions o;
   o.backend = Backend::Serial;
@@ -121,7 +128,8 @@ double time_tile(const Pipeline& p, const cv::Mat& input, Size t, bool fused) {
     const auto t0 = Clock::now();
     run(p, crop, out, o);
     const double s = seconds_since(t0);
-    best = std::min(best, s / static_cast<double>(TileGrid({w, h}, t).count()));
+    const Size grid = out.empty() ? Size{w, h} : Size{out.cols, out.rows};  // a reduction has no image out
+    best = std::min(best, s / static_cast<double>(TileGrid(grid, t).count()));
   }
   return best;
 }
@@ -159,21 +167,25 @@ class TileTuner {
   TileTuner(const Pipeline& pipeline, const cv::Mat& sample, Size image, const RunOptions& options)
       : pipeline_(pipeline),
         sample_(sample),
-        image_(image),
         fused_(options.fused),
         shape_(pipeline.validate(PixelType::of(sample), image)),
         start_(Clock::now()),
         threads_(effective_threads(options)),
-        halo_(total_halo(pipeline)) {}
+        halo_(total_halo(pipeline)),
+        out_(output_size(pipeline, shape_, image)),
+        scale_{static_cast<double>(image.w) / static_cast<double>(out_.w),
+               static_cast<double>(image.h) / static_cast<double>(out_.h)} {}
 
   /// The candidate sizes that give every thread tiles to take (DESIGN.md), two or more:
   /// fewer leave threads idle at the end of the pass and measure as a single-thread run
   /// would not show. All candidates if none does.
   std::vector<Size> sizes_to_consider() const {
-    std::vector<Size> sizes = candidate_sizes(image_, {sample_.cols, sample_.rows});
+    const Size sample_out{std::max<std::int64_t>(1, std::llround(sample_.cols / scale_.x)),
+                          std::max<std::int64_t>(1, std::llround(sample_.rows / scale_.y))};
+    std::vector<Size> sizes = candidate_sizes(out_, sample_out);
     std::vector<Size> enough;
     for (Size t : sizes)
-      if (TileGrid(image_, t).count() >= 2 * threads_) enough.push_back(t);
+      if (TileGrid(out_, t).count() >= 2 * threads_) enough.push_back(t);
     return enough.empty() ? sizes : enough;
   }
 
@@ -219,7 +231,7 @@ class TileTuner {
       const double budget = std::clamp(0.1 * best_so_far, 0.05, 0.5);
       if (k >= 4 && seconds_since(start_) > budget) break;
       const Size t = sizes[order[k]];
-      measured[order[k]] = time_tile(pipeline_, sample_, t, fused_);
+      measured[order[k]] = time_tile(pipeline_, sample_, t, fused_, scale_);
       best_so_far = std::min(best_so_far, run_seconds(t, measured[order[k]]));
     }
     return measured;
@@ -262,17 +274,25 @@ class TileTuner {
   /// A whole run with tiles of size t costing `per_tile` each: the tiles are spread over
   /// the threads, so it takes ceil(tiles / threads) tile times.
   double run_seconds(Size t, double per_tile) const {
-    return std::ceil(static_cast<double>(TileGrid(image_, t).count()) / threads_) * per_tile;
+    return std::ceil(static_cast<double>(TileGrid(out_, t).count()) / threads_) * per_tile;
+  }
+
+  /// The size tiles are cut from: the pipeline's output, or the input where the output is no
+  /// image (a reduction) or an empty one.
+  static Size output_size(const Pipeline& p, const PipelineShape& shape, Size image) {
+    const Size out = shape.sizes.at(static_cast<std::size_t>(p.output()));
+    return out.w > 0 && out.h > 0 ? out : image;
   }
 
   const Pipeline& pipeline_;
   const cv::Mat& sample_;
-  Size image_;
   bool fused_;
   PipelineShape shape_;
   Clock::time_point start_;
   int threads_;
   std::int64_t halo_;
+  Size out_;      ///< the size tiles are cut from
+  Scale scale_;   ///< input pixels per output pixel
 };
 
 /// The candidate to choose: among the timed sizes, the fastest. The fitted model
