@@ -31,5 +31,23 @@ TEST(Autotune, ChoosesATimedCandidateAndKeepsTheBits) {
   EXPECT_TRUE(test::identical(run(p, in, o), run_reference(p, in)));
 }
 
+TEST(Autotune, CutsTilesFromTheOutputOfAShrinkingPipeline) {
+  // pyrdown twice: the output is a quarter of the input each way. Tiles are cut from the
+  // output, so a candidate as large as the input's quarter would be one tile: one thread busy.
+  const cv::Mat in = test::random_image(1024, 768, CV_8UC1, 5);
+  const Pipeline p = Pipeline::parse("pyrdown | pyrdown");
+  RunOptions o;
+  o.threads = 2;
+  const TileChoice c = choose_tile(p, in, o);
+  ASSERT_FALSE(c.candidates.empty());
+  for (const TileCandidate& cand : c.candidates) {
+    EXPECT_LE(cand.tile.w, 256) << "no wider than the output";
+    EXPECT_LE(cand.tile.h, 192) << "no taller than the output";
+    EXPECT_GE(TileGrid({256, 192}, cand.tile).count(), 4) << to_string(cand.tile) << ": two tiles per thread";
+  }
+  o.tile = c.tile;
+  EXPECT_TRUE(test::identical(run(p, in, o), run_reference(p, in)));
+}
+
 }  // namespace
 }  // namespace tessera
