@@ -1,6 +1,7 @@
-// Vector loops of 8-bit linear resize (resize.cpp): the horizontal pass gathers each output's
+// Vector loops of linear resize (resize.cpp). 8 bits: the horizontal pass gathers each output's
 // two neighbouring bytes as a pair and takes a 16-bit dot product with its weights; the
-// vertical pass is OpenCV's own 16-bit arithmetic.
+// vertical pass is OpenCV's own 16-bit arithmetic. u16 and f32: the scalar loops' float
+// operations a vector at a time.
 // Compiled once per vector variant by tessera_simd_loops (kernels/CMakeLists.txt, simd/simd.hpp),
 // never on its own.
 #include "geometric/resize_loops.hpp"
@@ -101,6 +102,61 @@ int v2_f32(const float* r0, const float* r1, float w0, float w1, float* dst, int
   return e;
 }
 
+/// 16 floats from src + at: two 8-lane halves for u16 (widened), one load for f32.
+#if CV_AVX512_SKX
+inline __m512 load_f32x16(const float* p) { return _mm512_loadu_ps(p); }
+inline __m512 load_f32x16(const ushort* p) {
+  return _mm512_cvtepi32_ps(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))));
+}
+#endif
+
+/// The tap values of elements [e, e + 16) where all of them lie in the 32 source elements from
+/// their first tap (AVX-512: two loads and a permute each, instead of 32 lanes read one at a
+/// time); false where they do not (downscales past 1/2, the row's end).
+template <typename T>
+inline bool window_taps(const T* src, int len, const FloatTaps& t, int e, v_float32& a, v_float32& b) {
+#if CV_AVX512_SKX
+  const __m512i o0 = _mm512_loadu_si512(t.ofs0 + e), o1 = _mm512_loadu_si512(t.ofs1 + e);
+  const int base = _mm512_reduce_min_epi32(_mm512_min_epi32(o0, o1));
+  if (base + 32 > len || _mm512_reduce_max_epi32(_mm512_max_epi32(o0, o1)) - base >= 32) return false;
+  const __m512 lo = load_f32x16(src + base), hi = load_f32x16(src + base + 16);
+  const __m512i shift = _mm512_set1_epi32(base);
+  a = v_float32(_mm512_permutex2var_ps(lo, _mm512_sub_epi32(o0, shift), hi));
+  b = v_float32(_mm512_permutex2var_ps(lo, _mm512_sub_epi32(o1, shift), hi));
+  return true;
+#else
+  (void)src, (void)len, (void)t, (void)e, (void)a, (void)b;
+  return false;
+#endif
+}
+
+/// The tap values through window_taps where they fit, else read one lane at a time
+/// (lanes_from); then the weights a vector at a time.
+template <typename T>
+int h_linear_f(const T* src, int len, const FloatTaps& t, float* dst, int n) {
+  constexpr int L = v_float32::nlanes;
+  int e = 0;
+  for (; e < n; e += L) {
+    if (!last_vector(e, n, L)) break;
+    v_float32 a, b;
+    if (!window_taps(src, len, t, e, a, b)) {
+      a = lanes_from<v_float32>([&](int k) { return static_cast<float>(src[t.ofs0[e + k]]); });
+      b = lanes_from<v_float32>([&](int k) { return static_cast<float>(src[t.ofs1[e + k]]); });
+    }
+    const v_float32 first = a * vx_load(t.w0 + e);
+    const v_float32 two = v_reinterpret_as_f32(vx_load(t.two + e));
+    v_store(dst + e, v_select(two, first + b * vx_load(t.w1 + e), first));
+  }
+  return e;
+}
+
+int h_linear_f32(const float* src, int len, const FloatTaps& t, float* dst, int n) {
+  return h_linear_f(src, len, t, dst, n);
+}
+int h_linear_u16(const ushort* src, int len, const FloatTaps& t, float* dst, int n) {
+  return h_linear_f(src, len, t, dst, n);
+}
+
 int v2_u16(const float* r0, const float* r1, float w0, float w1, ushort* dst, int n) {
   constexpr int L = v_float32::nlanes, step = v_uint16::nlanes;
   const v_float32 a = vx_setall_f32(w0), b = vx_setall_f32(w1);
@@ -176,4 +232,4 @@ int area2_u8(const uchar* s0, const uchar* s1, uchar* dst, int n, int cn) {
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
 #endif
 
-TESSERA_SIMD_TABLE(ResizeLoops, resize_loops, {h_linear_c1, h_linear_px, v_linear_u8, v2_f32, v2_u16, area2_u8})
+TESSERA_SIMD_TABLE(ResizeLoops, resize_loops, {h_linear_c1, h_linear_px, v_linear_u8, v2_f32, v2_u16, h_linear_f32, h_linear_u16, area2_u8})

@@ -5,6 +5,17 @@
 
 namespace tessera::detail {
 
+/// Float taps of one or two per output element (linear, area-as-linear; any channel count):
+/// element e reads src[ofs0[e]] with weight w0[e], and where two[e] is -1 (0: one tap) also
+/// src[ofs1[e]] with weight w1[e].
+struct FloatTaps {
+  const int* ofs0;
+  const int* ofs1;
+  const float* w0;
+  const float* w1;
+  const int* two;
+};
+
 struct ResizeLoops {
   /// Horizontal, one channel: dst[i] = src[ofs[i]] * alpha[2i] + src[ofs[i] + 1] * alpha[2i + 1].
   int (*h_linear_c1)(const uchar* src, const int* ofs, const short* alpha, int* dst, int n);
@@ -19,6 +30,10 @@ struct ResizeLoops {
   /// or, rounded half to even and saturated, as u16.
   int (*v2_f32)(const float* r0, const float* r1, float w0, float w1, float* dst, int n);
   int (*v2_u16)(const float* r0, const float* r1, float w0, float w1, ushort* dst, int n);
+  /// Horizontal float pass: dst[e] = float(src[ofs0[e]]) * w0[e] (+ float(src[ofs1[e]]) * w1[e]
+  /// where two taps), each operation rounded, for f32 and u16 rows of `len` elements.
+  int (*h_linear_f32)(const float* src, int len, const FloatTaps& taps, float* dst, int n);
+  int (*h_linear_u16)(const ushort* src, int len, const FloatTaps& taps, float* dst, int n);
   /// 2x2 area average of n output pixels of 1, 3 or 4 channels (0 for others), from two source rows:
   /// dst = (a + b + c + d + 2) >> 2 per channel.
   int (*area2_u8)(const uchar* s0, const uchar* s1, uchar* dst, int n, int cn);
