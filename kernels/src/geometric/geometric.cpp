@@ -236,10 +236,8 @@ class PyrDown final : public GeometricKernel {
       cv::pyrDown(in[0], out, cv::Size(), cv::BORDER_REFLECT_101);
       return out;
     }
-    cv::Mat padded;
-    cv::copyMakeBorder(in[0], padded, 2, 1 + in[0].rows % 2, 2, 1 + in[0].cols % 2, cv::BORDER_REFLECT_101);
     out.create((in[0].rows + 1) / 2, (in[0].cols + 1) / 2, in[0].type());
-    run_f32(padded, out);
+    run_f32(in[0], {2, 1 + in[0].rows % 2, 2, 1 + in[0].cols % 2}, out);
     return out;
   }
 
@@ -247,36 +245,65 @@ class PyrDown final : public GeometricKernel {
   /// The input pixels output rect `out` reads, before clipping to the image.
   static Rect window(const Rect& out) { return {2 * out.x - 2, 2 * out.y - 2, 2 * out.w + 3, 2 * out.h + 3}; }
 
+  /// Rows and columns of a window outside the region it was clipped to, per side.
+  struct Pads {
+    int top, bottom, left, right;
+  };
+
   /// Float: OpenCV's scalar order of operations (its SIMD code rounds differently). `in`: the
-  /// window of `out`, padded.
-  static void run_f32(const cv::Mat& in, cv::Mat& out) {
-    if (in.channels() > 1) {  // plane by plane: the same operations on each channel's values
-      std::vector<cv::Mat> planes, results(static_cast<std::size_t>(in.channels()));
-      cv::split(in, planes);
-      for (std::size_t c = 0; c < planes.size(); ++c) {
-        results[c].create(out.size(), CV_32FC1);
-        run_f32(planes[c], results[c]);
+  /// window of `out` less `pads`, which are reflected (reflect-101) at the edges of `in` (the
+  /// image's, wherever the window was clipped) as rows are read: no padded copy of the tile.
+  static void run_f32(const cv::Mat& in, Pads pads, cv::Mat& out) {
+    const int w = out.cols, cn = in.channels(), width = in.cols + pads.left + pads.right;
+    // Channel by channel (the same operations on each channel's values), a row at a time: each
+    // input row is split into planes with its side pads (staged: also one channel with pads),
+    // each output row merged from the planes' results, all in row-sized buffers.
+    // A ring of 5 horizontal rows per plane: output row y reads input rows 2y .. 2y + 4.
+    const bool staged = cn > 1 || pads.left > 0 || pads.right > 0;
+    cv::Mat ring = tile_scratch(5 * cn, w, CV_32FC1);
+    cv::Mat planes = staged ? tile_scratch(cn, width, CV_32FC1) : cv::Mat();
+    cv::Mat results = cn > 1 ? tile_scratch(cn, w, CV_32FC1) : cv::Mat();
+    std::vector<cv::Mat> plane_rows, result_rows;
+    for (int c = 0; c < cn && staged; ++c) plane_rows.push_back(planes.row(c).colRange(pads.left, pads.left + in.cols));
+    for (int c = 0; c < cn && cn > 1; ++c) result_rows.push_back(results.row(c));
+    const auto stage = [&](int row) {  // the planes of input row `row`, with their side pads
+      if (cn > 1) cv::split(in.row(row), plane_rows);
+      else in.row(row).copyTo(plane_rows[0]);
+      for (int c = 0; c < cn; ++c) {
+        float* p = planes.ptr<float>(c) + pads.left;
+        for (int j = -pads.left; j < 0; ++j) p[j] = p[cv::borderInterpolate(j, in.cols, cv::BORDER_REFLECT_101)];
+        for (int j = in.cols; j < in.cols + pads.right; ++j)
+          p[j] = p[cv::borderInterpolate(j, in.cols, cv::BORDER_REFLECT_101)];
       }
-      cv::merge(results, out);
-      return;
-    }
-    const int w = out.cols;
-    // A ring of 5 horizontal rows: output row y reads input rows 2y .. 2y + 4.
-    cv::Mat ring = tile_scratch(5, w, CV_32FC1);
-    int computed = 0;  // input rows done so far
+    };
+    int computed = 0;  // window rows done so far
     const detail::PyrLoops& loops = detail::pyr_loops();
     for (int y = 0; y < out.rows; ++y) {
       for (; computed < 2 * y + 5; ++computed) {
-        const float* s = in.ptr<float>(computed) + 2;  // input column 2x of output 0
-        float* r = ring.ptr<float>(computed % 5);
-        for (int x = loops.h_c1(s, r, w); x < w; ++x) r[x] = pyr_taps<float>(s + 2 * x, 1);
+        const int row = cv::borderInterpolate(computed - pads.top, in.rows, cv::BORDER_REFLECT_101);
+        if (row + 2 < in.rows) {  // two rows ahead (one output row): see resize.cpp
+          const uchar* next = in.ptr(row + 2);
+          for (std::size_t b = 0; b < in.cols * in.elemSize(); b += 64) __builtin_prefetch(next + b);
+        }
+        if (staged) stage(row);
+        for (int c = 0; c < cn; ++c) {
+          const float* s = (staged ? planes.ptr<float>(c) : in.ptr<float>(row)) + 2;  // column 2x of output 0
+          float* r = ring.ptr<float>((computed % 5) * cn + c);
+          for (int x = loops.h_c1(s, r, w); x < w; ++x) r[x] = pyr_taps<float>(s + 2 * x, 1);
+        }
       }
-      const float* rows[5];
-      for (int k = 0; k < 5; ++k) rows[k] = ring.ptr<float>((2 * y + k) % 5);
-      float* d = out.ptr<float>(y);
-      for (int x = loops.v(rows, d, w); x < w; ++x) {
-        const float column[5] = {rows[0][x], rows[1][x], rows[2][x], rows[3][x], rows[4][x]};
-        d[x] = pyr_taps<float>(column + 2, 1) * (1.f / 256);
+      for (int c = 0; c < cn; ++c) {
+        const float* rows[5];
+        for (int k = 0; k < 5; ++k) rows[k] = ring.ptr<float>(((2 * y + k) % 5) * cn + c);
+        float* d = cn > 1 ? results.ptr<float>(c) : out.ptr<float>(y);
+        for (int x = loops.v(rows, d, w); x < w; ++x) {
+          const float column[5] = {rows[0][x], rows[1][x], rows[2][x], rows[3][x], rows[4][x]};
+          d[x] = pyr_taps<float>(column + 2, 1) * (1.f / 256);
+        }
+      }
+      if (cn > 1) {
+        cv::Mat row = out.row(y);
+        cv::merge(result_rows, row);
       }
     }
   }
@@ -292,13 +319,12 @@ class PyrDown final : public GeometricKernel {
       all(cv::Rect(ox, oy, out.cols, out.rows)).copyTo(out);
       return;
     }
-    // The parts of the window outside the image, reflected at the image edge (the region's
-    // edge there; BORDER_ISOLATED: never pixels around a view).
-    cv::Mat padded;
-    cv::copyMakeBorder(in, padded, static_cast<int>(in_rect.y - want.y), static_cast<int>(want.y1() - in_rect.y1()),
-                       static_cast<int>(in_rect.x - want.x), static_cast<int>(want.x1() - in_rect.x1()),
-                       cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
-    run_f32(padded, out);
+    // The parts of the window outside the image are reflected at the image edge (the region's
+    // edge there; never pixels around a view).
+    run_f32(in,
+            {static_cast<int>(in_rect.y - want.y), static_cast<int>(want.y1() - in_rect.y1()),
+             static_cast<int>(in_rect.x - want.x), static_cast<int>(want.x1() - in_rect.x1())},
+            out);
   }
 };
 
