@@ -105,23 +105,28 @@ struct Scale {
   double x = 1, y = 1;
 };
 
-/// Seconds per tile of size t (an output tile), single-threaded: the best of three serial
-/// runs over a crop from the middle of the image two tiles wide (one if two pass 4
-/// megapixels) and as many tiles high as make about 4 megapixels, so that every size is timed
-/// over a similar amount of data rather than some in cache and some not.
-double time_tile(const Pipeline& p, const cv::Mat& input, Size t, bool fused, Scale scale) {
+/// Seconds of one thread per tile of size t (an output tile): the best of three runs, with the
+/// run's threads and backend, over a crop from the middle of the image two tiles wide (one if
+/// two pass 4 megapixels) and as many tiles high as make about 4 megapixels and at least one
+/// tile per thread, so that every size is timed over a similar amount of data rather than
+/// some in cache and some not, and with the other threads competing for memory as they will
+/// in the run (a single thread alone has the memory bandwidth to itself, which favours tiles
+/// that use it badly).
+double time_tile(const Pipeline& p, const cv::Mat& input, Size t, const RunOptions& run_options, Scale scale) {
   constexpr double kPixels = double(std::int64_t{4} << 20);
-  const std::int64_t across = 2 * t.area() <= kPixels ? 2 : 1;
+  const int threads = run_options.backend == Backend::Serial ? 1 : effective_threads(run_options);
   const double tw = std::ceil(static_cast<double>(t.w) * scale.x), th = std::ceil(static_cast<double>(t.h) * scale.y);
-  const double cw = std::min(static_cast<double>(input.cols), static_cast<double>(across) * tw);
-  const double rows_of_tiles = std::max(1.0, std::ceil(kPixels / (cw * th)));
+  const double across = std::clamp(std::floor(static_cast<double>(input.cols) / tw), 1.0, 2 * t.area() <= kPixels ? 2.0 : 1.0);
+  const double cw = std::min(static_cast<double>(input.cols), across * tw);
+  const double rows_of_tiles = std::max({1.0, std::ceil(kPixels / (cw * th)), std::ceil(threads / across)});
   const int w = std::max(1, static_cast<int>(cw));
   const int h = std::max(1, static_cast<int>(std::min(static_cast<double>(input.rows), rows_of_tiles * th)));
   const cv::Mat crop = input(cv::Rect((input.cols - w) / 2, (input.rows - h) / 2, w, h));
   RunOptions o;
-  o.backend = Backend::Serial;
+  o.backend = run_options.backend;
+  o.threads = run_options.threads;
   o.tile = t;
-  o.fused = fused;
+  o.fused = run_options.fused;
   double best = 1e300;
   cv::Mat out;  // reused: the second run pays no page faults for a fresh output
   for (int rep = 0; rep < 3; ++rep) {
@@ -129,7 +134,8 @@ double time_tile(const Pipeline& p, const cv::Mat& input, Size t, bool fused, Sc
     run(p, crop, out, o);
     const double s = seconds_since(t0);
     const Size grid = out.empty() ? Size{w, h} : Size{out.cols, out.rows};  // a reduction has no image out
-    best = std::min(best, s / static_cast<double>(TileGrid(grid, t).count()));
+    const auto tiles = static_cast<double>(TileGrid(grid, t).count());
+    best = std::min(best, s * std::min<double>(threads, tiles) / tiles);
   }
   return best;
 }
@@ -168,6 +174,7 @@ class TileTuner {
       : pipeline_(pipeline),
         sample_(sample),
         fused_(options.fused),
+        options_(options),
         shape_(pipeline.validate(PixelType::of(sample), image)),
         start_(Clock::now()),
         threads_(effective_threads(options)),
@@ -223,15 +230,16 @@ class TileTuner {
 
   /// Seconds per tile of each size, -1 for the sizes not timed: the sizes are timed in
   /// `order` while the budget lasts, 10% of the best run predicted so far (at least 50 ms,
-  /// at most 0.5 s); at least four sizes are timed.
+  /// at most 0.5 s); at least six sizes are timed (three squares and three strips where there
+  /// are as many).
   std::vector<double> time_sizes(const std::vector<Size>& sizes, const std::vector<std::size_t>& order) const {
     std::vector<double> measured(sizes.size(), -1);
     double best_so_far = 1e300;
     for (std::size_t k = 0; k < order.size(); ++k) {
       const double budget = std::clamp(0.1 * best_so_far, 0.05, 0.5);
-      if (k >= 4 && seconds_since(start_) > budget) break;
+      if (k >= 6 && seconds_since(start_) > budget) break;
       const Size t = sizes[order[k]];
-      measured[order[k]] = time_tile(pipeline_, sample_, t, fused_, scale_);
+      measured[order[k]] = time_tile(pipeline_, sample_, t, options_, scale_);
       best_so_far = std::min(best_so_far, run_seconds(t, measured[order[k]]));
     }
     return measured;
@@ -287,6 +295,7 @@ class TileTuner {
   const Pipeline& pipeline_;
   const cv::Mat& sample_;
   bool fused_;
+  const RunOptions& options_;  ///< threads, backend and fusion of the run (time_tile takes no more)
   PipelineShape shape_;
   Clock::time_point start_;
   int threads_;
