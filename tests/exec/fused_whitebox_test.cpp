@@ -341,13 +341,13 @@ TEST(Fused, ThresholdTypes) {
 }
 
 TEST(Fused, PointwiseStagesOnU16AndF32MatchOpenCV) {
-  // threshold, clamp, invert, gamma and convert fuse on u16 and f32 (and convert on s16), and
+  // threshold, clamp, invert, gamma, convert, gray and bgr2rgb fuse on u16 and f32 (and convert on s16), and
   // give the OpenCV calls' bits: thresholds at and past the ends of the u16 range (OpenCV's
   // constant-or-copy cases), fractional thresholds and maxvals (floored and rounded for u16),
   // extreme values in the image. Tiles of 16x7 (rows) and a pointwise-only pass (a stream).
   unsigned seed = 700;
   for (int depth : {CV_16U, CV_32F})
-    for (int cn : {1, 3}) {
+    for (int cn : {1, 3, 4}) {
       cv::Mat in = test::random_image(203, 29, CV_MAKETYPE(depth, cn), seed++);
       cv::Mat flat = in.reshape(1);
       const double lo = depth == CV_16U ? 0 : -3.4e38, hi = depth == CV_16U ? 65535 : 3.4e38;
@@ -385,6 +385,13 @@ TEST(Fused, PointwiseStagesOnU16AndF32MatchOpenCV) {
         check("invert", want);
       }
       check("gamma g=0.8", run_reference(Pipeline::parse("gamma g=0.8"), in));
+      if (cn >= 3) {  // gray and bgr2rgb as cvtColor (f32 gray: our own; cvtColor's depends on position)
+        cv::cvtColor(in, want, cn == 3 ? cv::COLOR_BGR2RGB : cv::COLOR_BGRA2RGBA);
+        check("bgr2rgb", want);
+        if (depth == CV_16U) cv::cvtColor(in, want, cn == 3 ? cv::COLOR_BGR2GRAY : cv::COLOR_BGRA2GRAY);
+        else want = run_reference(Pipeline::parse("gray"), in);
+        check("gray", want);
+      }
     }
 }
 

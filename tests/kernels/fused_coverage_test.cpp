@@ -17,7 +17,7 @@ namespace {
 const std::map<std::string, std::set<std::string>> kClaimed = {
     {"abs", {"s16x1", "s16x3", "s16x4", "u8x1", "u8x3", "u8x4"}},
     {"addw", {"u8x1", "u8x2", "u8x3", "u8x4"}},
-    {"bgr2rgb", {"u8x3", "u8x4"}},
+    {"bgr2rgb", {"f32x3", "f32x4", "u16x3", "u16x4", "u8x3", "u8x4"}},
     {"box", {"f32x1", "f32x3", "f32x4", "u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},
     {"blackhat", {"u8x1", "u8x3", "u8x4"}},
     {"clamp", {"f32x1", "f32x3", "f32x4", "u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},
@@ -28,7 +28,7 @@ const std::map<std::string, std::set<std::string>> kClaimed = {
     {"filter", {"u8x1", "u8x3", "u8x4"}},
     {"gamma", {"f32x1", "f32x3", "f32x4", "u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},
     {"gaussian", {"u8x1", "u8x3", "u8x4"}},
-    {"gray", {"u8x3", "u8x4"}},
+    {"gray", {"f32x3", "f32x4", "u16x3", "u16x4", "u8x3", "u8x4"}},
     {"invert", {"u16x1", "u16x2", "u16x3", "u16x4", "u8x1", "u8x2", "u8x3", "u8x4"}},
     {"laplacian", {"u8x1", "u8x3", "u8x4"}},
     {"median", {"u8x1", "u8x3", "u8x4"}},

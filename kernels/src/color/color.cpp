@@ -19,18 +19,10 @@ namespace tessera {
 
 namespace {
 
-/// Gray from f32 BGR(A), pixel by pixel with OpenCV's weights. cvtColor's own f32 BGRA
-/// path rounds differently in its SIMD body and its scalar tail, so its result depends on
-/// where a pixel sits in the row and cannot be tiled; this one can.
+/// Gray from f32 BGR(A), row by row (gray_f32_row: cvtColor's own f32 path cannot be tiled).
 void gray_f32(const cv::Mat& in, cv::Mat& out) {
-  const float wb = 0.114f, wg = 0.587f, wr = 0.299f;
-  const int cn = in.channels();
   out.create(in.size(), CV_32FC1);
-  for (int y = 0; y < in.rows; ++y) {
-    const float* s = in.ptr<float>(y);
-    float* d = out.ptr<float>(y);
-    for (int x = 0; x < in.cols; ++x, s += cn) d[x] = s[0] * wb + s[1] * wg + s[2] * wr;
-  }
+  for (int y = 0; y < in.rows; ++y) detail::gray_f32_row(in.ptr<float>(y), out.ptr<float>(y), in.cols, in.channels());
 }
 
 /// HSV from f32 BGR, pixel by pixel with OpenCV's documented formulas (H in degrees,
@@ -71,7 +63,7 @@ KernelPtr make_gray(const Params&) {
             else cv::cvtColor(in, out, in.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
           },
           [](const PixelType& in) { return PixelType{in.depth, 1}; }),
-      detail::u8_rows(detail::gray_u8_row_stage()));
+      detail::pointwise_rows(nullptr, detail::gray_row_stage));
 }
 
 cv::Mat cvt_gray_oracle(std::span<const cv::Mat> in, const Params&) {
@@ -116,7 +108,7 @@ KernelPtr make_bgr2rgb(const Params&) {
                      [](const cv::Mat& in, cv::Mat& out) {
                        cv::cvtColor(in, out, in.channels() == 4 ? cv::COLOR_BGRA2RGBA : cv::COLOR_BGR2RGB);
                      }),
-      detail::u8_rows(detail::swap_rb_u8_row_stage()));
+      detail::pointwise_rows(nullptr, detail::swap_rb_row_stage));
 }
 
 }  // namespace

@@ -1,42 +1,99 @@
-// 8-bit gray and channel swap as row stages: OpenCV's own vectorised loops (cv::hal, what
-// cv::cvtColor runs) on one row. Its u8 gray is (3735 B + 19235 G + 9798 R + 2^14) >> 15 in its
-// vector code and scalar tail alike, so a row gives the bits of the whole image
-// (tests/exec/fused_whitebox_test.cpp).
+// Gray and channel swap as row stages, with the vector loops of color_loops.cpp. cv::cvtColor's
+// u8 and u16 gray are one integer formula ((3735 B + 19235 G + 9798 R + 2^14) >> 15) in its
+// vector code and scalar tail alike, so these give its bits exactly
+// (tests/exec/fused_whitebox_test.cpp); f32 gray is our own (gray_f32_row). (cv::hal's row
+// functions would do, but each call goes through cv::parallel_for_: a cost per row.)
 #include "color/color_rows.hpp"
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgproc/hal/hal.hpp>
+
+#include "color/color_loops.hpp"
 
 namespace tessera::detail {
 
+void gray_f32_row(const float* src, float* dst, int n, int cn) {
+  const float wb = 0.114f, wg = 0.587f, wr = 0.299f;
+  for (int x = color_loops().gray_f32(src, dst, n, cn); x < n; ++x) {
+    const float* s = src + x * cn;
+    dst[x] = s[0] * wb + s[1] * wg + s[2] * wr;
+  }
+}
+
 namespace {
 
-class GrayU8 final : public RowStage {
+/// OpenCV's integer gray of pixels [done, n): (3735 b + 19235 g + 9798 r + 2^14) >> 15.
+template <typename T>
+void gray_int_row(const T* src, T* dst, int n, int cn, int done) {
+  for (int x = done; x < n; ++x) {
+    const T* s = src + x * cn;
+    dst[x] = static_cast<T>((s[0] * 3735u + s[1] * 19235u + s[2] * 9798u + (1u << 14)) >> 15);
+  }
+}
+
+class Gray final : public RowStage {
  public:
+  explicit Gray(int depth) : depth_(depth) {}
   Halo halo() const override { return {}; }
-  int out_depth() const override { return CV_8U; }
+  int out_depth() const override { return depth_; }
   int out_channels(int) const override { return 1; }
   void run(const void* const* rows, void* out, int width, int cn) const override {
-    const auto* s = static_cast<const uchar*>(rows[0]);
-    cv::hal::cvtBGRtoGray(s, static_cast<std::size_t>(width * cn), static_cast<uchar*>(out),
-                          static_cast<std::size_t>(width), width, 1, CV_8U, cn, false);
+    if (depth_ == CV_8U) {
+      const auto* s = static_cast<const uchar*>(rows[0]);
+      auto* d = static_cast<uchar*>(out);
+      gray_int_row(s, d, width, cn, color_loops().gray_u8(s, d, width, cn));
+    } else if (depth_ == CV_16U) {
+      const auto* s = static_cast<const ushort*>(rows[0]);
+      auto* d = static_cast<ushort*>(out);
+      gray_int_row(s, d, width, cn, color_loops().gray_u16(s, d, width, cn));
+    } else {
+      gray_f32_row(static_cast<const float*>(rows[0]), static_cast<float*>(out), width, cn);
+    }
   }
+
+ private:
+  int depth_;
 };
 
-class SwapRbU8 final : public RowStage {
- public:
-  Halo halo() const override { return {}; }
-  int out_depth() const override { return CV_8U; }
-  void run(const void* const* rows, void* out, int width, int cn) const override {
-    const auto* s = static_cast<const uchar*>(rows[0]);
-    const auto step = static_cast<std::size_t>(width * cn);
-    cv::hal::cvtBGRtoBGR(s, step, static_cast<uchar*>(out), step, width, 1, CV_8U, cn, cn, true);
+template <typename T>
+void swap_rb_row(const T* src, T* dst, int n, int cn, int done) {
+  for (int x = done; x < n; ++x) {
+    const T* s = src + x * cn;
+    T* d = dst + x * cn;
+    d[0] = s[2];
+    d[1] = s[1];
+    d[2] = s[0];
+    if (cn == 4) d[3] = s[3];
   }
+}
+
+class SwapRb final : public RowStage {
+ public:
+  explicit SwapRb(int depth) : depth_(depth) {}
+  Halo halo() const override { return {}; }
+  int out_depth() const override { return depth_; }
+  void run(const void* const* rows, void* out, int width, int cn) const override {
+    const ColorLoops& loops = color_loops();
+    if (depth_ == CV_8U) {
+      const auto* s = static_cast<const uchar*>(rows[0]);
+      swap_rb_row(s, static_cast<uchar*>(out), width, cn, loops.swap_rb_u8(s, static_cast<uchar*>(out), width, cn));
+    } else if (depth_ == CV_16U) {
+      const auto* s = static_cast<const ushort*>(rows[0]);
+      swap_rb_row(s, static_cast<ushort*>(out), width, cn, loops.swap_rb_u16(s, static_cast<ushort*>(out), width, cn));
+    } else {
+      const auto* s = static_cast<const float*>(rows[0]);
+      swap_rb_row(s, static_cast<float*>(out), width, cn, loops.swap_rb_f32(s, static_cast<float*>(out), width, cn));
+    }
+  }
+
+ private:
+  int depth_;
 };
+
+bool supported(int depth) { return depth == CV_8U || depth == CV_16U || depth == CV_32F; }
 
 }  // namespace
 
-RowStagePtr gray_u8_row_stage() { return std::make_shared<GrayU8>(); }
-RowStagePtr swap_rb_u8_row_stage() { return std::make_shared<SwapRbU8>(); }
+RowStagePtr gray_row_stage(int depth) { return supported(depth) ? std::make_shared<Gray>(depth) : nullptr; }
+RowStagePtr swap_rb_row_stage(int depth) { return supported(depth) ? std::make_shared<SwapRb>(depth) : nullptr; }
 
 }  // namespace tessera::detail
