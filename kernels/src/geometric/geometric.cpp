@@ -4,6 +4,7 @@
 // BORDER_REFLECT_101) and equals its OpenCV call on the whole image, bit for bit.
 #include <array>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -221,9 +222,10 @@ WT pyr_taps(const T* s, int step) {
 /// `pyrdown`: cv::pyrDown with its default size ((w+1)/2, (h+1)/2). Output pixel (x, y) is the
 /// 5x5 Gaussian at input (2x, 2y), reflect-101 at the image edge: each tile reads the input
 /// region 2*out +/- 2, clipped to the image (no padded copy: a pyrDown on the region reflects
-/// at the region's edges, which are the image's wherever it was clipped). Integers by
-/// cv::pyrDown itself (exact: (sum + 128) >> 8), floats rows first, then columns, with OpenCV's
-/// scalar order of operations (its SIMD code rounds a few values differently: see the oracle).
+/// at the region's edges, which are the image's wherever it was clipped). Rows first, then
+/// columns: integers exactly as cv::pyrDown ((sum + 128) >> 8: its bits, which reference()
+/// takes from it), floats with OpenCV's scalar order of operations (its SIMD code rounds a few
+/// values differently: see the oracle).
 class PyrDown final : public GeometricKernel {
  public:
   std::string name() const override { return "pyrdown"; }
@@ -237,7 +239,7 @@ class PyrDown final : public GeometricKernel {
       return out;
     }
     out.create((in[0].rows + 1) / 2, (in[0].cols + 1) / 2, in[0].type());
-    run_f32(in[0], {2, 1 + in[0].rows % 2, 2, 1 + in[0].cols % 2}, out);
+    run_rows<float>(in[0], {2, 1 + in[0].rows % 2, 2, 1 + in[0].cols % 2}, out);
     return out;
   }
 
@@ -250,19 +252,41 @@ class PyrDown final : public GeometricKernel {
     int top, bottom, left, right;
   };
 
-  /// Float: OpenCV's scalar order of operations (its SIMD code rounds differently). `in`: the
-  /// window of `out` less `pads`, which are reflected (reflect-101) at the edges of `in` (the
-  /// image's, wherever the window was clipped) as rows are read: no padded copy of the tile.
-  static void run_f32(const cv::Mat& in, Pads pads, cv::Mat& out) {
+  /// One depth's row loops: T the pixels, WT the horizontal pass's sums (float, or int exact).
+  template <typename T, typename WT>
+  struct RowLoops {
+    int (*h)(const T*, WT*, int);
+    int (*v)(const WT* const*, T*, int);
+    static T vertical(const WT (&column)[5]) {  // the scalar vertical pass of one output
+      if constexpr (std::is_same_v<WT, float>) return pyr_taps<float>(column + 2, 1) * (1.f / 256);
+      else return static_cast<T>((pyr_taps<int>(column + 2, 1) + 128) >> 8);
+    }
+  };
+  template <typename T>
+  static auto row_loops() {
+    const detail::PyrLoops& l = detail::pyr_loops();
+    if constexpr (std::is_same_v<T, float>) return RowLoops<float, float>{l.h_c1, l.v};
+    else if constexpr (std::is_same_v<T, ushort>) return RowLoops<ushort, int>{l.h_u16, l.v_u16};
+    else return RowLoops<uchar, int>{l.h_u8, l.v_u8};
+  }
+
+  /// `in`: the window of `out` less `pads`, which are reflected (reflect-101) at the edges of
+  /// `in` (the image's, wherever the window was clipped) as rows are read: no padded copy of the
+  /// tile. Rows first, then columns; floats in OpenCV's scalar order of operations (its SIMD
+  /// code rounds differently), integers exactly as cv::pyrDown ((sum + 128) >> 8).
+  template <typename T>
+  static void run_rows(const cv::Mat& in, Pads pads, cv::Mat& out) {
+    const auto loops = row_loops<T>();
+    using WT = std::conditional_t<std::is_same_v<T, float>, float, int>;
     const int w = out.cols, cn = in.channels(), width = in.cols + pads.left + pads.right;
     // Channel by channel (the same operations on each channel's values), a row at a time: each
     // input row is split into planes with its side pads (staged: also one channel with pads),
     // each output row merged from the planes' results, all in row-sized buffers.
     // A ring of 5 horizontal rows per plane: output row y reads input rows 2y .. 2y + 4.
     const bool staged = cn > 1 || pads.left > 0 || pads.right > 0;
-    cv::Mat ring = tile_scratch(5 * cn, w, CV_32FC1);
-    cv::Mat planes = staged ? tile_scratch(cn, width, CV_32FC1) : cv::Mat();
-    cv::Mat results = cn > 1 ? tile_scratch(cn, w, CV_32FC1) : cv::Mat();
+    cv::Mat ring = tile_scratch(5 * cn, w, cv::DataType<WT>::type);
+    cv::Mat planes = staged ? tile_scratch(cn, width, in.depth()) : cv::Mat();
+    cv::Mat results = cn > 1 ? tile_scratch(cn, w, in.depth()) : cv::Mat();
     std::vector<cv::Mat> plane_rows, result_rows;
     for (int c = 0; c < cn && staged; ++c) plane_rows.push_back(planes.row(c).colRange(pads.left, pads.left + in.cols));
     for (int c = 0; c < cn && cn > 1; ++c) result_rows.push_back(results.row(c));
@@ -270,14 +294,13 @@ class PyrDown final : public GeometricKernel {
       if (cn > 1) cv::split(in.row(row), plane_rows);
       else in.row(row).copyTo(plane_rows[0]);
       for (int c = 0; c < cn; ++c) {
-        float* p = planes.ptr<float>(c) + pads.left;
+        T* p = planes.ptr<T>(c) + pads.left;
         for (int j = -pads.left; j < 0; ++j) p[j] = p[cv::borderInterpolate(j, in.cols, cv::BORDER_REFLECT_101)];
         for (int j = in.cols; j < in.cols + pads.right; ++j)
           p[j] = p[cv::borderInterpolate(j, in.cols, cv::BORDER_REFLECT_101)];
       }
     };
     int computed = 0;  // window rows done so far
-    const detail::PyrLoops& loops = detail::pyr_loops();
     for (int y = 0; y < out.rows; ++y) {
       for (; computed < 2 * y + 5; ++computed) {
         const int row = cv::borderInterpolate(computed - pads.top, in.rows, cv::BORDER_REFLECT_101);
@@ -287,18 +310,18 @@ class PyrDown final : public GeometricKernel {
         }
         if (staged) stage(row);
         for (int c = 0; c < cn; ++c) {
-          const float* s = (staged ? planes.ptr<float>(c) : in.ptr<float>(row)) + 2;  // column 2x of output 0
-          float* r = ring.ptr<float>((computed % 5) * cn + c);
-          for (int x = loops.h_c1(s, r, w); x < w; ++x) r[x] = pyr_taps<float>(s + 2 * x, 1);
+          const T* s = (staged ? planes.ptr<T>(c) : in.ptr<T>(row)) + 2;  // column 2x of output 0
+          WT* r = ring.ptr<WT>((computed % 5) * cn + c);
+          for (int x = loops.h(s, r, w); x < w; ++x) r[x] = pyr_taps<WT>(s + 2 * x, 1);
         }
       }
       for (int c = 0; c < cn; ++c) {
-        const float* rows[5];
-        for (int k = 0; k < 5; ++k) rows[k] = ring.ptr<float>(((2 * y + k) % 5) * cn + c);
-        float* d = cn > 1 ? results.ptr<float>(c) : out.ptr<float>(y);
+        const WT* rows[5];
+        for (int k = 0; k < 5; ++k) rows[k] = ring.ptr<WT>(((2 * y + k) % 5) * cn + c);
+        T* d = cn > 1 ? results.ptr<T>(c) : out.ptr<T>(y);
         for (int x = loops.v(rows, d, w); x < w; ++x) {
-          const float column[5] = {rows[0][x], rows[1][x], rows[2][x], rows[3][x], rows[4][x]};
-          d[x] = pyr_taps<float>(column + 2, 1) * (1.f / 256);
+          const WT column[5] = {rows[0][x], rows[1][x], rows[2][x], rows[3][x], rows[4][x]};
+          d[x] = decltype(loops)::vertical(column);
         }
       }
       if (cn > 1) {
@@ -309,22 +332,15 @@ class PyrDown final : public GeometricKernel {
   }
   void compute(const cv::Mat& in, const Rect& in_rect, Size, const Rect& out_rect, Size, cv::Mat& out) const override {
     const Rect want = window(out_rect);
-    if (in.depth() != CV_32F) {
-      // Integer sums are exact, so OpenCV's own (vectorised) pyrDown gives these bits. Result
-      // j of a pyrDown on the region is centred on region column 2j: the tile's output 0 is
-      // result 1 where the window starts inside the image, result 0 where it was clipped.
-      cv::Mat all = tile_scratch((in.rows + 1) / 2, (in.cols + 1) / 2, in.type());
-      cv::pyrDown(in, all, all.size(), cv::BORDER_REFLECT_101);
-      const int ox = static_cast<int>(2 * out_rect.x - in_rect.x) / 2, oy = static_cast<int>(2 * out_rect.y - in_rect.y) / 2;
-      all(cv::Rect(ox, oy, out.cols, out.rows)).copyTo(out);
-      return;
-    }
     // The parts of the window outside the image are reflected at the image edge (the region's
     // edge there; never pixels around a view).
-    run_f32(in,
-            {static_cast<int>(in_rect.y - want.y), static_cast<int>(want.y1() - in_rect.y1()),
-             static_cast<int>(in_rect.x - want.x), static_cast<int>(want.x1() - in_rect.x1())},
-            out);
+    const Pads pads{static_cast<int>(in_rect.y - want.y), static_cast<int>(want.y1() - in_rect.y1()),
+                    static_cast<int>(in_rect.x - want.x), static_cast<int>(want.x1() - in_rect.x1())};
+    switch (in.depth()) {
+      case CV_8U: return run_rows<uchar>(in, pads, out);
+      case CV_16U: return run_rows<ushort>(in, pads, out);
+      default: return run_rows<float>(in, pads, out);
+    }
   }
 };
 
