@@ -185,9 +185,19 @@ void run_serial(const TileJob& job, Control& ctl) {
 double execute(const TileJob& job, const RunOptions& options) {
   Control ctl(job, options);
   const int threads = effective_threads(options.threads);
+  // One tile has nothing to share out: no task graph or thread team to set up for it (TBB: in
+  // the run's arena all the same, which bounds the threads OpenCV's own loops inside the tile
+  // may take).
+  const bool one_tile = job.count <= 1;
   switch (options.backend) {
-    case Backend::Tbb: run_tbb(job, options, threads, ctl); break;
-    case Backend::Omp: run_omp(job, threads, ctl); break;
+    case Backend::Tbb:
+      if (one_tile && threads <= tbb::info::default_concurrency()) arena_for(threads).execute([&] { run_serial(job, ctl); });
+      else run_tbb(job, options, threads, ctl);
+      break;
+    case Backend::Omp:
+      if (one_tile) run_serial(job, ctl);
+      else run_omp(job, threads, ctl);
+      break;
     case Backend::Serial: run_serial(job, ctl); break;
   }
   ctl.finish();

@@ -34,9 +34,12 @@ int effective_threads(const RunOptions& options) {
 }
 
 std::int64_t default_memory_budget() {
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page <= 0) return std::int64_t{4} << 30;
-  return static_cast<std::int64_t>(pages) * page / 2;
+  static const std::int64_t budget = [] {  // asked once: sysconf reads /proc (a run's fixed cost)
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page <= 0) return std::int64_t{4} << 30;
+    return static_cast<std::int64_t>(pages) * page / 2;
+  }();
+  return budget;
 }
 
 namespace {
