@@ -49,5 +49,22 @@ TEST(Autotune, CutsTilesFromTheOutputOfAShrinkingPipeline) {
   EXPECT_TRUE(test::identical(run(p, in, o), run_reference(p, in)));
 }
 
+TEST(Autotune, AStreamedImageIsTunedOnTilesItsSampleHolds) {
+  // A source is tuned on a sample of at most 4096x4096 from its middle. pyrdown halves it:
+  // no candidate may be larger than the sample's output (2048 wide here), or it would be timed
+  // on a part of a tile and predicted as a whole one.
+  const cv::Mat in = test::random_image(8200, 600, CV_8UC1, 9);
+  const MatSource source(in);
+  const Pipeline p = Pipeline::parse("pyrdown");
+  RunOptions o;
+  o.threads = 2;
+  const TileChoice c = choose_tile(p, source, o);
+  ASSERT_FALSE(c.candidates.empty());
+  for (const TileCandidate& cand : c.candidates) {
+    EXPECT_LE(cand.tile.w, 2048) << to_string(cand.tile);
+    EXPECT_LE(cand.tile.h, 300) << to_string(cand.tile);
+  }
+}
+
 }  // namespace
 }  // namespace tessera

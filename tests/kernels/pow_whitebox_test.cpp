@@ -91,14 +91,27 @@ TEST(PowLoop, SpecialCasesAsStdPow) {
   EXPECT_EQ(ones, (std::vector<float>{3.0f, 1e-30f, kInf}));
 }
 
+/// Caps the vector level for a scope; the level before comes back however the scope ends.
+class LevelCap {
+ public:
+  explicit LevelCap(SimdLevel cap) : before_(simd_level()) { set_simd_level(cap); }
+  ~LevelCap() { set_simd_level(before_); }
+  LevelCap(const LevelCap&) = delete;
+  LevelCap& operator=(const LevelCap&) = delete;
+
+ private:
+  SimdLevel before_;
+};
+
 TEST(PowLoop, SameBitsAtEveryPositionLengthAndLevel) {
   const std::vector<float> in = values();
-  const SimdLevel before = simd_level();
-  set_simd_level(SimdLevel::Baseline);
-  const std::vector<float> want = pow_row(in, 0.8);
+  const std::vector<float> want = [&] {
+    const LevelCap baseline(SimdLevel::Baseline);
+    return pow_row(in, 0.8);
+  }();
   for (const SimdLevel level : {SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512}) {
     if (level > simd_supported()) continue;
-    set_simd_level(level);
+    const LevelCap cap(level);
     EXPECT_TRUE(same_bits(pow_row(in, 0.8), want)) << to_string(level);
     // Rows of every length up to a few vectors, starting anywhere: each value as in the long row.
     for (int n = 1; n <= 40; ++n)
@@ -113,7 +126,6 @@ TEST(PowLoop, SameBitsAtEveryPositionLengthAndLevel) {
     detail::pow_loops().pow_abs(inplace.data(), inplace.data(), static_cast<int>(inplace.size()), 0.8);
     EXPECT_TRUE(same_bits(inplace, want)) << to_string(level);
   }
-  set_simd_level(before);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// Vector loops of float colour conversions (color.cpp): HSV with the scalar loop's operations,
-// its division in double included.
+// Vector loops of colour conversions (color.cpp, color_rows.cpp): f32 HSV with the scalar
+// loop's operations, its division in double included; f32 gray with its float operations; u8
+// and u16 gray in OpenCV's 32-bit fixed point; channel swaps by deinterleaving loads.
 // Compiled once per vector variant by tessera_simd_loops (kernels/CMakeLists.txt, simd/simd.hpp),
 // never on its own.
 #include "color/color_loops.hpp"
@@ -32,16 +33,24 @@ int hsv_f32(const float* src, float* dst, int n) {
   return x;
 }
 
+/// b, g, r of L pixels of cn = 3 or 4 channels; false for other counts.
+template <class V, class T>
+inline bool load_bgr(const T* p, int cn, V& b, V& g, V& r) {
+  V a;
+  if (cn == 3) v_load_deinterleave(p, b, g, r);
+  else if (cn == 4) v_load_deinterleave(p, b, g, r, a);
+  else return false;
+  return true;
+}
+
 int gray_f32(const float* src, float* dst, int n, int cn) {
   constexpr int L = v_float32::nlanes;
   const v_float32 wb = vx_setall_f32(0.114f), wg = vx_setall_f32(0.587f), wr = vx_setall_f32(0.299f);
   int x = 0;
   for (; x < n; x += L) {
     if (!last_vector(x, n, L)) break;
-    v_float32 b, g, r, a;
-    if (cn == 3) v_load_deinterleave(src + 3 * x, b, g, r);
-    else if (cn == 4) v_load_deinterleave(src + 4 * x, b, g, r, a);
-    else return 0;
+    v_float32 b, g, r;
+    if (!load_bgr(src + cn * x, cn, b, g, r)) return 0;
     v_store(dst + x, (b * wb + g * wg) + r * wr);
   }
   return x;
@@ -54,18 +63,8 @@ inline v_uint32 weighted(const v_uint32& b, const v_uint32& g, const v_uint32& r
                       vx_setall_u32(1u << (shift - 1)));
 }
 
-/// b, g, r of L pixels of cn = 3 or 4 channels; false for other counts.
-template <class V, class T>
-inline bool load_bgr(const T* p, int cn, V& b, V& g, V& r) {
-  V a;
-  if (cn == 3) v_load_deinterleave(p, b, g, r);
-  else if (cn == 4) v_load_deinterleave(p, b, g, r, a);
-  else return false;
-  return true;
-}
-
 int gray_u16(const ushort* src, ushort* dst, int n, int cn) {
-  static constexpr unsigned c[3] = {3735, 19235, 9798};
+  static constexpr unsigned c[3] = {kGrayB, kGrayG, kGrayR};
   constexpr int L = v_uint16::nlanes;
   int x = 0;
   for (; x < n; x += L) {
@@ -82,7 +81,7 @@ int gray_u16(const ushort* src, ushort* dst, int n, int cn) {
 }
 
 int gray_u8(const uchar* src, uchar* dst, int n, int cn) {
-  static constexpr unsigned c[3] = {3735, 19235, 9798};
+  static constexpr unsigned c[3] = {kGrayB, kGrayG, kGrayR};
   constexpr int L = v_uint8::nlanes;
   int x = 0;
   for (; x < n; x += L) {

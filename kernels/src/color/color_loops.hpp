@@ -5,6 +5,9 @@
 
 namespace tessera::detail {
 
+/// cv::cvtColor's integer gray weights (u8 and u16): (kGrayB b + kGrayG g + kGrayR r + 2^14) >> 15.
+constexpr unsigned kGrayB = 3735, kGrayG = 19235, kGrayR = 9798;
+
 struct ColorLoops {
   /// HSV of n BGR float pixels, per pixel (mx(a, b) = a > b ? a : b, mn(a, b) = a < b ? a : b,
   /// as vector max and min treat NaN): v = mx(mx(r, g), b), lo = mn(mn(r, g), b), range = v - lo,
@@ -16,7 +19,7 @@ struct ColorLoops {
   /// r * 0.299f, each operation rounded. Returns the pixels done.
   int (*gray_f32)(const float* src, float* dst, int n, int cn);
   /// Gray of n BGR(A) pixels in OpenCV's fixed point (cv::cvtColor's integer formula for u8 and
-  /// u16, exact; measured on OpenCV 4.6): (3735 b + 19235 g + 9798 r + 2^14) >> 15 in 32 bits.
+  /// u16, exact; measured on OpenCV 4.6): (kGrayB b + kGrayG g + kGrayR r + 2^14) >> 15 in 32 bits.
   int (*gray_u8)(const uchar* src, uchar* dst, int n, int cn);
   int (*gray_u16)(const ushort* src, ushort* dst, int n, int cn);
   /// The first and third of cn = 3 or 4 channels swapped, n pixels; src is not dst.

@@ -21,12 +21,12 @@ void gray_f32_row(const float* src, float* dst, int n, int cn) {
 
 namespace {
 
-/// OpenCV's integer gray of pixels [done, n): (3735 b + 19235 g + 9798 r + 2^14) >> 15.
+/// OpenCV's integer gray of pixels [done, n) (color_loops.hpp).
 template <typename T>
 void gray_int_row(const T* src, T* dst, int n, int cn, int done) {
   for (int x = done; x < n; ++x) {
     const T* s = src + x * cn;
-    dst[x] = static_cast<T>((s[0] * 3735u + s[1] * 19235u + s[2] * 9798u + (1u << 14)) >> 15);
+    dst[x] = static_cast<T>((s[0] * kGrayB + s[1] * kGrayG + s[2] * kGrayR + (1u << 14)) >> 15);
   }
 }
 

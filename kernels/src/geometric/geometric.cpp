@@ -290,7 +290,9 @@ class PyrDown final : public GeometricKernel {
     std::vector<cv::Mat> plane_rows, result_rows;
     for (int c = 0; c < cn && staged; ++c) plane_rows.push_back(planes.row(c).colRange(pads.left, pads.left + in.cols));
     for (int c = 0; c < cn && cn > 1; ++c) result_rows.push_back(results.row(c));
-    const auto stage = [&](int row) {  // the planes of input row `row`, with their side pads
+    // The planes of input row `row`, with their side pads. cv::split and copyTo write into the
+    // views plane_rows holds (1-row views of the right size and type: create() keeps them).
+    const auto stage = [&](int row) {
       if (cn > 1) cv::split(in.row(row), plane_rows);
       else in.row(row).copyTo(plane_rows[0]);
       for (int c = 0; c < cn; ++c) {
@@ -304,10 +306,7 @@ class PyrDown final : public GeometricKernel {
     for (int y = 0; y < out.rows; ++y) {
       for (; computed < 2 * y + 5; ++computed) {
         const int row = cv::borderInterpolate(computed - pads.top, in.rows, cv::BORDER_REFLECT_101);
-        if (row + 2 < in.rows) {  // two rows ahead (one output row): see resize.cpp
-          const uchar* next = in.ptr(row + 2);
-          for (std::size_t b = 0; b < in.cols * in.elemSize(); b += 64) __builtin_prefetch(next + b);
-        }
+        detail::prefetch_row(in, row + 2);  // the next output row's
         if (staged) stage(row);
         for (int c = 0; c < cn; ++c) {
           const T* s = (staged ? planes.ptr<T>(c) : in.ptr<T>(row)) + 2;  // column 2x of output 0

@@ -83,18 +83,20 @@ class WorkingSet {
   double per_column_ = 0;
 };
 
-/// Candidate tile sizes: squares from 32 to the image size, and strips as wide as the image
-/// (at most as wide as the sample the tiles are timed on).
+/// Candidate tile sizes of an output of size `image`, timed on a sample whose output is of
+/// size `sample` (smaller where a streamed image is tuned on a piece of it): squares from 32
+/// to the sample's size, and strips as wide as the sample.
 std::vector<Size> candidate_sizes(Size image, Size sample) {
   std::vector<Size> out;
+  const Size most{std::min(image.w, sample.w), std::min(image.h, sample.h)};
   for (std::int64_t s = 32; s <= 4096; s *= 2) {
-    const Size t{std::min(s, image.w), std::min(s, image.h)};
+    const Size t{std::min(s, most.w), std::min(s, most.h)};
     if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
-    if (s >= image.w && s >= image.h) break;
+    if (s >= most.w && s >= most.h) break;
   }
   for (std::int64_t h : {16, 32, 64, 128}) {
-    const Size t{sample.w, std::min(h, image.h)};
-    if (sample.w > 256 && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+    const Size t{most.w, std::min(h, most.h)};
+    if (most.w > 256 && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
   }
   return out;
 }
@@ -105,41 +107,43 @@ struct Scale {
   double x = 1, y = 1;
 };
 
-/// Seconds of one thread per tile of size t (an output tile): the best of three runs, with the
-/// run's threads and backend, over a crop from the middle of the image two tiles wide (one if
-/// two pass 4 megapixels) and as many tiles high as make about 4 megapixels and at least one
-/// tile per thread, so that every size is timed over a similar amount of data rather than
-/// some in cache and some not, and with the other threads competing for memory as they will
-/// in the run (a single thread alone has the memory bandwidth to itself, which favours tiles
-/// that use it badly).
-double time_tile(const Pipeline& p, const cv::Mat& input, Size t, const RunOptions& run_options, Scale scale) {
+/// Seconds per tile of size t (an output tile) in a run on `threads` threads: the best of
+/// three runs with the run's options over a crop from the middle of the sample. The crop holds
+/// about 4 megapixels of output, two tiles across where two fit in that, and at least one
+/// tile per thread (up to twice the 4 megapixels, or two tiles), so that every size is timed
+/// over a similar amount of data rather than some in cache and some not, and with the other
+/// threads competing for memory as they will in the run (a thread alone has the memory
+/// bandwidth to itself, which favours tiles that use it badly). The time is shared out over
+/// the tiles' worth of output the crop gave (edge tiles count by their area), as the run's
+/// ceil(tiles / threads) rounds do.
+double time_tile(const Pipeline& p, const cv::Mat& input, Size t, const RunOptions& run_options, int threads,
+                 Scale scale) {
   constexpr double kPixels = double(std::int64_t{4} << 20);
-  const int threads = run_options.backend == Backend::Serial ? 1 : effective_threads(run_options);
-  const double tw = std::ceil(static_cast<double>(t.w) * scale.x), th = std::ceil(static_cast<double>(t.h) * scale.y);
-  const double across = std::clamp(std::floor(static_cast<double>(input.cols) / tw), 1.0, 2 * t.area() <= kPixels ? 2.0 : 1.0);
-  const double cw = std::min(static_cast<double>(input.cols), across * tw);
-  const double rows_of_tiles = std::max({1.0, std::ceil(kPixels / (cw * th)), std::ceil(threads / across)});
-  const int w = std::max(1, static_cast<int>(cw));
-  const int h = std::max(1, static_cast<int>(std::min(static_cast<double>(input.rows), rows_of_tiles * th)));
+  const double area = static_cast<double>(t.area());
+  const double sample_w = std::floor(input.cols / scale.x), sample_h = std::floor(input.rows / scale.y);  // output
+  const double enough = std::ceil(kPixels / area);
+  const double tiles = std::max(enough, std::min<double>(threads, std::max(2.0, 2 * enough)));
+  const double across = std::clamp(std::floor(sample_w / static_cast<double>(t.w)), 1.0, 2 * area <= kPixels ? 2.0 : 1.0);
+  const double out_w = std::min(sample_w, across * static_cast<double>(t.w));
+  const double out_h = std::min(sample_h, std::ceil(tiles / across) * static_cast<double>(t.h));
+  const int w = std::clamp(static_cast<int>(std::ceil(out_w * scale.x)), 1, input.cols);
+  const int h = std::clamp(static_cast<int>(std::ceil(out_h * scale.y)), 1, input.rows);
   const cv::Mat crop = input(cv::Rect((input.cols - w) / 2, (input.rows - h) / 2, w, h));
-  RunOptions o;
-  o.backend = run_options.backend;
-  o.threads = run_options.threads;
+  RunOptions o = run_options;
   o.tile = t;
-  o.fused = run_options.fused;
+  o.progress = nullptr;
   double best = 1e300;
   cv::Mat out;  // reused: the second run pays no page faults for a fresh output
   for (int rep = 0; rep < 3; ++rep) {
     const auto t0 = Clock::now();
     run(p, crop, out, o);
     const double s = seconds_since(t0);
-    const Size grid = out.empty() ? Size{w, h} : Size{out.cols, out.rows};  // a reduction has no image out
-    const auto tiles = static_cast<double>(TileGrid(grid, t).count());
-    best = std::min(best, s * std::min<double>(threads, tiles) / tiles);
+    // Tiles' worth of output (a reduction has no image out: its input is what is tiled).
+    const double worth = std::max(1.0, static_cast<double>(out.empty() ? std::int64_t{w} * h : out.total()) / area);
+    best = std::min(best, s * std::min<double>(threads, std::ceil(worth)) / worth);
   }
   return best;
 }
-
 
 TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input, Size image, const RunOptions& options);
 
@@ -167,13 +171,13 @@ struct CostModel {
 };
 
 /// The steps of one tuning, sharing what they all need: the pipeline, the sample the tiles
-/// are timed on, the whole image's size, the threads and the pipeline's total halo.
+/// are timed on, the size tiles are cut from (the pipeline's output), the threads and the
+/// pipeline's total halo.
 class TileTuner {
  public:
   TileTuner(const Pipeline& pipeline, const cv::Mat& sample, Size image, const RunOptions& options)
       : pipeline_(pipeline),
         sample_(sample),
-        fused_(options.fused),
         options_(options),
         shape_(pipeline.validate(PixelType::of(sample), image)),
         start_(Clock::now()),
@@ -187,8 +191,8 @@ class TileTuner {
   /// fewer leave threads idle at the end of the pass and measure as a single-thread run
   /// would not show. All candidates if none does.
   std::vector<Size> sizes_to_consider() const {
-    const Size sample_out{std::max<std::int64_t>(1, std::llround(sample_.cols / scale_.x)),
-                          std::max<std::int64_t>(1, std::llround(sample_.rows / scale_.y))};
+    const Size sample_out{std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(sample_.cols / scale_.x))),
+                          std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(sample_.rows / scale_.y)))};
     std::vector<Size> sizes = candidate_sizes(out_, sample_out);
     std::vector<Size> enough;
     for (Size t : sizes)
@@ -204,7 +208,7 @@ class TileTuner {
   /// height, so wide strips come closest to the target, but they recompute the most rows,
   /// which only timing weighs.
   std::vector<std::size_t> timing_order(const std::vector<Size>& sizes) const {
-    const WorkingSet working_set(pipeline_, shape_, fused_, halo_);
+    const WorkingSet working_set(pipeline_, shape_, options_.fused, halo_);
     const double target = static_cast<double>(l2_bytes()) / (working_set.fused() ? 2 : 1);
     const auto distance = [&](std::size_t i) {
       return std::round(2 * std::fabs(std::log2(working_set.bytes(sizes[i]) / target)));
@@ -239,7 +243,7 @@ class TileTuner {
       const double budget = std::clamp(0.1 * best_so_far, 0.05, 0.5);
       if (k >= 6 && seconds_since(start_) > budget) break;
       const Size t = sizes[order[k]];
-      measured[order[k]] = time_tile(pipeline_, sample_, t, options_, scale_);
+      measured[order[k]] = time_tile(pipeline_, sample_, t, options_, threads_, scale_);
       best_so_far = std::min(best_so_far, run_seconds(t, measured[order[k]]));
     }
     return measured;
@@ -294,8 +298,7 @@ class TileTuner {
 
   const Pipeline& pipeline_;
   const cv::Mat& sample_;
-  bool fused_;
-  const RunOptions& options_;  ///< threads, backend and fusion of the run (time_tile takes no more)
+  const RunOptions& options_;  ///< the run's (time_tile runs with them, its own tile size and no progress)
   PipelineShape shape_;
   Clock::time_point start_;
   int threads_;
