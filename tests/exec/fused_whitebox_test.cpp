@@ -661,5 +661,111 @@ TEST(Fused, IntegerCorrelationMatchesOpenCV) {
     }
 }
 
+
+TEST(Fused, FloatAndU16CorrelationMatchOpenCV) {
+  // u16: gaussian in OpenCV's 16.16 fixed point; filter and sharpen (u16 out) and the
+  // derivatives (f32 out) as exact integer sums where OpenCV's float sums stay exact (within
+  // 2^24), else tile at a time. f32: gaussian, the
+  // derivatives (one separable term) and filter/sharpen/laplacian 1 and 3 (filter2D) with
+  // OpenCV's float arithmetic: a multiply-add per product, fused where OpenCV's dispatched
+  // filters fuse them (fused.sse2_loops reruns this with OpenCV's SSE filters, which do not).
+  // Each run equals the tile-at-a-time path bit for bit, and the OpenCV call: bit for bit, or
+  // within the entry's tolerance where the tile path widens OpenCV's 3- and 5-tap float filters.
+  struct Case {
+    std::string spec;
+    int depth;
+    bool fuses;
+    double tolerance;  ///< against OpenCV; 0: the same bits
+    std::function<cv::Mat(const cv::Mat&)> opencv;
+  };
+  auto filter = [](cv::Mat k, double delta) {
+    return [k, delta](const cv::Mat& m) {
+      cv::Mat out;
+      cv::filter2D(m, out, -1, k, cv::Point(-1, -1), delta, cv::BORDER_REFLECT_101);
+      return out;
+    };
+  };
+  auto sobel = [](int dx, int dy, int k) {
+    return [=](const cv::Mat& m) {
+      cv::Mat out;
+      if (k == cv::FILTER_SCHARR) cv::Scharr(m, out, CV_32F, dx, dy, 1, 0, cv::BORDER_REFLECT_101);
+      else cv::Sobel(m, out, CV_32F, dx, dy, k, 1, 0, cv::BORDER_REFLECT_101);
+      return out;
+    };
+  };
+  auto laplacian = [](int k) {
+    return [=](const cv::Mat& m) {
+      cv::Mat out;
+      cv::Laplacian(m, out, CV_32F, k, 1, 0, cv::BORDER_REFLECT_101);
+      return out;
+    };
+  };
+  auto gaussian = [](double sigma, int k) {
+    return [=](const cv::Mat& m) {
+      cv::Mat out;
+      cv::GaussianBlur(m, out, cv::Size(m.cols == 1 ? 1 : k, m.rows == 1 ? 1 : k), sigma, sigma,
+                       cv::BORDER_REFLECT_101);
+      return out;
+    };
+  };
+  const cv::Mat sharpen = (cv::Mat_<double>(3, 3) << 0, -1, 0, -1, 5, -1, 0, -1, 0);
+  const cv::Mat odd = (cv::Mat_<double>(3, 5) << 0.3, -1.7, 0, 2.25, 0.1, 1e-3, 4, 0.5, -2, 0, 0.7, 0, -0.2, 1.1, -3);
+  const std::vector<Case> cases{
+      {"sharpen", CV_16U, true, 0, filter(sharpen, 0)},
+      {"filter kernel=\"1 -3 2 5 1\" scale=0.5 delta=-7.5", CV_16U, true, 0,
+       filter((cv::Mat_<double>(1, 5) << 1, -3, 2, 5, 1) * 0.5, -7.5)},
+      {"filter kernel=\"1 1 1; 1 1 1; 1 1 1\" scale=0.11", CV_16U, false, 0, nullptr},  // not dyadic
+      {"sobel dx=1 dy=0", CV_16U, true, 0, sobel(1, 0, 3)},
+      {"sobel dx=0 dy=4 ksize=5", CV_16U, true, 0, sobel(0, 4, 5)},  // 65535 * 256: just within 2^24
+      {"sobel dx=1 dy=0 ksize=7", CV_16U, false, 0, nullptr},        // sums beyond 2^24 round
+      {"scharr dx=0 dy=1", CV_16U, true, 0, sobel(0, 1, cv::FILTER_SCHARR)},
+      {"laplacian ksize=1", CV_16U, true, 0, laplacian(1)},
+      {"laplacian ksize=3", CV_16U, true, 0, laplacian(3)},
+      {"laplacian ksize=5", CV_16U, true, 0, laplacian(5)},
+      {"laplacian ksize=7", CV_16U, false, 0, nullptr},
+      {"gaussian sigma=2", CV_16U, true, 0, gaussian(2, 0)},
+      {"gaussian sigma=0.4", CV_16U, true, 0, gaussian(0.4, 0)},
+      {"gaussian sigma=1.2 ksize=11", CV_16U, true, 0, gaussian(1.2, 11)},
+      {"gaussian sigma=2", CV_32F, true, 0, gaussian(2, 0)},
+      {"gaussian sigma=1.3 ksize=9", CV_32F, true, 0, gaussian(1.3, 9)},
+      {"gaussian sigma=0.8", CV_32F, true, 1e-3, gaussian(0.8, 0)},  // 5 taps, run as 7
+      {"gaussian sigma=1 ksize=3", CV_32F, true, 1e-3, gaussian(1, 3)},
+      {"sharpen", CV_32F, true, 0, filter(sharpen, 0)},
+      {"filter kernel=\"0.3 -1.7 0 2.25 0.1; 1e-3 4 0.5 -2 0; 0.7 0 -0.2 1.1 -3\" delta=0.37", CV_32F, true, 0,
+       filter(odd, 0.37)},
+      {"sobel dx=1 dy=0 ksize=7", CV_32F, true, 0, sobel(1, 0, 7)},
+      {"sobel dx=2 dy=1 ksize=7", CV_32F, true, 0, sobel(2, 1, 7)},
+      {"sobel dx=1 dy=0", CV_32F, true, 0.05, sobel(1, 0, 3)},  // 3 taps, run as 7
+      {"scharr dx=0 dy=1", CV_32F, true, 0.05, sobel(0, 1, cv::FILTER_SCHARR)},
+      {"laplacian ksize=1", CV_32F, true, 0, laplacian(1)},
+      {"laplacian ksize=3", CV_32F, true, 0, laplacian(3)},
+      {"laplacian ksize=5", CV_32F, false, 0, nullptr},  // two separable terms
+  };
+  unsigned seed = 900;
+  for (cv::Size size : {cv::Size{37, 29}, cv::Size{403, 9}, cv::Size{1, 20}, cv::Size{21, 1}})
+    for (int cn : {1, 3})
+      for (int depth : {CV_16U, CV_32F}) {
+        cv::Mat in = test::random_image(size.width, size.height, CV_MAKETYPE(depth, cn), seed++);
+        if (depth == CV_16U)  // the largest sums
+          in(cv::Rect(0, 0, std::min(6, in.cols), std::min(6, in.rows))).setTo(cv::Scalar::all(65535));
+        for (const Case& c : cases) {
+          if (c.depth != depth) continue;
+          const Pipeline p = Pipeline::parse(c.spec);
+          const std::string what = c.spec + " on " + PixelType::of(in).str() + " " + std::to_string(in.cols) + "x" +
+                                   std::to_string(in.rows);
+          EXPECT_EQ(fuses(p, in), c.fuses) << what;
+          RunOptions o;
+          o.tile = {16, 7};
+          const cv::Mat got = run(p, in, o);
+          o.fused = false;
+          ASSERT_TRUE(test::identical(got, run(p, in, o))) << what << ": fused vs tile at a time";
+          if (!c.opencv) continue;
+          const cv::Mat want = c.opencv(in);
+          if (c.tolerance == 0) ASSERT_TRUE(test::identical(got, want)) << what << ": vs OpenCV";
+          else EXPECT_LE(cv::norm(got, want, cv::NORM_INF), c.tolerance) << what << ": vs OpenCV";
+        }
+      }
+}
+
 }  // namespace
 }  // namespace tessera

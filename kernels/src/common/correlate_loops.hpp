@@ -1,4 +1,4 @@
-// The vector loop of the 8-bit integer correlation row stage (correlate_loops.cpp; simd/simd.hpp).
+// The vector loops of the integer correlation row stage (correlate_loops.cpp; simd/simd.hpp).
 #pragma once
 
 #include <opencv2/core/hal/interface.h>
@@ -12,6 +12,11 @@ struct CorrelateLoops {
   /// round-half-even (u8 out). Returns the elements done (the scalar loop does the rest).
   int (*run)(const uchar* const* src, const short* coeff, int taps, short delta, int shift, bool s16_out, void* out,
              int n);
+  /// For n elements of u16 input: acc = delta + sum over taps of coeff[t] * src[t][e] in 32-bit
+  /// lanes (the caller guarantees every partial sum stays within 2^24). Then out = acc * 2^-shift
+  /// as float (f32_out), or u16 = saturate((acc + round + bit) >> shift), rounded half to even.
+  int (*run_u16)(const ushort* const* src, const int* coeff, int taps, int delta, int shift, bool f32_out, void* out,
+                 int n);
 };
 const CorrelateLoops& correlate_loops();
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <vector>
 
 #include "tessera/kernel_adapters.hpp"
@@ -17,6 +18,9 @@ KernelPtr with_row_stages(KernelPtr base, RowFactory rows);
 
 /// Rows for 8-bit inputs only: {stage} for u8 (when `stage` is not null), none otherwise.
 RowFactory u8_rows(RowStagePtr stage);
+
+/// The stages of each input depth (none for a depth not in the map, or with no stages).
+RowFactory depth_rows(std::map<int, std::vector<RowStagePtr>> stages);
 
 /// One stage for each input depth: `u8` for 8-bit inputs (when not null), `other(depth)` for
 /// the rest (none where it gives null).

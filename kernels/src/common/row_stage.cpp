@@ -29,6 +29,18 @@ RowFactory u8_rows(RowStagePtr stage) {
   };
 }
 
+RowFactory depth_rows(std::map<int, std::vector<RowStagePtr>> stages) {
+  for (auto it = stages.begin(); it != stages.end();) {
+    bool complete = !it->second.empty();
+    for (const RowStagePtr& s : it->second) complete = complete && s;
+    it = complete ? std::next(it) : stages.erase(it);
+  }
+  return [stages = std::move(stages)](const PixelType& in, Size) {
+    const auto it = stages.find(in.depth);
+    return it == stages.end() ? std::vector<RowStagePtr>{} : it->second;
+  };
+}
+
 RowFactory pointwise_rows(RowStagePtr u8, std::function<RowStagePtr(int depth)> other) {
   return [u8 = std::move(u8), other = std::move(other)](const PixelType& in, Size) {
     const RowStagePtr stage = in.depth == CV_8U && u8 ? u8 : other(in.depth);

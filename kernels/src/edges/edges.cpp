@@ -2,6 +2,7 @@
 // Each is the OpenCV call(s) on the whole image.
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "common/op_helpers.hpp"
 #include "common/param_helpers.hpp"
+#include "common/correlate_f32_rows.hpp"
 #include "common/correlate_rows.hpp"
 #include "common/row_kernels.hpp"
 #include "edges/abs_rows.hpp"
@@ -92,10 +94,24 @@ void separable_f32(const cv::Mat& src, cv::Mat& dst, const std::vector<SepTerm>&
   }
 }
 
+/// Row stages by input depth. u8 to s16 and u16 to f32: integer sums, exact in any order
+/// (correlate_rows.cpp) where OpenCV's float sums stay exact too (u16: every sobel and scharr
+/// up to ksize 5, laplacian up to 5). f32: the tile path's float filters with OpenCV's
+/// arithmetic (correlate_f32_rows.cpp), for one separable term or laplacian's 3x3 filter2D.
+detail::RowFactory deriv_rows(const Deriv& d) {
+  double pass_abs_sum = 0;  // OpenCV's separable passes bound its float sums by this
+  for (const SepTerm& t : d.terms) pass_abs_sum += cv::norm(t.kx, cv::NORM_L1) * cv::norm(t.ky, cv::NORM_L1);
+  std::map<int, std::vector<RowStagePtr>> rows = {
+      {CV_8U, {detail::correlate_exact_row_stage(d.kernel, 0, CV_8U, CV_16S)}},
+      {CV_16U, {detail::correlate_exact_row_stage(d.kernel, 0, CV_16U, CV_32F, pass_abs_sum)}}};
+  if (d.terms.empty()) rows[CV_32F] = {detail::correlate_f32_row_stage(d.kernel, 0)};
+  else if (d.terms.size() == 1) rows[CV_32F] = detail::separable_f32_row_stages(widen(d.terms[0].kx), widen(d.terms[0].ky));
+  return detail::depth_rows(std::move(rows));
+}
+
 KernelPtr deriv_kernel(std::string name, Deriv d) {
   const int r = d.terms.empty() ? d.radius : std::max(d.radius, kWideTaps / 2);
-  // u8 to s16: integer sums, exact in any order (correlate_rows.cpp).
-  RowStagePtr rows = detail::correlate_u8_row_stage(d.kernel, 0, CV_16S);
+  detail::RowFactory rows = deriv_rows(d);
   return detail::with_row_stages(
       stencil_kernel(
           std::move(name), {r, r}, kDerivTypes,
@@ -104,7 +120,7 @@ KernelPtr deriv_kernel(std::string name, Deriv d) {
             else d.opencv(in[0], out, deriv_depth(in[0].depth()), border);
           },
           deriv_output, {}, detail::Surroundings::Read),
-      detail::u8_rows(rows));
+      std::move(rows));
 }
 
 /// The entry's OpenCV call on the whole image, for entries built by `F`.

@@ -12,6 +12,7 @@
 
 #include "common/op_helpers.hpp"
 #include "common/param_helpers.hpp"
+#include "common/correlate_f32_rows.hpp"
 #include "common/correlate_rows.hpp"
 #include "common/row_kernels.hpp"
 #include "arith/add_weighted_rows.hpp"
@@ -61,7 +62,10 @@ class GaussianKernel final : public Kernel {
     const int r = ksize > 0 ? ksize / 2 : (static_cast<int>(std::lround(sigma * 4 * 2 + 1)) | 1) / 2;
     // Small float kernels run as 7 taps (see blur).
     halo_ = {r == 1 || r == 2 ? 3 : r, r == 1 || r == 2 ? 3 : r};
-    if (sigma > 0) rows_u8_.emplace(sigma, ksize > 0 ? ksize : (cvRound(sigma * 3 * 2 + 1) | 1));
+    if (sigma > 0) {
+      rows_u8_.emplace(sigma, ksize > 0 ? ksize : (cvRound(sigma * 3 * 2 + 1) | 1));
+      rows_u16_.emplace(sigma, float_taps(ksize));  // 16-bit: 4 sigma, as float
+    }
   }
   std::string name() const override { return "gaussian"; }
   KernelClass kernel_class() const override { return KernelClass::Stencil; }
@@ -91,15 +95,25 @@ class GaussianKernel final : public Kernel {
     blur(in[0], out, Size{in[0].cols, in[0].rows}, cv::BORDER_REFLECT_101);
     return out;
   }
-  /// u8: OpenCV's fixed-point blur, row by row (row_gaussian.cpp).
+  /// u8 and u16: OpenCV's fixed-point blur, row by row (gaussian_rows.cpp). f32: the float filters
+  /// blur() runs, with OpenCV's arithmetic (correlate_f32_rows.cpp).
   std::vector<RowStagePtr> row_stages(const PixelType& in, Size in_size) const override {
+    if (in.depth == CV_32F) {
+      const cv::Size k = taps_for(in_size);
+      return detail::separable_f32_row_stages(padded_kernel(float_taps(k.width)), padded_kernel(float_taps(k.height)));
+    }
+    if (in.depth == CV_16U && rows_u16_) return rows_u16_->stages(in_size);
     if (in.depth != CV_8U || !rows_u8_) return {};
     return rows_u8_->stages(in_size);
   }
 
  private:
+  /// The kernel size blur() uses on an image of `image` (0: from sigma): OpenCV blurs an image
+  /// one pixel wide (high) only along its length.
+  cv::Size taps_for(Size image) const { return {image.w == 1 ? 1 : ksize_, image.h == 1 ? 1 : ksize_}; }
+
   void blur(const cv::Mat& src, cv::Mat& dst, Size image, int border) const {
-    const cv::Size k(image.w == 1 ? 1 : ksize_, image.h == 1 ? 1 : ksize_);
+    const cv::Size k = taps_for(image);
     if (src.depth() == CV_32F && (is_small(float_taps(k.width)) || is_small(float_taps(k.height)))) {
       // OpenCV's 3- and 5-tap float filters round differently in their SIMD body and scalar
       // tail: the same coefficients padded with zeros to 7 taps take its generic path.
@@ -124,6 +138,7 @@ class GaussianKernel final : public Kernel {
   int ksize_;
   Halo halo_;
   std::optional<detail::GaussianRowsU8> rows_u8_;
+  std::optional<detail::GaussianRowsU16> rows_u16_;
 };
 
 KernelPtr gaussian_kernel(double sigma, int ksize) { return std::make_shared<GaussianKernel>(sigma, ksize); }
@@ -435,7 +450,9 @@ KernelPtr filter2d_kernel(std::string name, cv::Mat kernel, double delta) {
             cv::filter2D(in[0], out, -1, kernel, cv::Point(-1, -1), delta, border);
           },
           output_type, {}, detail::Surroundings::Read),
-      detail::u8_rows(detail::correlate_u8_row_stage(kernel, delta, CV_8U)));
+      detail::depth_rows({{CV_8U, {detail::correlate_exact_row_stage(kernel, delta, CV_8U, CV_8U)}},
+                          {CV_16U, {detail::correlate_exact_row_stage(kernel, delta, CV_16U, CV_16U)}},
+                          {CV_32F, {detail::correlate_f32_row_stage(kernel, delta)}}}));
 }
 
 /// Parses "a b c; d e f; g h i": rows separated by ';', values by spaces or commas.

@@ -1,4 +1,4 @@
-// Vector loops of the 8-bit Gaussian row stages (gaussian_rows.cpp).
+// Vector loops of the 8- and 16-bit Gaussian row stages (gaussian_rows.cpp).
 // Compiled once per vector variant by tessera_simd_loops (kernels/CMakeLists.txt, simd/simd.hpp),
 // never on its own.
 #include "filters/gaussian_loops.hpp"
@@ -134,8 +134,48 @@ int gaussian_v(const short* const* rows, uchar* dst, int n, const int* taps, int
 }
 #endif
 
+/// 16-bit horizontal pass: an outer tap is at most 2^15, so tap * (two pixels) stays in 32 bits,
+/// as does the whole sum (at most 65535 * 2^16).
+int gaussian_h_u16(const ushort* centre, unsigned* dst, int n, int cn, const unsigned* taps, int r) {
+  constexpr int L = v_uint32::nlanes;
+  int e = 0;
+  for (; e < n; e += L) {
+    if (!last_vector(e, n, L)) break;
+    v_uint32 acc = vx_load_expand(centre + e) * vx_setall_u32(taps[0]);
+    for (int i = 1; i <= r; ++i)
+      acc += (vx_load_expand(centre + e - i * cn) + vx_load_expand(centre + e + i * cn)) * vx_setall_u32(taps[i]);
+    v_store(dst + e, acc);
+  }
+  return e;
+}
+
+/// 16-bit vertical pass in 32-bit lanes: each row value h = 2^16 hi + lo, and
+/// (sum k h + 2^31) >> 32 = (sum k hi + (sum k lo >> 16) + 2^15) >> 16, where both sums fit
+/// in 32 bits (the taps sum to 2^16, hi and lo are below 2^16) and so does the total (it is at
+/// most sum k h / 2^16 + 2^15).
+int gaussian_v_u16(const unsigned* const* rows, ushort* dst, int n, const unsigned* taps, int count) {
+  constexpr int L = v_uint32::nlanes;
+  const v_uint32 low = vx_setall_u32(0xFFFF), half = vx_setall_u32(1u << 15);
+  int e = 0;
+  for (; e < n; e += 2 * L) {
+    if (!last_vector(e, n, 2 * L)) break;
+    v_uint32 hi0 = vx_setzero_u32(), lo0 = hi0, hi1 = hi0, lo1 = hi0;
+    for (int j = 0; j < count; ++j) {
+      const v_uint32 k = vx_setall_u32(taps[j]);
+      const v_uint32 a = vx_load(rows[j] + e), b = vx_load(rows[j] + e + L);
+      hi0 += v_shr<16>(a) * k;
+      lo0 += (a & low) * k;
+      hi1 += v_shr<16>(b) * k;
+      lo1 += (b & low) * k;
+    }
+    const v_uint32 r0 = v_shr<16>(hi0 + v_shr<16>(lo0) + half), r1 = v_shr<16>(hi1 + v_shr<16>(lo1) + half);
+    v_store(dst + e, v_pack(r0, r1));
+  }
+  return e;
+}
+
 }  // namespace
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
 #endif
 
-TESSERA_SIMD_TABLE(GaussianLoops, gaussian_loops, {gaussian_h, gaussian_v})
+TESSERA_SIMD_TABLE(GaussianLoops, gaussian_loops, {gaussian_h, gaussian_v, gaussian_h_u16, gaussian_v_u16})

@@ -1,0 +1,112 @@
+// Vector loops of the float correlation row stages (correlate_f32_rows.cpp). Four vectors at a
+// time where the row is long enough: each output is a chain of dependent multiply-adds, and
+// four chains keep the FMA units busy. Compiled once per vector variant by tessera_simd_loops
+// (kernels/CMakeLists.txt, simd/simd.hpp), never on its own.
+#include "common/correlate_f32_loops.hpp"
+
+#include <type_traits>
+
+#if TESSERA_SIMD_ENABLED
+namespace tessera::detail::TESSERA_SIMD_VARIANT {
+namespace {
+
+constexpr int L = v_float32::nlanes;
+
+template <bool Fused>
+inline v_float32 mad(const v_float32& a, const v_float32& b, const v_float32& c) {
+#if CV_FMA3 || CV_AVX512_SKX
+  if constexpr (Fused) return v_fma(a, b, c);
+#endif
+  return a * b + c;
+}
+
+/// Runs `one(e, U)` over the row: blocks of 4 vectors, then single vectors, the last one
+/// moved back to end at n. Returns the elements done.
+template <class F>
+inline int over_row(int n, F&& one) {
+  int e = 0;
+  for (; e + 4 * L <= n; e += 4 * L) one(e, std::integral_constant<int, 4>());
+  for (; e < n; e += L) {
+    if (!last_vector(e, n, L)) break;
+    one(e, std::integral_constant<int, 1>());
+  }
+  return e;
+}
+
+template <bool Fused>
+int row_impl(const float* src, float* dst, int n, int cn, const float* k, int taps) {
+  return over_row(n, [&](int e, auto u) {
+    constexpr int U = decltype(u)::value;
+    v_float32 s[U];
+    for (int j = 0; j < U; ++j) s[j] = vx_setzero_f32();
+    for (int t = 0; t < taps; ++t) {
+      const v_float32 kt = vx_setall_f32(k[t]);
+      const float* p = src + e + t * cn;
+      for (int j = 0; j < U; ++j) s[j] = mad<Fused>(vx_load(p + j * L), kt, s[j]);
+    }
+    for (int j = 0; j < U; ++j) v_store(dst + e + j * L, s[j]);
+  });
+}
+
+template <bool Fused>
+int column_impl(const float* const* rows, float* dst, int n, const float* k, int r, int symmetry) {
+  const float* const* c = rows + r;
+  return over_row(n, [&](int e, auto u) {
+    constexpr int U = decltype(u)::value;
+    v_float32 s[U];
+    for (int j = 0; j < U; ++j) s[j] = vx_setzero_f32();
+    if (symmetry > 0) {
+      const v_float32 k0 = vx_setall_f32(k[0]);
+      for (int j = 0; j < U; ++j) s[j] = mad<Fused>(k0, vx_load(c[0] + e + j * L), s[j]);
+    }
+    for (int i = 1; i <= r; ++i) {
+      const v_float32 ki = vx_setall_f32(k[i]);
+      for (int j = 0; j < U; ++j) {
+        const v_float32 below = vx_load(c[i] + e + j * L), above = vx_load(c[-i] + e + j * L);
+        s[j] = mad<Fused>(ki, symmetry > 0 ? below + above : below - above, s[j]);
+      }
+    }
+    for (int j = 0; j < U; ++j) v_store(dst + e + j * L, s[j]);
+  });
+}
+
+template <bool Fused>
+int taps_impl(const float* const* src, float* dst, int n, const float* k, int taps, float delta) {
+  return over_row(n, [&](int e, auto u) {
+    constexpr int U = decltype(u)::value;
+    v_float32 s[U];
+    for (int j = 0; j < U; ++j) s[j] = vx_setall_f32(delta);
+    for (int t = 0; t < taps; ++t) {
+      const v_float32 kt = vx_setall_f32(k[t]);
+      for (int j = 0; j < U; ++j) s[j] = mad<Fused>(kt, vx_load(src[t] + e + j * L), s[j]);
+    }
+    for (int j = 0; j < U; ++j) v_store(dst + e + j * L, s[j]);
+  });
+}
+
+#if CV_FMA3 || CV_AVX512_SKX
+constexpr bool kHasFma = true;
+#else
+constexpr bool kHasFma = false;
+#endif
+
+int row(const float* src, float* dst, int n, int cn, const float* k, int taps, bool fused) {
+  if (!fused) return row_impl<false>(src, dst, n, cn, k, taps);
+  return kHasFma ? row_impl<true>(src, dst, n, cn, k, taps) : 0;
+}
+
+int column(const float* const* rows, float* dst, int n, const float* k, int r, int symmetry, bool fused) {
+  if (!fused) return column_impl<false>(rows, dst, n, k, r, symmetry);
+  return kHasFma ? column_impl<true>(rows, dst, n, k, r, symmetry) : 0;
+}
+
+int taps(const float* const* src, float* dst, int n, const float* k, int count, float delta, bool fused) {
+  if (!fused) return taps_impl<false>(src, dst, n, k, count, delta);
+  return kHasFma ? taps_impl<true>(src, dst, n, k, count, delta) : 0;
+}
+
+}  // namespace
+}  // namespace tessera::detail::TESSERA_SIMD_VARIANT
+#endif
+
+TESSERA_SIMD_TABLE(FloatCorrelateLoops, float_correlate_loops, {row, column, taps})
