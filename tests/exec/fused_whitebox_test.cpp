@@ -739,7 +739,8 @@ TEST(Fused, FloatAndU16CorrelationMatchOpenCV) {
       {"scharr dx=0 dy=1", CV_32F, true, 0.05, sobel(0, 1, cv::FILTER_SCHARR)},
       {"laplacian ksize=1", CV_32F, true, 0, laplacian(1)},
       {"laplacian ksize=3", CV_32F, true, 0, laplacian(3)},
-      {"laplacian ksize=5", CV_32F, false, 0, nullptr},  // two separable terms
+      {"laplacian ksize=5", CV_32F, true, 0.05, laplacian(5)},  // two separable terms of 5 taps, run as 7
+      {"laplacian ksize=7", CV_32F, true, 0, laplacian(7)},
   };
   unsigned seed = 900;
   for (cv::Size size : {cv::Size{37, 29}, cv::Size{403, 9}, cv::Size{1, 20}, cv::Size{21, 1}})

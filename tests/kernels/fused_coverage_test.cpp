@@ -30,7 +30,7 @@ const std::map<std::string, std::set<std::string>> kClaimed = {
     {"gaussian", {"f32x1", "f32x3", "f32x4", "u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},
     {"gray", {"f32x3", "f32x4", "u16x3", "u16x4", "u8x3", "u8x4"}},
     {"invert", {"u16x1", "u16x2", "u16x3", "u16x4", "u8x1", "u8x2", "u8x3", "u8x4"}},
-    {"laplacian", {"u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},
+    {"laplacian", {"f32x1", "f32x3", "f32x4", "u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},
     {"median", {"u8x1", "u8x3", "u8x4"}},
     {"morph_gradient", {"u8x1", "u8x3", "u8x4"}},
     {"open", {"u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},

@@ -4,6 +4,7 @@
 // (kernels/CMakeLists.txt, simd/simd.hpp), never on its own.
 #include "common/correlate_f32_loops.hpp"
 
+#include <algorithm>
 #include <type_traits>
 
 #if TESSERA_SIMD_ENABLED
@@ -84,6 +85,39 @@ int taps_impl(const float* const* src, float* dst, int n, const float* k, int ta
   });
 }
 
+int interleave(const float* a, const float* b, float* dst, int n) {
+  int e = 0;
+  for (; e < n; e += L) {
+    if (!last_vector(e, n, L)) break;
+    v_store_interleave(dst + 2 * e, vx_load(a + e), vx_load(b + e));
+  }
+  return e;
+}
+
+template <bool Fused>
+int column2_impl(const float* const* rows, float* dst, int n, const float* ka, int ra, int sa, const float* kb, int rb,
+                 int sb) {
+  const float* const* c = rows + std::max(ra, rb);
+  const v_float32 zero = vx_setzero_f32();
+  int e = 0;
+  for (; e < n; e += L) {
+    if (!last_vector(e, n, L)) break;
+    v_float32 x0, x1;
+    v_load_deinterleave(c[0] + 2 * e, x0, x1);
+    v_float32 s0 = sa > 0 ? mad<Fused>(vx_setall_f32(ka[0]), x0, zero) : zero;
+    v_float32 s1 = sb > 0 ? mad<Fused>(vx_setall_f32(kb[0]), x1, zero) : zero;
+    for (int i = 1; i <= std::max(ra, rb); ++i) {
+      v_float32 b0, b1, a0, a1;
+      v_load_deinterleave(c[i] + 2 * e, b0, b1);
+      v_load_deinterleave(c[-i] + 2 * e, a0, a1);
+      if (i <= ra) s0 = mad<Fused>(vx_setall_f32(ka[i]), sa > 0 ? b0 + a0 : b0 - a0, s0);
+      if (i <= rb) s1 = mad<Fused>(vx_setall_f32(kb[i]), sb > 0 ? b1 + a1 : b1 - a1, s1);
+    }
+    v_store(dst + e, s0 + s1);
+  }
+  return e;
+}
+
 #if CV_FMA3 || CV_AVX512_SKX
 constexpr bool kHasFma = true;
 #else
@@ -105,8 +139,14 @@ int taps(const float* const* src, float* dst, int n, const float* k, int count, 
   return kHasFma ? taps_impl<true>(src, dst, n, k, count, delta) : 0;
 }
 
+int column2(const float* const* rows, float* dst, int n, const float* ka, int ra, int sa, const float* kb, int rb, int sb,
+            bool fused) {
+  if (!fused) return column2_impl<false>(rows, dst, n, ka, ra, sa, kb, rb, sb);
+  return kHasFma ? column2_impl<true>(rows, dst, n, ka, ra, sa, kb, rb, sb) : 0;
+}
+
 }  // namespace
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
 #endif
 
-TESSERA_SIMD_TABLE(FloatCorrelateLoops, float_correlate_loops, {row, column, taps})
+TESSERA_SIMD_TABLE(FloatCorrelateLoops, float_correlate_loops, {row, column, taps, interleave, column2})

@@ -15,6 +15,12 @@ struct FloatCorrelateLoops {
   int (*column)(const float* const* rows, float* dst, int n, const float* k, int r, int symmetry, bool fused);
   /// dst[e] = delta + k[0] * src[0][e] + k[1] * src[1][e] + ... (taps products).
   int (*taps)(const float* const* src, float* dst, int n, const float* k, int taps, float delta, bool fused);
+  /// dst[2e] = a[e], dst[2e + 1] = b[e].
+  int (*interleave)(const float* a, const float* b, float* dst, int n);
+  /// Two (anti)symmetric column passes over rows of element pairs (rows[0 .. 2r], r the larger
+  /// radius): dst[e] = column(ka, ra, sa) of the first floats + column(kb, rb, sb) of the second.
+  int (*column2)(const float* const* rows, float* dst, int n, const float* ka, int ra, int sa, const float* kb, int rb,
+                 int sb, bool fused);
 };
 const FloatCorrelateLoops& float_correlate_loops();
 

@@ -7,6 +7,7 @@
 // OPENCV_CPU_DISABLE=AVX2 selects the latter, as it lowers our SIMD level too.
 #include "common/correlate_f32_rows.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <opencv2/core.hpp>
@@ -25,31 +26,57 @@ std::vector<float> floats_of(const cv::Mat& k) {
   return {f.ptr<float>(), f.ptr<float>() + f.total()};
 }
 
+/// The row pass of one term or two (out = term 0 + term 1, added by the column pass): with two,
+/// each element's two sums are stored side by side (a pixel of 2 * cn floats), so that the
+/// runtime's border padding moves them together.
 class RowPass final : public RowStage {
  public:
-  explicit RowPass(std::vector<float> k) : k_(std::move(k)), fused_(opencv_filters_fuse_multiply_add()) {}
-  Halo halo() const override { return {static_cast<int>(k_.size()) / 2, 0}; }
+  explicit RowPass(std::vector<std::vector<float>> terms)
+      : terms_(std::move(terms)), fused_(opencv_filters_fuse_multiply_add()) {
+    for (const auto& k : terms_) r_ = std::max(r_, static_cast<int>(k.size()) / 2);
+  }
+  Halo halo() const override { return {r_, 0}; }
   int out_depth() const override { return CV_32F; }
+  int out_channels(int in_channels) const override { return in_channels * static_cast<int>(terms_.size()); }
 
   void run(const void* const* rows, void* out, int width, int cn) const override {
-    const auto* src = static_cast<const float*>(rows[0]);
+    const int n = width * cn;
+    if (terms_.size() == 1) {
+      one(static_cast<const float*>(rows[0]), terms_[0], static_cast<float*>(out), n, cn);
+      return;
+    }
+    thread_local std::vector<float> a, b;
+    a.resize(static_cast<std::size_t>(n));
+    b.resize(static_cast<std::size_t>(n));
+    one(static_cast<const float*>(rows[0]), terms_[0], a.data(), n, cn);
+    one(static_cast<const float*>(rows[0]), terms_[1], b.data(), n, cn);
     auto* dst = static_cast<float*>(out);
-    const int n = width * cn, taps = static_cast<int>(k_.size());
-    for (int e = float_correlate_loops().row(src, dst, n, cn, k_.data(), taps, fused_); e < n; ++e) {
-      float s = 0;
-      for (int t = 0; t < taps; ++t) s = mad(src[e + t * cn], k_[static_cast<std::size_t>(t)], s, fused_);
-      dst[e] = s;
+    for (int e = float_correlate_loops().interleave(a.data(), b.data(), dst, n); e < n; ++e) {
+      dst[2 * e] = a[static_cast<std::size_t>(e)];
+      dst[2 * e + 1] = b[static_cast<std::size_t>(e)];
     }
   }
 
  private:
-  std::vector<float> k_;
+  /// One term's sums; `src` is the input at the row pass's widest reach.
+  void one(const float* src, const std::vector<float>& k, float* dst, int n, int cn) const {
+    src += (r_ - static_cast<int>(k.size()) / 2) * cn;
+    const int taps = static_cast<int>(k.size());
+    for (int e = float_correlate_loops().row(src, dst, n, cn, k.data(), taps, fused_); e < n; ++e) {
+      float s = 0;
+      for (int t = 0; t < taps; ++t) s = mad(src[e + t * cn], k[static_cast<std::size_t>(t)], s, fused_);
+      dst[e] = s;
+    }
+  }
+
+  std::vector<std::vector<float>> terms_;
+  int r_ = 0;
   bool fused_;
 };
 
-class ColumnPass final : public RowStage {
- public:
-  explicit ColumnPass(std::vector<float> k) : r_(static_cast<int>(k.size()) / 2), fused_(opencv_filters_fuse_multiply_add()) {
+/// A column kernel as OpenCV's column filters see it.
+struct ColumnTaps {
+  explicit ColumnTaps(std::vector<float> k) : r(static_cast<int>(k.size()) / 2) {
     const auto n = k.size();
     bool symmetric = true, antisymmetric = true;
     for (std::size_t i = 0; i < n; ++i) {
@@ -57,41 +84,70 @@ class ColumnPass final : public RowStage {
       antisymmetric = antisymmetric && k[i] == -k[n - 1 - i];
     }
     // OpenCV tests symmetry first; an all-zero kernel is both and adds as a symmetric one.
-    symmetry_ = symmetric ? 1 : antisymmetric ? -1 : 0;
-    if (symmetry_ != 0) outwards_.assign(k.begin() + r_, k.end());
-    else full_ = std::move(k);
+    symmetry = symmetric ? 1 : antisymmetric ? -1 : 0;
+    if (symmetry != 0) outwards.assign(k.begin() + r, k.end());
+    else full = std::move(k);
+  }
+  int r, symmetry;
+  std::vector<float> outwards;  ///< symmetric or antisymmetric: k from the centre outwards
+  std::vector<float> full;      ///< otherwise: all taps, top to bottom
+};
+
+/// The column pass: one term, or the sum of two (each symmetric or antisymmetric) from a row
+/// pass of two.
+class ColumnPass final : public RowStage {
+ public:
+  explicit ColumnPass(std::vector<ColumnTaps> terms) : terms_(std::move(terms)), fused_(opencv_filters_fuse_multiply_add()) {
+    for (const ColumnTaps& t : terms_) r_ = std::max(r_, t.r);
   }
   Halo halo() const override { return {0, r_}; }
   int out_depth() const override { return CV_32F; }
+  int out_channels(int in_channels) const override { return in_channels / static_cast<int>(terms_.size()); }
 
-  void run(const void* const* rows, void* out, int width, int cn) const override {
+  void run(const void* const* rows, void* out, int width, int channels) const override {
     const auto* const* src = reinterpret_cast<const float* const*>(rows);
     auto* dst = static_cast<float*>(out);
-    const int n = width * cn;
-    if (symmetry_ == 0) {
-      const int taps = 2 * r_ + 1;
-      for (int e = float_correlate_loops().taps(src, dst, n, full_.data(), taps, 0.f, fused_); e < n; ++e) {
+    if (terms_.size() == 2) {
+      two(src, dst, width * channels / 2);
+      return;
+    }
+    const ColumnTaps& t = terms_[0];
+    const int n = width * channels;
+    if (t.symmetry == 0) {
+      const int taps = 2 * t.r + 1;
+      for (int e = float_correlate_loops().taps(src, dst, n, t.full.data(), taps, 0.f, fused_); e < n; ++e) {
         float s = 0;
-        for (int t = 0; t < taps; ++t) s = mad(full_[static_cast<std::size_t>(t)], src[t][e], s, fused_);
+        for (int j = 0; j < taps; ++j) s = mad(t.full[static_cast<std::size_t>(j)], src[j][e], s, fused_);
         dst[e] = s;
       }
       return;
     }
-    const float* const* c = src + r_;
-    const float* k = outwards_.data();
-    for (int e = float_correlate_loops().column(src, dst, n, k, r_, symmetry_, fused_); e < n; ++e) {
-      float s = symmetry_ > 0 ? mad(k[0], c[0][e], 0.f, fused_) : 0.f;
-      for (int i = 1; i <= r_; ++i)
-        s = mad(k[i], symmetry_ > 0 ? c[i][e] + c[-i][e] : c[i][e] - c[-i][e], s, fused_);
-      dst[e] = s;
-    }
+    for (int e = float_correlate_loops().column(src, dst, n, t.outwards.data(), t.r, t.symmetry, fused_); e < n; ++e)
+      dst[e] = sum(src + r_, t, e, 1, 0);
   }
 
  private:
-  int r_, symmetry_ = 0;
+  /// One (anti)symmetric term at element e of rows holding `stride` floats per element, from
+  /// float `at` of each.
+  float sum(const float* const* c, const ColumnTaps& t, int e, int stride, int at) const {
+    const float* k = t.outwards.data();
+    const auto x = static_cast<std::size_t>(e * stride + at);
+    float s = t.symmetry > 0 ? mad(k[0], c[0][x], 0.f, fused_) : 0.f;
+    for (int i = 1; i <= t.r; ++i)
+      s = mad(k[i], t.symmetry > 0 ? c[i][x] + c[-i][x] : c[i][x] - c[-i][x], s, fused_);
+    return s;
+  }
+
+  void two(const float* const* src, float* dst, int n) const {
+    const ColumnTaps &a = terms_[0], &b = terms_[1];
+    int e = float_correlate_loops().column2(src, dst, n, a.outwards.data(), a.r, a.symmetry, b.outwards.data(), b.r,
+                                            b.symmetry, fused_);
+    for (; e < n; ++e) dst[e] = sum(src + r_, a, e, 2, 0) + sum(src + r_, b, e, 2, 1);
+  }
+
+  std::vector<ColumnTaps> terms_;
+  int r_ = 0;
   bool fused_;
-  std::vector<float> outwards_;  ///< symmetric or antisymmetric: k from the centre outwards
-  std::vector<float> full_;      ///< otherwise: all taps, top to bottom
 };
 
 struct Tap {
@@ -138,7 +194,19 @@ bool opencv_filters_fuse_multiply_add() {
 }
 
 std::vector<RowStagePtr> separable_f32_row_stages(const cv::Mat& kx, const cv::Mat& ky) {
-  return {std::make_shared<RowPass>(floats_of(kx)), std::make_shared<ColumnPass>(floats_of(ky))};
+  return separable_f32_row_stages({{kx, ky}});
+}
+
+std::vector<RowStagePtr> separable_f32_row_stages(const std::vector<std::pair<cv::Mat, cv::Mat>>& terms) {
+  if (terms.empty() || terms.size() > 2) return {};
+  std::vector<std::vector<float>> rows;
+  std::vector<ColumnTaps> columns;
+  for (const auto& [kx, ky] : terms) {
+    rows.push_back(floats_of(kx));
+    columns.emplace_back(floats_of(ky));
+    if (terms.size() == 2 && columns.back().symmetry == 0) return {};  // two terms: (anti)symmetric columns only
+  }
+  return {std::make_shared<RowPass>(std::move(rows)), std::make_shared<ColumnPass>(std::move(columns))};
 }
 
 RowStagePtr correlate_f32_row_stage(const cv::Mat& kernel, double delta) {

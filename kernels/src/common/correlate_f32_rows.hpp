@@ -4,6 +4,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include <utility>
 #include <vector>
 
 #include "tessera/kernel.hpp"
@@ -23,6 +24,11 @@ bool opencv_filters_fuse_multiply_add();
 /// special case that rounds otherwise (the callers widen them with zeros, as their tile path
 /// does).
 std::vector<RowStagePtr> separable_f32_row_stages(const cv::Mat& kx, const cv::Mat& ky);
+
+/// The sum of one or two such filters, term 0 + term 1 (cv::Laplacian with ksize > 3 on float:
+/// d2/dx2 + d2/dy2), as the tile path adds them. Two terms need symmetric or antisymmetric
+/// column kernels; none (no stages) otherwise.
+std::vector<RowStagePtr> separable_f32_row_stages(const std::vector<std::pair<cv::Mat, cv::Mat>>& terms);
 
 /// cv::filter2D(src, dst, -1, kernel, centre, delta, border) of a float image as one row stage:
 /// delta + each non-zero coefficient (as float) times its pixel, in row-major order, a

@@ -97,7 +97,7 @@ void separable_f32(const cv::Mat& src, cv::Mat& dst, const std::vector<SepTerm>&
 /// Row stages by input depth. u8 to s16 and u16 to f32: integer sums, exact in any order
 /// (correlate_rows.cpp) where OpenCV's float sums stay exact too (u16: every sobel and scharr
 /// up to ksize 5, laplacian up to 5). f32: the tile path's float filters with OpenCV's
-/// arithmetic (correlate_f32_rows.cpp), for one separable term or laplacian's 3x3 filter2D.
+/// arithmetic (correlate_f32_rows.cpp): its separable terms, or laplacian's 3x3 filter2D.
 detail::RowFactory deriv_rows(const Deriv& d) {
   double pass_abs_sum = 0;  // OpenCV's separable passes bound its float sums by this
   for (const SepTerm& t : d.terms) pass_abs_sum += cv::norm(t.kx, cv::NORM_L1) * cv::norm(t.ky, cv::NORM_L1);
@@ -105,7 +105,11 @@ detail::RowFactory deriv_rows(const Deriv& d) {
       {CV_8U, {detail::correlate_exact_row_stage(d.kernel, 0, CV_8U, CV_16S)}},
       {CV_16U, {detail::correlate_exact_row_stage(d.kernel, 0, CV_16U, CV_32F, pass_abs_sum)}}};
   if (d.terms.empty()) rows[CV_32F] = {detail::correlate_f32_row_stage(d.kernel, 0)};
-  else if (d.terms.size() == 1) rows[CV_32F] = detail::separable_f32_row_stages(widen(d.terms[0].kx), widen(d.terms[0].ky));
+  else {
+    std::vector<std::pair<cv::Mat, cv::Mat>> terms;
+    for (const SepTerm& t : d.terms) terms.emplace_back(widen(t.kx), widen(t.ky));
+    rows[CV_32F] = detail::separable_f32_row_stages(terms);
+  }
   return detail::depth_rows(std::move(rows));
 }
 
