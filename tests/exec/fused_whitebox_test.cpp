@@ -768,5 +768,45 @@ TEST(Fused, FloatAndU16CorrelationMatchOpenCV) {
       }
 }
 
+
+TEST(Fused, ColourConversionsAndAbsdiffMatchOpenCV) {
+  // hsv (u8: cvtColor on each row; f32: our per-pixel formulas, within 1e-3 of cvtColor), lab
+  // (cvtColor on each row) and absdiff (two inputs, u8 and u16), on rows shorter and longer
+  // than a vector, fused and tile at a time.
+  unsigned seed = 1300;
+  for (cv::Size size : {cv::Size{37, 29}, cv::Size{403, 9}, cv::Size{1, 20}, cv::Size{21, 1}}) {
+    for (int depth : {CV_8U, CV_32F}) {
+      cv::Mat in = test::random_image(size.width, size.height, CV_MAKETYPE(depth, 3), seed++);
+      if (depth == CV_32F) in = in * 0.0005 + 0.5;  // cvtColor's float colours live in [0, 1]
+      for (auto [spec, code] : {std::pair{"hsv", cv::COLOR_BGR2HSV}, std::pair{"lab", cv::COLOR_BGR2Lab}}) {
+        const Pipeline p = Pipeline::parse(spec);
+        const std::string what = std::string(spec) + " on " + PixelType::of(in).str() + " " + std::to_string(in.cols) +
+                                  "x" + std::to_string(in.rows);
+        EXPECT_TRUE(fuses(p, in)) << what;
+        RunOptions o;
+        o.tile = {16, 7};
+        const cv::Mat got = run(p, in, o);
+        o.fused = false;
+        ASSERT_TRUE(test::identical(got, run(p, in, o))) << what << ": fused vs tile at a time";
+        cv::Mat want;
+        cv::cvtColor(in, want, code);
+        if (depth == CV_8U || code == cv::COLOR_BGR2Lab) ASSERT_TRUE(test::identical(got, want)) << what;
+        else EXPECT_LE(cv::norm(got, want, cv::NORM_INF), 1e-3) << what;
+      }
+    }
+    for (int type : {CV_8UC1, CV_8UC3, CV_16UC1, CV_16UC4}) {
+      const cv::Mat in = test::random_image(size.width, size.height, type, seed++);
+      Pipeline p;
+      const NodeId blur = p.add("gaussian", {{"sigma", "1.5"}}, {Pipeline::kInput});
+      p.add("absdiff", {}, {Pipeline::kInput, blur});
+      EXPECT_TRUE(fuses(p, in));
+      cv::Mat g, want;
+      cv::GaussianBlur(in, g, cv::Size(in.cols == 1 ? 1 : 0, in.rows == 1 ? 1 : 0), 1.5, 1.5, cv::BORDER_REFLECT_101);
+      cv::absdiff(in, g, want);
+      expect_fused_pipeline(p, in, want, "absdiff of the input and its blur, " + PixelType::of(in).str());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tessera

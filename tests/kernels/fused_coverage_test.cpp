@@ -16,6 +16,7 @@ namespace {
 /// The claim: kernel -> the input types it fuses on (with its example parameters).
 const std::map<std::string, std::set<std::string>> kClaimed = {
     {"abs", {"s16x1", "s16x3", "s16x4", "u8x1", "u8x3", "u8x4"}},
+    {"absdiff", {"u16x1", "u16x2", "u16x3", "u16x4", "u8x1", "u8x2", "u8x3", "u8x4"}},
     {"addw", {"u8x1", "u8x2", "u8x3", "u8x4"}},
     {"bgr2rgb", {"f32x3", "f32x4", "u16x3", "u16x4", "u8x3", "u8x4"}},
     {"box", {"f32x1", "f32x3", "f32x4", "u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},
@@ -29,7 +30,9 @@ const std::map<std::string, std::set<std::string>> kClaimed = {
     {"gamma", {"f32x1", "f32x3", "f32x4", "u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},
     {"gaussian", {"f32x1", "f32x3", "f32x4", "u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},
     {"gray", {"f32x3", "f32x4", "u16x3", "u16x4", "u8x3", "u8x4"}},
+    {"hsv", {"f32x3", "u8x3"}},
     {"invert", {"u16x1", "u16x2", "u16x3", "u16x4", "u8x1", "u8x2", "u8x3", "u8x4"}},
+    {"lab", {"f32x3", "u8x3"}},
     {"laplacian", {"f32x1", "f32x3", "f32x4", "u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},
     {"median", {"u8x1", "u8x3", "u8x4"}},
     {"morph_gradient", {"u8x1", "u8x3", "u8x4"}},

@@ -20,13 +20,29 @@ PixelType same_two(std::span<const PixelType> in) {
   return in[0];
 }
 
+/// |a - b| of two u8 or u16 rows: a two-input row stage (exact, as cv::absdiff).
+template <class T>
+class AbsDiffRows final : public RowStage {
+ public:
+  Halo halo() const override { return {}; }
+  int out_depth() const override { return cv::DataType<T>::depth; }
+  void run(const void* const* rows, void* out, int width, int cn) const override {
+    const auto* a = static_cast<const T*>(rows[0]);
+    const auto* b = static_cast<const T*>(rows[1]);
+    auto* d = static_cast<T*>(out);
+    for (int i = 0, n = width * cn; i < n; ++i) d[i] = static_cast<T>(a[i] > b[i] ? a[i] - b[i] : b[i] - a[i]);
+  }
+};
+
 KernelPtr make_absdiff(const Params&) {
   OpSpec s;
   s.name = "absdiff";
   s.arity = 2;
   s.output_type = same_two;
   s.apply = [](std::span<const cv::Mat> in, cv::Mat& out, int) { cv::absdiff(in[0], in[1], out); };
-  return make_op_kernel(std::move(s));
+  return detail::with_row_stages(make_op_kernel(std::move(s)),
+                                 detail::depth_rows({{CV_8U, {std::make_shared<AbsDiffRows<uchar>>()}},
+                                                     {CV_16U, {std::make_shared<AbsDiffRows<ushort>>()}}}));
 }
 
 KernelPtr make_addw(const Params& p) {

@@ -25,33 +25,10 @@ void gray_f32(const cv::Mat& in, cv::Mat& out) {
   for (int y = 0; y < in.rows; ++y) detail::gray_f32_row(in.ptr<float>(y), out.ptr<float>(y), in.cols, in.channels());
 }
 
-/// HSV from f32 BGR, pixel by pixel with OpenCV's documented formulas (H in degrees,
-/// S and V as in cvtColor), as color_loops.hpp spells them out; the vector loop does most of
-/// each row, this the rest. cvtColor's f32 path, like gray's, depends on position.
+/// HSV from f32 BGR, row by row (hsv_f32_row).
 void hsv_f32(const cv::Mat& in, cv::Mat& out) {
   out.create(in.size(), CV_32FC3);
-  const float eps = FLT_EPSILON;
-  const auto mx = [](float a, float b) { return a > b ? a : b; };
-  const auto mn = [](float a, float b) { return a < b ? a : b; };
-  for (int y = 0; y < in.rows; ++y) {
-    const float* s = in.ptr<float>(y);
-    float* d = out.ptr<float>(y);
-    const int done = detail::color_loops().hsv_f32(s, d, in.cols);
-    s += 3 * done;
-    d += 3 * done;
-    for (int x = done; x < in.cols; ++x, s += 3, d += 3) {
-      const float b = s[0], g = s[1], r = s[2];
-      const float v = mx(mx(r, g), b), lo = mn(mn(r, g), b);
-      const float range = v - lo;
-      const float sat = range / (std::fabs(v) + eps);
-      const float k = static_cast<float>(60. / (range + eps));
-      float h = v == r ? (g - b) * k : v == g ? (b - r) * k + 120.f : (r - g) * k + 240.f;
-      if (h < 0) h += 360.f;
-      d[0] = h;
-      d[1] = sat;
-      d[2] = v;
-    }
-  }
+  for (int y = 0; y < in.rows; ++y) detail::hsv_f32_row(in.ptr<float>(y), out.ptr<float>(y), in.cols);
 }
 
 KernelPtr make_gray(const Params&) {
@@ -85,15 +62,19 @@ std::function<KernelPtr(const Params&)> cvt(std::string name, TypeSet types, int
         cv::cvtColor(one, out, code);
       }
     });
-    return make_pointwise(name, types, [code](const cv::Mat& in, cv::Mat& out) { cv::cvtColor(in, out, code); });
+    return detail::with_row_stages(
+        make_pointwise(name, types, [code](const cv::Mat& in, cv::Mat& out) { cv::cvtColor(in, out, code); }),
+        detail::pointwise_rows(nullptr, [code](int depth) { return detail::cvt_color_row_stage(code, depth, 3); }));
   };
 }
 
 KernelPtr make_hsv(const Params&) {
-  return make_pointwise("hsv", {{CV_8U, CV_32F}, {3}}, [](const cv::Mat& in, cv::Mat& out) {
-    if (in.depth() == CV_32F) hsv_f32(in, out);
-    else cv::cvtColor(in, out, cv::COLOR_BGR2HSV);
-  });
+  return detail::with_row_stages(make_pointwise("hsv", {{CV_8U, CV_32F}, {3}},
+                                                [](const cv::Mat& in, cv::Mat& out) {
+                                                  if (in.depth() == CV_32F) hsv_f32(in, out);
+                                                  else cv::cvtColor(in, out, cv::COLOR_BGR2HSV);
+                                                }),
+                                 detail::pointwise_rows(nullptr, detail::hsv_row_stage));
 }
 
 cv::Mat cvt_hsv_oracle(std::span<const cv::Mat> in, const Params&) {

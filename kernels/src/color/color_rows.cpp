@@ -1,11 +1,16 @@
-// Gray and channel swap as row stages, with the vector loops of color_loops.cpp. cv::cvtColor's
+// Gray, channel swap and f32 HSV as row stages, with the vector loops of color_loops.cpp; u8
+// HSV and Lab through cv::cvtColor on each row. cv::cvtColor's
 // u8 and u16 gray are one integer formula ((3735 B + 19235 G + 9798 R + 2^14) >> 15) in its
 // vector code and scalar tail alike, so these give its bits exactly
 // (tests/exec/fused_whitebox_test.cpp); f32 gray is our own (gray_f32_row). (cv::hal's row
 // functions would do, but each call goes through cv::parallel_for_: a cost per row.)
 #include "color/color_rows.hpp"
 
+#include <cfloat>
+#include <cmath>
+
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "color/color_loops.hpp"
 
@@ -16,6 +21,27 @@ void gray_f32_row(const float* src, float* dst, int n, int cn) {
   for (int x = color_loops().gray_f32(src, dst, n, cn); x < n; ++x) {
     const float* s = src + x * cn;
     dst[x] = s[0] * wb + s[1] * wg + s[2] * wr;
+  }
+}
+
+void hsv_f32_row(const float* s, float* d, int n) {
+  const float eps = FLT_EPSILON;
+  const auto mx = [](float a, float b) { return a > b ? a : b; };
+  const auto mn = [](float a, float b) { return a < b ? a : b; };
+  const int done = color_loops().hsv_f32(s, d, n);
+  s += 3 * done;
+  d += 3 * done;
+  for (int x = done; x < n; ++x, s += 3, d += 3) {
+    const float b = s[0], g = s[1], r = s[2];
+    const float v = mx(mx(r, g), b), lo = mn(mn(r, g), b);
+    const float range = v - lo;
+    const float sat = range / (std::fabs(v) + eps);
+    const float k = static_cast<float>(60. / (range + eps));
+    float h = v == r ? (g - b) * k : v == g ? (b - r) * k + 120.f : (r - g) * k + 240.f;
+    if (h < 0) h += 360.f;
+    d[0] = h;
+    d[1] = sat;
+    d[2] = v;
   }
 }
 
@@ -95,5 +121,43 @@ bool supported(int depth) { return depth == CV_8U || depth == CV_16U || depth ==
 
 RowStagePtr gray_row_stage(int depth) { return supported(depth) ? std::make_shared<Gray>(depth) : nullptr; }
 RowStagePtr swap_rb_row_stage(int depth) { return supported(depth) ? std::make_shared<SwapRb>(depth) : nullptr; }
+
+namespace {
+
+class CvtColorRows final : public RowStage {
+ public:
+  CvtColorRows(int code, int depth, int out_cn) : code_(code), depth_(depth), out_cn_(out_cn) {}
+  Halo halo() const override { return {}; }
+  int out_depth() const override { return depth_; }
+  int out_channels(int) const override { return out_cn_; }
+  void run(const void* const* rows, void* out, int width, int cn) const override {
+    const cv::Mat src(1, width, CV_MAKETYPE(depth_, cn), const_cast<void*>(rows[0]));
+    cv::Mat dst(1, width, CV_MAKETYPE(depth_, out_cn_), out);
+    cv::cvtColor(src, dst, code_);
+  }
+
+ private:
+  int code_, depth_, out_cn_;
+};
+
+class HsvF32 final : public RowStage {
+ public:
+  Halo halo() const override { return {}; }
+  int out_depth() const override { return CV_32F; }
+  void run(const void* const* rows, void* out, int width, int) const override {
+    hsv_f32_row(static_cast<const float*>(rows[0]), static_cast<float*>(out), width);
+  }
+};
+
+}  // namespace
+
+RowStagePtr cvt_color_row_stage(int code, int depth, int out_cn) {
+  return std::make_shared<CvtColorRows>(code, depth, out_cn);
+}
+
+RowStagePtr hsv_row_stage(int depth) {
+  if (depth == CV_32F) return std::make_shared<HsvF32>();
+  return depth == CV_8U ? cvt_color_row_stage(cv::COLOR_BGR2HSV, CV_8U, 3) : nullptr;
+}
 
 }  // namespace tessera::detail
