@@ -108,10 +108,12 @@ TEST(Bilateral, FloatEqualsItsDefinitionAndStaysCloseToOpenCV) {
         p.add("bilateral", {{"d", "5"}, {"sigma_color", std::to_string(sigma_color)}, {"sigma_space", "3"}});
         const std::string what = "sigma_color=" + std::to_string(sigma_color) + " channels=" +
                                  std::to_string(CV_MAT_CN(type)) + " width=" + std::to_string(w);
-        for (Size tile : {Size{7, 5}, Size{64, 64}}) {
-          const Backend b = test::kBackends[backend++ % std::size(test::kBackends)];
-          ASSERT_TRUE(test::identical(run(p, in, test::options(b, tile)), expect)) << what << " tile=" << to_string(tile);
-        }
+        for (Size tile : {Size{7, 5}, Size{64, 64}})
+          for (bool fused : {true, false}) {  // row stages, and tile at a time
+            RunOptions o = test::options(test::kBackends[backend++ % std::size(test::kBackends)], tile);
+            o.fused = fused;
+            ASSERT_TRUE(test::identical(run(p, in, o), expect)) << what << " tile=" << to_string(tile) << " fused=" << fused;
+          }
         cv::Mat opencv;
         cv::bilateralFilter(in, opencv, 5, sigma_color, 3, cv::BORDER_REFLECT_101);
         // OpenCV interpolates its own table (spanning the image's value range): close, not equal.
@@ -140,11 +142,13 @@ TEST(Bilateral, EightBitEqualsItsFloatDefinitionAndStaysWithinOneOfOpenCV) {
                             {"sigma_space", std::to_string(c.sigma_space)}});
         const std::string what = "d=" + std::to_string(c.d) + " sigma_color=" + std::to_string(c.sigma_color) +
                                  " channels=" + std::to_string(CV_MAT_CN(type)) + " width=" + std::to_string(w);
-        for (Size tile : tiles) {
-          const Backend b = test::kBackends[backend++ % std::size(test::kBackends)];
-          ASSERT_TRUE(test::identical(run(p, in, test::options(b, tile)), expect))
-              << what << " tile=" << tile.w << "x" << tile.h;
-        }
+        for (Size tile : tiles)
+          for (bool fused : {true, false}) {  // row stages, and tile at a time
+            RunOptions o = test::options(test::kBackends[backend++ % std::size(test::kBackends)], tile);
+            o.fused = fused;
+            ASSERT_TRUE(test::identical(run(p, in, o), expect))
+                << what << " tile=" << tile.w << "x" << tile.h << " fused=" << fused;
+          }
         cv::Mat opencv;
         cv::bilateralFilter(in, opencv, c.d, c.sigma_color, c.sigma_space, cv::BORDER_REFLECT_101);
         EXPECT_LE(cv::norm(expect, opencv, cv::NORM_INF), 1) << what;

@@ -20,6 +20,7 @@ const std::map<std::string, std::set<std::string>> kClaimed = {
     {"addw", {"u8x1", "u8x2", "u8x3", "u8x4"}},
     {"bgr2rgb", {"f32x3", "f32x4", "u16x3", "u16x4", "u8x3", "u8x4"}},
     {"box", {"f32x1", "f32x3", "f32x4", "u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},
+    {"bilateral", {"f32x1", "f32x3", "u8x1", "u8x3"}},
     {"blackhat", {"u8x1", "u8x3", "u8x4"}},
     {"clamp", {"f32x1", "f32x3", "f32x4", "u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},
     {"close", {"u16x1", "u16x3", "u16x4", "u8x1", "u8x3", "u8x4"}},

@@ -13,12 +13,18 @@ namespace {
 
 constexpr int L = v_float32::nlanes;
 
+#if CV_FMA3 || CV_AVX512_SKX
+constexpr bool kHasFma = true;
+#else
+constexpr bool kHasFma = false;
+#endif
+
+/// a * b + c: one rounding (Fused) or two. A build without FMA has no fused form.
 template <bool Fused>
 inline v_float32 mad(const v_float32& a, const v_float32& b, const v_float32& c) {
-#if CV_FMA3 || CV_AVX512_SKX
+  static_assert(!Fused || kHasFma, "no fused multiply-add in this build");
   if constexpr (Fused) return v_fma(a, b, c);
-#endif
-  return a * b + c;
+  else return a * b + c;
 }
 
 /// Runs `one(e, U)` over the row: blocks of 4 vectors, then single vectors, the last one
@@ -118,31 +124,29 @@ int column2_impl(const float* const* rows, float* dst, int n, const float* ka, i
   return e;
 }
 
-#if CV_FMA3 || CV_AVX512_SKX
-constexpr bool kHasFma = true;
-#else
-constexpr bool kHasFma = false;
-#endif
-
 int row(const float* src, float* dst, int n, int cn, const float* k, int taps, bool fused) {
   if (!fused) return row_impl<false>(src, dst, n, cn, k, taps);
-  return kHasFma ? row_impl<true>(src, dst, n, cn, k, taps) : 0;
+  if constexpr (kHasFma) return row_impl<true>(src, dst, n, cn, k, taps);
+  else return 0;
 }
 
 int column(const float* const* rows, float* dst, int n, const float* k, int r, int symmetry, bool fused) {
   if (!fused) return column_impl<false>(rows, dst, n, k, r, symmetry);
-  return kHasFma ? column_impl<true>(rows, dst, n, k, r, symmetry) : 0;
+  if constexpr (kHasFma) return column_impl<true>(rows, dst, n, k, r, symmetry);
+  else return 0;
 }
 
 int taps(const float* const* src, float* dst, int n, const float* k, int count, float delta, bool fused) {
   if (!fused) return taps_impl<false>(src, dst, n, k, count, delta);
-  return kHasFma ? taps_impl<true>(src, dst, n, k, count, delta) : 0;
+  if constexpr (kHasFma) return taps_impl<true>(src, dst, n, k, count, delta);
+  else return 0;
 }
 
 int column2(const float* const* rows, float* dst, int n, const float* ka, int ra, int sa, const float* kb, int rb, int sb,
             bool fused) {
   if (!fused) return column2_impl<false>(rows, dst, n, ka, ra, sa, kb, rb, sb);
-  return kHasFma ? column2_impl<true>(rows, dst, n, ka, ra, sa, kb, rb, sb) : 0;
+  if constexpr (kHasFma) return column2_impl<true>(rows, dst, n, ka, ra, sa, kb, rb, sb);
+  else return 0;
 }
 
 }  // namespace

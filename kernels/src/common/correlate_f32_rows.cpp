@@ -1,6 +1,6 @@
 // The float correlation row stages. OpenCV 4.6's float filters, established by experiment
-// (tests/kernels/correlate_f32_test.cpp compares every form with the OpenCV call on random
-// data): the generic row filter, the symmetric and antisymmetric column filters and Filter2D each
+// (tests/exec/fused_whitebox_test.cpp FloatAndU16CorrelationMatchOpenCV compares every form with
+// the OpenCV call on random data): the generic row filter, the symmetric and antisymmetric column filters and Filter2D each
 // add one product at a time in a fixed order, in their vector body and scalar tail alike. The
 // build dispatched on CPUs with AVX2 is compiled with FMA3 (vector v_muladd, and scalar code
 // contracted), so each step there is one fused multiply-add; the SSE builds multiply and add.
@@ -188,10 +188,7 @@ class Correlate2D final : public RowStage {
 
 }  // namespace
 
-bool opencv_filters_fuse_multiply_add() {
-  static const bool fused = cv::checkHardwareSupport(CV_CPU_AVX2);
-  return fused;
-}
+bool opencv_filters_fuse_multiply_add() { return cv::checkHardwareSupport(CV_CPU_AVX2); }
 
 std::vector<RowStagePtr> separable_f32_row_stages(const cv::Mat& kx, const cv::Mat& ky) {
   return separable_f32_row_stages({{kx, ky}});
@@ -217,6 +214,9 @@ RowStagePtr correlate_f32_row_stage(const cv::Mat& kernel, double delta) {
       const auto k = static_cast<float>(kernel.at<double>(y, x));
       if (k != 0) taps.push_back({y - kernel.rows / 2, x - kernel.cols / 2, k});
     }
+  // OpenCV keeps one (zero) tap of an all-zero kernel, its top-left: delta + 0 * x, NaN at an
+  // infinite or NaN pixel.
+  if (taps.empty()) taps.push_back({-(kernel.rows / 2), -(kernel.cols / 2), 0.f});
   return std::make_shared<Correlate2D>(std::move(taps), Halo{kernel.cols / 2, kernel.rows / 2},
                                        static_cast<float>(delta));
 }

@@ -12,7 +12,9 @@
 namespace tessera::detail {
 
 /// True when OpenCV's float filters use fused multiply-adds on this machine: its AVX2 build of
-/// them (compiled with FMA3) is the one dispatched. Without it they multiply and add.
+/// them (compiled with FMA3) is the one dispatched. Without it they multiply and add. A stage
+/// asks when it is made (when a run is planned): cv::setUseOptimized(false) between planning
+/// and running would leave it with the other arithmetic.
 bool opencv_filters_fuse_multiply_add();
 
 /// cv::sepFilter2D(src, dst, CV_32F, kx, ky, centre, 0, border) of a float image as two row
@@ -22,7 +24,7 @@ bool opencv_filters_fuse_multiply_add();
 ///    antisymmetric: 0 + ky[c+i] * (below_i - above_i) ...; else 0 + ky[0] * top + ....
 /// kx and ky are CV_32F vectors of odd length, at least 7 taps where OpenCV has a 3- or 5-tap
 /// special case that rounds otherwise (the callers widen them with zeros, as their tile path
-/// does).
+/// does). Not for a 1x1 kernel, which cv::GaussianBlur copies (keeping -0 and NaN payloads).
 std::vector<RowStagePtr> separable_f32_row_stages(const cv::Mat& kx, const cv::Mat& ky);
 
 /// The sum of one or two such filters, term 0 + term 1 (cv::Laplacian with ksize > 3 on float:

@@ -2,7 +2,7 @@
 // n and the smallest k <= 8 that makes them all integers; the sum of n * pixel is then an
 // integer, exact in any order, and OpenCV's result is that sum / 2^k (exact in float too, being
 // below 2^24), cast to the output depth: rounded half to even and saturated for u8 and u16
-// (cvRound), saturated for s16, as it is for f32. The vector loops (correlate_loops.cpp) do a
+// (cvRound), saturated for s16, and exact in f32. The vector loops (correlate_loops.cpp) do a
 // row in 16-bit lanes (u8 input, sums within 16 bits) or 32-bit lanes (u16 input); the scalar
 // loop here finishes it, or does all of it.
 #include "common/correlate_rows.hpp"

@@ -56,7 +56,7 @@ struct Deriv {
   std::function<void(const cv::Mat& src, cv::Mat& dst, int ddepth, int border)> opencv;
   std::vector<SepTerm> terms;
   int radius = 1;
-  cv::Mat kernel;  ///< the whole filter as one 2D kernel (CV_64F, integers): u8 row stages
+  cv::Mat kernel;  ///< the whole filter as one 2D kernel (CV_64F, integers): the row stages
 };
 
 /// The 2D kernel of a sum of separable terms: sum of ky (column) times kx (row).

@@ -16,7 +16,7 @@
 #include "common/correlate_rows.hpp"
 #include "common/row_kernels.hpp"
 #include "arith/add_weighted_rows.hpp"
-#include "filters/bilateral_loops.hpp"
+#include "filters/bilateral.hpp"
 #include "filters/box_rows.hpp"
 #include "filters/gaussian_rows.hpp"
 #include "filters/median_rows.hpp"
@@ -31,8 +31,6 @@ namespace {
 using detail::int_param;
 using detail::real_param;
 using detail::stencil_kernel;
-using detail::bilateral_loops;
-using detail::BilateralRow;
 
 /// The types most filters accept: 8- and 16-bit unsigned and float, 1, 3 or 4 channels.
 const TypeSet kFilterTypes{{CV_8U, CV_16U, CV_32F}, {1, 3, 4}};
@@ -63,8 +61,8 @@ class GaussianKernel final : public Kernel {
     // Small float kernels run as 7 taps (see blur).
     halo_ = {r == 1 || r == 2 ? 3 : r, r == 1 || r == 2 ? 3 : r};
     if (sigma > 0) {
-      rows_u8_.emplace(sigma, ksize > 0 ? ksize : (cvRound(sigma * 3 * 2 + 1) | 1));
-      rows_u16_.emplace(sigma, float_taps(ksize));  // 16-bit: 4 sigma, as float
+      rows_u8_.emplace(CV_8U, sigma, taps_of(ksize, CV_8U));
+      rows_u16_.emplace(CV_16U, sigma, taps_of(ksize, CV_16U));
     }
   }
   std::string name() const override { return "gaussian"; }
@@ -100,7 +98,10 @@ class GaussianKernel final : public Kernel {
   std::vector<RowStagePtr> row_stages(const PixelType& in, Size in_size) const override {
     if (in.depth == CV_32F) {
       const cv::Size k = taps_for(in_size);
-      return detail::separable_f32_row_stages(padded_kernel(float_taps(k.width)), padded_kernel(float_taps(k.height)));
+      const int kw = taps_of(k.width, CV_32F), kh = taps_of(k.height, CV_32F);
+      // A 1x1 kernel is a copy in cv::GaussianBlur (it keeps -0 and NaN payloads): tile at a time.
+      if (kw == 1 && kh == 1) return {};
+      return detail::separable_f32_row_stages(padded_kernel(kw), padded_kernel(kh));
     }
     if (in.depth == CV_16U && rows_u16_) return rows_u16_->stages(in_size);
     if (in.depth != CV_8U || !rows_u8_) return {};
@@ -114,18 +115,21 @@ class GaussianKernel final : public Kernel {
 
   void blur(const cv::Mat& src, cv::Mat& dst, Size image, int border) const {
     const cv::Size k = taps_for(image);
-    if (src.depth() == CV_32F && (is_small(float_taps(k.width)) || is_small(float_taps(k.height)))) {
+    const int kw = taps_of(k.width, CV_32F), kh = taps_of(k.height, CV_32F);
+    if (src.depth() == CV_32F && (is_small(kw) || is_small(kh))) {
       // OpenCV's 3- and 5-tap float filters round differently in their SIMD body and scalar
       // tail: the same coefficients padded with zeros to 7 taps take its generic path.
-      cv::sepFilter2D(src, dst, -1, padded_kernel(float_taps(k.width)), padded_kernel(float_taps(k.height)),
-                      cv::Point(-1, -1), 0, border);
+      cv::sepFilter2D(src, dst, -1, padded_kernel(kw), padded_kernel(kh), cv::Point(-1, -1), 0, border);
       return;
     }
     cv::GaussianBlur(src, dst, k, sigma_, sigma_, border);
   }
 
-  /// Taps of a float Gaussian of size `ksize` (0: derived from sigma as OpenCV does).
-  int float_taps(int ksize) const { return ksize > 0 ? ksize : (cvRound(sigma_ * 4 * 2 + 1) | 1); }
+  /// Taps of cv::GaussianBlur's kernel of size `ksize` on `depth` (0: derived from sigma as
+  /// OpenCV does: 3 sigma for 8-bit, 4 sigma otherwise).
+  int taps_of(int ksize, int depth) const {
+    return ksize > 0 ? ksize : (cvRound(sigma_ * (depth == CV_8U ? 3 : 4) * 2 + 1) | 1);
+  }
   static bool is_small(int taps) { return taps == 3 || taps == 5; }
   /// cv::GaussianBlur's float coefficients, zero-padded to 7 taps when there are 3 or 5.
   cv::Mat padded_kernel(int taps) const {
@@ -137,8 +141,7 @@ class GaussianKernel final : public Kernel {
   double sigma_;
   int ksize_;
   Halo halo_;
-  std::optional<detail::GaussianRowsU8> rows_u8_;
-  std::optional<detail::GaussianRowsU16> rows_u16_;
+  std::optional<detail::GaussianRowsFixed> rows_u8_, rows_u16_;
 };
 
 KernelPtr gaussian_kernel(double sigma, int ksize) { return std::make_shared<GaussianKernel>(sigma, ksize); }
@@ -282,142 +285,16 @@ int bilateral_radius(int d, double sigma_space) {
   return std::max(d <= 0 ? cvRound(sigma_space * 1.5) : d / 2, 1);
 }
 
-/// The bilateral filter, computed per pixel the same way everywhere (cv::bilateralFilter is not
-/// tile-invariant: its u8 vector body and scalar tail round differently, and for f32 it scales
-/// its colour-weight table by the min and max of the whole input). Over the disc of radius r,
-/// out = sum(w * v) / sum(w), w = exp(-(dx^2 + dy^2) / (2 ss^2)) * exp(-c^2 / (2 sc^2)), c the
-/// L1 colour distance to the centre pixel summed over channels, as OpenCV defines it.
-/// 8-bit: in float, with OpenCV's float weight tables and its vector body's order of operations
-/// (bilateral_loops.hpp), so that it equals that body. Float: in float, the colour weight
-/// interpolated in a table over distances 0 .. D (beyond D it is below the smallest float), as
-/// OpenCV does; OpenCV spans its table over the whole image's value range, this one over a
-/// range fixed by sigma_color, the same for every tile.
-class Bilateral {
- public:
-  Bilateral(int radius, double sigma_color, double sigma_space)
-      : r_(radius), color_coeff_(-0.5 / (sigma_color * sigma_color)) {
-    const double space_coeff = -0.5 / (sigma_space * sigma_space);
-    for (int dy = -r_; dy <= r_; ++dy)
-      for (int dx = -r_; dx <= r_; ++dx) {
-        const double dist = std::sqrt(double(dx * dx + dy * dy));
-        if (dist > r_) continue;
-        taps_.push_back({dx, dy, std::exp(dist * dist * space_coeff)});
-        space_w_.push_back(static_cast<float>(taps_.back().w));
-      }
-    for (int i = 0; i < 256 * 3; ++i) color_w_.push_back(static_cast<float>(std::exp(i * i * color_coeff_)));
-    const double far = std::sqrt(104 / -color_coeff_);  // exp(-104) is below the smallest float
-    for (int i = 0; i <= kFloatBins; ++i) {
-      const double d = far * i / kFloatBins;
-      color_table_.push_back(static_cast<float>(std::exp(d * d * color_coeff_)));
-    }
-    color_table_.push_back(0.f);  // read (with weight 0) at the last bin
-    inv_bin_ = static_cast<float>(kFloatBins / far);
-  }
-
-  /// dst = the filter on src, whose outside is filled per `border`.
-  void operator()(const cv::Mat& src, cv::Mat& dst, int border) const {
-    cv::Mat padded = tile_scratch(src.rows + 2 * r_, src.cols + 2 * r_, src.type());
-    cv::copyMakeBorder(src, padded, r_, r_, r_, r_, border);
-    dst.create(src.size(), src.type());
-    if (src.depth() == CV_8U) run_u8(padded, dst);
-    else run_f32(padded, dst);
-  }
-
- private:
-  struct Tap {
-    int dx, dy;
-    double w;
-  };
-
-  /// The filter over `padded` (channels split into planes) into dst, row by row: `row` (its
-  /// type's own fields already set) pointed at each row's taps, the vector loop `loop` first,
-  /// then `pixel` for the rest.
-  template <typename T, typename Row, typename Loop, typename Pixel>
-  void run_rows(const cv::Mat& padded, cv::Mat& dst, Row row, Loop loop, Pixel pixel) const {
-    const int cn = dst.channels(), taps = static_cast<int>(taps_.size());
-    cv::Mat planes[3];
-    if (cn == 1) planes[0] = padded;
-    else {
-      for (int c = 0; c < cn; ++c) planes[c] = tile_scratch(padded.rows, padded.cols, cv::DataType<T>::type);
-      cv::split(padded, planes);
-    }
-    std::vector<const T*> ptrs(static_cast<std::size_t>(cn * taps));
-    row.cn = cn;
-    row.taps = taps;
-    row.space_w = space_w_.data();
-    row.n = dst.cols;
-    for (int y = 0; y < dst.rows; ++y) {
-      for (int c = 0; c < cn; ++c) {
-        for (int k = 0; k < taps; ++k)
-          ptrs[static_cast<std::size_t>(c * taps + k)] = planes[c].ptr<T>(y + r_ + taps_[k].dy) + r_ + taps_[k].dx;
-        row.src[c] = ptrs.data() + c * taps;
-        row.centre[c] = planes[c].ptr<T>(y + r_) + r_;
-      }
-      row.dst = dst.ptr<T>(y);
-      for (int x = loop(row); x < row.n; ++x) pixel(row, x);
-    }
-  }
-
-  void run_u8(const cv::Mat& padded, cv::Mat& dst) const {
-    BilateralRow row;
-    row.color_w = color_w_.data();
-    run_rows<uchar>(padded, dst, row, bilateral_loops().row, pixel_u8);
-  }
-
-  /// One pixel of the 8-bit filter, as the vector loops compute each lane.
-  static void pixel_u8(const BilateralRow& r, int x) {
-    float sum[3] = {0, 0, 0}, wsum = 0;
-    for (int k = 0; k < r.taps; ++k) {
-      int d = 0;
-      for (int c = 0; c < r.cn; ++c) d += std::abs(int(r.src[c][k][x]) - int(r.centre[c][x]));
-      const float w = r.space_w[k] * r.color_w[d];
-      wsum = wsum + w;
-      for (int c = 0; c < r.cn; ++c) sum[c] = sum[c] + static_cast<float>(r.src[c][k][x]) * w;
-    }
-    for (int c = 0; c < r.cn; ++c) r.dst[x * r.cn + c] = cv::saturate_cast<uchar>(cvRound(sum[c] / wsum));
-  }
-
-  void run_f32(const cv::Mat& padded, cv::Mat& dst) const {
-    detail::BilateralRowF row;
-    row.table = color_table_.data();
-    row.inv_bin = inv_bin_;
-    row.bins = kFloatBins;
-    run_rows<float>(padded, dst, row, bilateral_loops().row_f32, pixel_f32);
-  }
-
-  /// One pixel of the float filter, as the vector loops compute each lane.
-  static void pixel_f32(const detail::BilateralRowF& r, int x) {
-    float sum[3] = {0, 0, 0}, wsum = 0;
-    const float last = static_cast<float>(r.bins);
-    for (int k = 0; k < r.taps; ++k) {
-      float d = 0;
-      for (int c = 0; c < r.cn; ++c) d = d + std::abs(r.src[c][k][x] - r.centre[c][x]);
-      float idx = d * r.inv_bin;
-      idx = idx < last ? idx : last;  // NaN -> last, as the vector min
-      const int i = static_cast<int>(std::floor(idx));
-      const float f = idx - static_cast<float>(i);
-      const float w = r.space_w[k] * (r.table[i] + f * (r.table[i + 1] - r.table[i]));
-      wsum = wsum + w;
-      for (int c = 0; c < r.cn; ++c) sum[c] = sum[c] + r.src[c][k][x] * w;
-    }
-    for (int c = 0; c < r.cn; ++c) r.dst[x * r.cn + c] = sum[c] / wsum;
-  }
-
-  int r_;
-  double color_coeff_;
-  std::vector<Tap> taps_;
-  static constexpr int kFloatBins = 4096;
-  std::vector<float> space_w_, color_w_;  // 8-bit: OpenCV's float tables
-  std::vector<float> color_table_;        // float: colour weight by distance, kFloatBins + 2 entries
-  float inv_bin_ = 0;
-};
-
 KernelPtr make_bilateral(const Params& p) {
   const int r = bilateral_radius(static_cast<int>(p.integer("d")), p.number("sigma_space"));
-  const Bilateral filter(r, p.number("sigma_color"), p.number("sigma_space"));
-  return stencil_kernel("bilateral", {r, r}, kBilateralTypes,
-                        [filter](std::span<const cv::Mat> in, cv::Mat& out, int border) { filter(in[0], out, border); },
-                        {}, {}, detail::Surroundings::Read);
+  const auto filter = std::make_shared<const detail::Bilateral>(r, p.number("sigma_color"), p.number("sigma_space"));
+  return detail::with_row_stages(
+      stencil_kernel(
+          "bilateral", {r, r}, kBilateralTypes,
+          [filter](std::span<const cv::Mat> in, cv::Mat& out, int border) { (*filter)(in[0], out, border); }, {}, {},
+          detail::Surroundings::Read),
+      detail::depth_rows({{CV_8U, {detail::bilateral_row_stage(filter, CV_8U)}},
+                          {CV_32F, {detail::bilateral_row_stage(filter, CV_32F)}}}));
 }
 
 cv::Mat bilateral_oracle(std::span<const cv::Mat> in, const Params& p) {

@@ -171,6 +171,18 @@ int gaussian_v_u16(const unsigned* const* rows, ushort* dst, int n, const unsign
     const v_uint32 r0 = v_shr<16>(hi0 + v_shr<16>(lo0) + half), r1 = v_shr<16>(hi1 + v_shr<16>(lo1) + half);
     v_store(dst + e, v_pack(r0, r1));
   }
+  if (e == 0) {  // a row shorter than two vectors: one at a time
+    for (; e < n; e += L) {
+      if (!last_vector(e, n, L)) break;
+      v_uint32 hi = vx_setzero_u32(), lo = hi;
+      for (int j = 0; j < count; ++j) {
+        const v_uint32 k = vx_setall_u32(taps[j]), a = vx_load(rows[j] + e);
+        hi += v_shr<16>(a) * k;
+        lo += (a & low) * k;
+      }
+      v_pack_store(dst + e, v_shr<16>(hi + v_shr<16>(lo) + half));
+    }
+  }
   return e;
 }
 

@@ -1,7 +1,8 @@
 // cv::GaussianBlur of 8- and 16-bit images as two row stages each, bit-exact with OpenCV 4.6.
 //
-// The arithmetic, established by experiment against cv::GaussianBlur (tests/fused_test.cpp,
-// sigma 0.3..7.5, kernel sizes 1..47, images 1x1 to 1000x700, all equal):
+// The arithmetic, established by experiment against cv::GaussianBlur (u8:
+// tests/exec/fused_whitebox_test.cpp GaussianRowsMatchOpenCV, sigma 0.3..7.5, kernel sizes 1..47,
+// images 1x1 to 1000x700; u16: FloatAndU16CorrelationMatchOpenCV, sigma 0.4..7.5; all equal):
 //  1. Taps: w_i = exp(-x_i^2 / (2 sigma^2)) for x_i = i - (n-1)/2, evaluated in OpenCV's
 //     software double (cv::softdouble) as exp((2 x_i)^2 * (-1/8 / sigma^2)); normalised by
 //     multiplying with 1 / (2 * sum of the outer half + 1) (the centre weight is 1).
@@ -19,6 +20,9 @@
 // The vector loops are in gaussian_loops.cpp; the scalar loops here finish each row.
 // Rows and columns outside the image are the border-extended source, which is what
 // blurring border-extended horizontal sums gives too (the horizontal pass is per row).
+#include <tuple>
+#include <utility>
+
 #include <opencv2/core.hpp>
 #include <opencv2/core/softfloat.hpp>
 
@@ -129,7 +133,7 @@ class GaussianVU16 final : public RowStage {
 
 }  // namespace
 
-std::vector<int> GaussianRowsU8::fixed_point_taps(double sigma, int n, int bits) {
+std::vector<int> gaussian_fixed_point_taps(double sigma, int n, int bits) {
   using cv::softdouble;
   if (n < 1 || n % 2 == 0 || !(sigma > 0))
     throw UsageError("gaussian rows: need an odd tap count and sigma > 0, got " + std::to_string(n) + " taps, sigma=" +
@@ -158,23 +162,29 @@ std::vector<int> GaussianRowsU8::fixed_point_taps(double sigma, int n, int bits)
   return q;
 }
 
-GaussianRowsU8::GaussianRowsU8(double sigma, int taps)
-    : h_(std::make_shared<GaussianH>(fixed_point_taps(sigma, taps))),
-      v_(std::make_shared<GaussianV>(fixed_point_taps(sigma, taps))),
-      h_identity_(std::make_shared<GaussianH>(std::vector<int>{256})),
-      v_identity_(std::make_shared<GaussianV>(std::vector<int>{256})) {}
+namespace {
 
-std::vector<RowStagePtr> GaussianRowsU8::stages(Size size) const {
-  return {size.w == 1 ? h_identity_ : h_, size.h == 1 ? v_identity_ : v_};
+/// The horizontal and vertical stage of `taps` (H, V: the stage classes of one depth).
+template <class H, class V>
+std::pair<RowStagePtr, RowStagePtr> gaussian_pair(const std::vector<int>& taps) {
+  return {std::make_shared<H>(taps), std::make_shared<V>(taps)};
 }
 
-GaussianRowsU16::GaussianRowsU16(double sigma, int taps)
-    : h_(std::make_shared<GaussianHU16>(GaussianRowsU8::fixed_point_taps(sigma, taps, 16))),
-      v_(std::make_shared<GaussianVU16>(GaussianRowsU8::fixed_point_taps(sigma, taps, 16))),
-      h_identity_(std::make_shared<GaussianHU16>(std::vector<int>{1 << 16})),
-      v_identity_(std::make_shared<GaussianVU16>(std::vector<int>{1 << 16})) {}
+}  // namespace
 
-std::vector<RowStagePtr> GaussianRowsU16::stages(Size size) const {
+GaussianRowsFixed::GaussianRowsFixed(int depth, double sigma, int taps) {
+  const int bits = depth == CV_8U ? 8 : 16;
+  const std::vector<int> k = gaussian_fixed_point_taps(sigma, taps, bits), one{1 << bits};
+  if (depth == CV_8U) {
+    std::tie(h_, v_) = gaussian_pair<GaussianH, GaussianV>(k);
+    std::tie(h_identity_, v_identity_) = gaussian_pair<GaussianH, GaussianV>(one);
+  } else {
+    std::tie(h_, v_) = gaussian_pair<GaussianHU16, GaussianVU16>(k);
+    std::tie(h_identity_, v_identity_) = gaussian_pair<GaussianHU16, GaussianVU16>(one);
+  }
+}
+
+std::vector<RowStagePtr> GaussianRowsFixed::stages(Size size) const {
   return {size.w == 1 ? h_identity_ : h_, size.h == 1 ? v_identity_ : v_};
 }
 

@@ -7,27 +7,18 @@
 
 namespace tessera::detail {
 
-/// cv::GaussianBlur of 8-bit images as two row stages (horizontal u8 -> u16 fixed point,
-/// vertical u16 -> u8), for a kernel of `taps` taps (odd) and sigma > 0.
-class GaussianRowsU8 {
+/// The fixed-point taps of a Gaussian of `taps` taps (odd) and sigma > 0, with `bits` fractional
+/// bits (8 for u8, 16 for u16), as OpenCV derives them (see gaussian_rows.cpp).
+std::vector<int> gaussian_fixed_point_taps(double sigma, int taps, int bits);
+
+/// cv::GaussianBlur of 8- or 16-bit images as two row stages, for a kernel of `taps` taps
+/// (odd) and sigma > 0. u8: 8.8 taps, horizontal u8 -> biased s16 sums, vertical -> u8.
+/// u16: 16.16 taps, horizontal u16 -> exact 32-bit sums, vertical -> u16.
+class GaussianRowsFixed {
  public:
-  GaussianRowsU8(double sigma, int taps);
+  GaussianRowsFixed(int depth, double sigma, int taps);
   /// The stages for an image of `size`: OpenCV blurs an image one pixel wide (high) only
   /// along its length, so that direction gets the identity.
-  std::vector<RowStagePtr> stages(Size size) const;
-  /// The fixed-point taps with `bits` fractional bits (8 for u8, 16 for u16), as OpenCV
-  /// derives them from sigma (see gaussian_rows.cpp).
-  static std::vector<int> fixed_point_taps(double sigma, int taps, int bits = 8);
-
- private:
-  RowStagePtr h_, v_, h_identity_, v_identity_;
-};
-
-/// cv::GaussianBlur of 16-bit images as two row stages (horizontal u16 -> exact 32-bit sums in
-/// 16.16 fixed point, vertical -> u16), for a kernel of `taps` taps (odd) and sigma > 0.
-class GaussianRowsU16 {
- public:
-  GaussianRowsU16(double sigma, int taps);
   std::vector<RowStagePtr> stages(Size size) const;
 
  private:
