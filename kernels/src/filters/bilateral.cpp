@@ -46,7 +46,8 @@ void pixel_f32(const BilateralRowF& r, int x) {
 }
 
 /// The filter as a row stage: the input rows' channels split into planes (thread-local
-/// buffers) for the per-row core.
+/// buffers, by vector deinterleaving) for the per-row core. Each input row is split once for
+/// every output row that reads it; vector loads make that a few percent of the filter.
 template <typename T>
 class BilateralRows final : public RowStage {
  public:
@@ -61,14 +62,19 @@ class BilateralRows final : public RowStage {
     if (cn == 1) {
       for (int j = 0; j < window; ++j) pointers[static_cast<std::size_t>(j)] = static_cast<const T*>(rows[j]);
     } else {
-      planes.resize(static_cast<std::size_t>(cn * window * wide));
+      planes.resize(static_cast<std::size_t>(3 * window * wide));
       for (int j = 0; j < window; ++j) {
         const T* src = static_cast<const T*>(rows[j]);
-        for (int c = 0; c < cn; ++c) {
-          T* plane = planes.data() + static_cast<std::size_t>((c * window + j) * wide);
-          for (int x = 0; x < wide; ++x) plane[x] = src[x * cn + c];
-          pointers[static_cast<std::size_t>(c * window + j)] = plane;
+        T* plane[3];
+        for (int c = 0; c < 3; ++c) {
+          plane[c] = planes.data() + static_cast<std::size_t>((c * window + j) * wide);
+          pointers[static_cast<std::size_t>(c * window + j)] = plane[c];
         }
+        int x = 0;
+        if constexpr (sizeof(T) == 1) x = bilateral_loops().split3_u8(src, plane[0], plane[1], plane[2], wide);
+        else x = bilateral_loops().split3_f32(src, plane[0], plane[1], plane[2], wide);
+        for (; x < wide; ++x)
+          for (int c = 0; c < 3; ++c) plane[c][x] = src[3 * x + c];
       }
     }
     const T* const* window_of[3] = {pointers.data(), pointers.data() + window, pointers.data() + 2 * window};
