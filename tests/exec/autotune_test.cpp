@@ -66,5 +66,20 @@ TEST(Autotune, AStreamedImageIsTunedOnTilesItsSampleHolds) {
   }
 }
 
+TEST(Autotune, PointwisePipelinesGetStripsAsWideAsTheImage) {
+  // Squares gain a pointwise pass nothing; strips as wide as the image stream their rows as one
+  // run. A stencil in the pipeline brings squares back.
+  const cv::Mat in = test::random_image(1500, 1200, CV_8UC3, 6);
+  RunOptions o;
+  o.threads = 2;
+  const TileChoice c = choose_tile(Pipeline::parse("threshold t=100 | invert | gray"), in, o);
+  ASSERT_FALSE(c.candidates.empty());
+  for (const TileCandidate& cand : c.candidates) EXPECT_EQ(cand.tile.w, 1500) << to_string(cand.tile);
+  bool square = false;
+  for (const TileCandidate& cand : choose_tile(Pipeline::parse("threshold t=100 | box"), in, o).candidates)
+    square = square || cand.tile.w == cand.tile.h;
+  EXPECT_TRUE(square);
+}
+
 }  // namespace
 }  // namespace tessera
