@@ -8,6 +8,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "common/channel_loops.hpp"
 #include "filters/bilateral_loops.hpp"
 
 namespace tessera::detail {
@@ -70,11 +71,7 @@ class BilateralRows final : public RowStage {
           plane[c] = planes.data() + static_cast<std::size_t>((c * window + j) * wide);
           pointers[static_cast<std::size_t>(c * window + j)] = plane[c];
         }
-        int x = 0;
-        if constexpr (sizeof(T) == 1) x = bilateral_loops().split3_u8(src, plane[0], plane[1], plane[2], wide);
-        else x = bilateral_loops().split3_f32(src, plane[0], plane[1], plane[2], wide);
-        for (; x < wide; ++x)
-          for (int c = 0; c < 3; ++c) plane[c][x] = src[3 * x + c];
+        split_channels(src, plane, 3, wide);
       }
     }
     const T* const* window_of[3] = {pointers.data(), pointers.data() + window, pointers.data() + 2 * window};

@@ -107,25 +107,6 @@ int row_f32_cn(const BilateralRowF& r) {
 
 int row_f32(const BilateralRowF& r) { return r.cn == 1 ? row_f32_cn<1>(r) : row_f32_cn<3>(r); }
 
-template <class T>
-int split3(const T* src, T* a, T* b, T* c, int n) {
-  using V = decltype(vx_load(src));
-  constexpr int L = V::nlanes;
-  int x = 0;
-  for (; x < n; x += L) {
-    if (!last_vector(x, n, L)) break;
-    V p, q, t;
-    v_load_deinterleave(src + 3 * x, p, q, t);
-    v_store(a + x, p);
-    v_store(b + x, q);
-    v_store(c + x, t);
-  }
-  return x;
-}
-
-int split3_u8(const uchar* src, uchar* a, uchar* b, uchar* c, int n) { return split3(src, a, b, c, n); }
-int split3_f32(const float* src, float* a, float* b, float* c, int n) { return split3(src, a, b, c, n); }
-
 }  // namespace
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
 #endif
@@ -136,5 +117,5 @@ int split3_f32(const float* src, float* a, float* b, float* c, int n) { return s
 // AVX2 runs there.
 TESSERA_SIMD_SKIP(BilateralLoops, bilateral_loops)
 #else
-TESSERA_SIMD_TABLE(BilateralLoops, bilateral_loops, {row, row_f32, split3_u8, split3_f32})
+TESSERA_SIMD_TABLE(BilateralLoops, bilateral_loops, {row, row_f32})
 #endif

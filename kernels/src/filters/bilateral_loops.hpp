@@ -42,9 +42,6 @@ struct BilateralLoops {
   /// Float: d summed over channels, the weight interpolated as above, then as for 8 bits
   /// (w = space_w[k] * colour weight, wsum += w, sum_c += v_c * w), dst_c = sum_c / wsum.
   int (*row_f32)(const BilateralRowF& r);
-  /// n pixels of 3 interleaved channels into three planes (the row stage's input rows).
-  int (*split3_u8)(const uchar* src, uchar* a, uchar* b, uchar* c, int n);
-  int (*split3_f32)(const float* src, float* a, float* b, float* c, int n);
 };
 const BilateralLoops& bilateral_loops();
 
