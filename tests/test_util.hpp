@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "tessera/run.hpp"
+#include "tessera/simd.hpp"
 
 namespace tessera::test {
 
@@ -75,5 +76,17 @@ inline std::vector<std::string> example_pipelines(const std::string& help) {
     }
   return specs;
 }
+
+/// Caps the vector level for a scope; the level before comes back however the scope ends.
+class SimdLevelCap {
+ public:
+  explicit SimdLevelCap(SimdLevel cap) : before_(simd_level()) { set_simd_level(cap); }
+  ~SimdLevelCap() { set_simd_level(before_); }
+  SimdLevelCap(const SimdLevelCap&) = delete;
+  SimdLevelCap& operator=(const SimdLevelCap&) = delete;
+
+ private:
+  SimdLevel before_;
+};
 
 }  // namespace tessera::test

@@ -141,17 +141,7 @@ TEST_P(EveryKernel, TiledEqualsWholeImageAndOpenCV) {
   }
 }
 
-/// Caps the vector level for a scope, then puts back the level that was in use.
-class SimdLevelCap {
- public:
-  explicit SimdLevelCap(SimdLevel cap) : before_(simd_level()) { set_simd_level(cap); }
-  ~SimdLevelCap() { set_simd_level(before_); }
-  SimdLevelCap(const SimdLevelCap&) = delete;
-  SimdLevelCap& operator=(const SimdLevelCap&) = delete;
-
- private:
-  SimdLevel before_;
-};
+using test::SimdLevelCap;
 
 /// Every registry entry, every type: each vector level the CPU runs (baseline, AVX2, AVX-512)
 /// gives the baseline level's bits, fused and tile at a time, on rows both wider and narrower

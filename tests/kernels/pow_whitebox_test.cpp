@@ -12,6 +12,7 @@
 
 #include "pointwise/pow_loops.hpp"
 #include "tessera/simd.hpp"
+#include "test_util.hpp"
 
 namespace tessera {
 namespace {
@@ -91,27 +92,16 @@ TEST(PowLoop, SpecialCasesAsStdPow) {
   EXPECT_EQ(ones, (std::vector<float>{3.0f, 1e-30f, kInf}));
 }
 
-/// Caps the vector level for a scope; the level before comes back however the scope ends.
-class LevelCap {
- public:
-  explicit LevelCap(SimdLevel cap) : before_(simd_level()) { set_simd_level(cap); }
-  ~LevelCap() { set_simd_level(before_); }
-  LevelCap(const LevelCap&) = delete;
-  LevelCap& operator=(const LevelCap&) = delete;
-
- private:
-  SimdLevel before_;
-};
 
 TEST(PowLoop, SameBitsAtEveryPositionLengthAndLevel) {
   const std::vector<float> in = values();
   const std::vector<float> want = [&] {
-    const LevelCap baseline(SimdLevel::Baseline);
+    const test::SimdLevelCap baseline(SimdLevel::Baseline);
     return pow_row(in, 0.8);
   }();
   for (const SimdLevel level : {SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512}) {
     if (level > simd_supported()) continue;
-    const LevelCap cap(level);
+    const test::SimdLevelCap cap(level);
     EXPECT_TRUE(same_bits(pow_row(in, 0.8), want)) << to_string(level);
     // Rows of every length up to a few vectors, starting anywhere: each value as in the long row.
     for (int n = 1; n <= 40; ++n)
