@@ -28,8 +28,29 @@ int sobel_mag(const uchar* up, const uchar* mid, const uchar* down, uchar* dst, 
   return e;
 }
 
+int abs_s16(const short* src, uchar* dst, int n, int a, int b) {
+  constexpr int L = v_uint8::nlanes;
+  const bool plain = a == 1 && b == 0;
+  const v_int32 va = vx_setall_s32(a), vb = vx_setall_s32(b);
+  // |a x + b| of one vector of s16, as u16 saturated (the pack to u8 saturates again).
+  auto weigh = [&](const v_int16& x) {
+    if (plain) return v_abs(x);
+    v_int32 lo, hi;
+    v_expand(x, lo, hi);
+    const v_uint32 l = v_reinterpret_as_u32(v_abs(lo * va + vb)), h = v_reinterpret_as_u32(v_abs(hi * va + vb));
+    return v_pack(l, h);
+  };
+  int e = 0;
+  for (; e < n; e += L) {
+    if (!last_vector(e, n, L)) break;
+    const v_int16 x0 = vx_load(src + e), x1 = vx_load(src + e + L / 2);
+    v_store(dst + e, v_pack(weigh(x0), weigh(x1)));
+  }
+  return e;
+}
+
 }  // namespace
 }  // namespace tessera::detail::TESSERA_SIMD_VARIANT
 #endif
 
-TESSERA_SIMD_TABLE(SobelLoops, sobel_loops, {sobel_mag})
+TESSERA_SIMD_TABLE(SobelLoops, sobel_loops, {sobel_mag, abs_s16})
