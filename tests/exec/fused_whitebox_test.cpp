@@ -666,7 +666,7 @@ TEST(Fused, IntegerCorrelationMatchesOpenCV) {
 TEST(Fused, FloatAndU16CorrelationMatchOpenCV) {
   // u16: gaussian in OpenCV's 16.16 fixed point; filter and sharpen (u16 out) and the
   // derivatives (f32 out) as exact integer sums where OpenCV's float sums stay exact (within
-  // 2^24), else tile at a time. f32: gaussian, the
+  // 2^24), else OpenCV's float arithmetic, as for u8 filters with other kernels. f32: gaussian, the
   // derivatives (one separable term) and filter/sharpen/laplacian 1 and 3 (filter2D) with
   // OpenCV's float arithmetic: a multiply-add per product, fused where OpenCV's dispatched
   // filters fuse them (fused.sse2_loops reruns this with OpenCV's SSE filters, which do not).
@@ -715,15 +715,17 @@ TEST(Fused, FloatAndU16CorrelationMatchOpenCV) {
       {"sharpen", CV_16U, true, 0, filter(sharpen, 0)},
       {"filter kernel=\"1 -3 2 5 1\" scale=0.5 delta=-7.5", CV_16U, true, 0,
        filter((cv::Mat_<double>(1, 5) << 1, -3, 2, 5, 1) * 0.5, -7.5)},
-      {"filter kernel=\"1 1 1; 1 1 1; 1 1 1\" scale=0.11", CV_16U, false, 0, nullptr},  // not dyadic
+      {"filter kernel=\"1 1 1; 1 1 1; 1 1 1\" scale=0.11", CV_16U, true, 0,  // not dyadic: float sums
+       filter(cv::Mat::ones(3, 3, CV_64F) * 0.11, 0)},
+      {"filter kernel=\"1 1 1; 1 1 1; 1 1 1\" scale=0.11", CV_8U, false, 0, nullptr},  // OpenCV's vector loop is faster
       {"sobel dx=1 dy=0", CV_16U, true, 0, sobel(1, 0, 3)},
       {"sobel dx=0 dy=4 ksize=5", CV_16U, true, 0, sobel(0, 4, 5)},  // 65535 * 256: just within 2^24
-      {"sobel dx=1 dy=0 ksize=7", CV_16U, false, 0, nullptr},        // sums beyond 2^24 round
+      {"sobel dx=1 dy=0 ksize=7", CV_16U, true, 0, sobel(1, 0, 7)},  // sums beyond 2^24: float arithmetic
       {"scharr dx=0 dy=1", CV_16U, true, 0, sobel(0, 1, cv::FILTER_SCHARR)},
       {"laplacian ksize=1", CV_16U, true, 0, laplacian(1)},
       {"laplacian ksize=3", CV_16U, true, 0, laplacian(3)},
       {"laplacian ksize=5", CV_16U, true, 0, laplacian(5)},
-      {"laplacian ksize=7", CV_16U, false, 0, nullptr},
+      {"laplacian ksize=7", CV_16U, true, 0, laplacian(7)},
       {"gaussian sigma=2", CV_16U, true, 0, gaussian(2, 0)},
       {"gaussian sigma=0.4", CV_16U, true, 0, gaussian(0.4, 0)},
       {"gaussian sigma=1.2 ksize=11", CV_16U, true, 0, gaussian(1.2, 11)},
@@ -747,7 +749,7 @@ TEST(Fused, FloatAndU16CorrelationMatchOpenCV) {
   unsigned seed = 900;
   for (cv::Size size : {cv::Size{37, 29}, cv::Size{403, 9}, cv::Size{1, 20}, cv::Size{21, 1}, cv::Size{1, 1}})
     for (int cn : {1, 3, 4})
-      for (int depth : {CV_16U, CV_32F}) {
+      for (int depth : {CV_8U, CV_16U, CV_32F}) {
         cv::Mat in = test::random_image(size.width, size.height, CV_MAKETYPE(depth, cn), seed++);
         if (depth == CV_16U)  // the largest sums
           in(cv::Rect(0, 0, std::min(6, in.cols), std::min(6, in.rows))).setTo(cv::Scalar::all(65535));

@@ -26,13 +26,28 @@ std::vector<float> floats_of(const cv::Mat& k) {
   return {f.ptr<float>(), f.ptr<float>() + f.total()};
 }
 
+/// Elements of a row of `depth` (u8, u16 or f32) as floats: the row itself when it is float,
+/// else converted into `buffer` (exact: every u8 and u16 value is a float).
+const float* as_floats(const void* row, int depth, int n, std::vector<float>& buffer) {
+  if (depth == CV_32F) return static_cast<const float*>(row);
+  buffer.resize(static_cast<std::size_t>(n));
+  if (depth == CV_8U) {
+    const auto* s = static_cast<const uchar*>(row);
+    for (int i = 0; i < n; ++i) buffer[static_cast<std::size_t>(i)] = s[i];
+  } else {
+    const auto* s = static_cast<const ushort*>(row);
+    for (int i = 0; i < n; ++i) buffer[static_cast<std::size_t>(i)] = s[i];
+  }
+  return buffer.data();
+}
+
 /// The row pass of one term or two (out = term 0 + term 1, added by the column pass): with two,
 /// each element's two sums are stored side by side (a pixel of 2 * cn floats), so that the
 /// runtime's border padding moves them together.
 class RowPass final : public RowStage {
  public:
-  explicit RowPass(std::vector<std::vector<float>> terms)
-      : terms_(std::move(terms)), fused_(opencv_filters_fuse_multiply_add()) {
+  RowPass(std::vector<std::vector<float>> terms, int in_depth)
+      : terms_(std::move(terms)), in_depth_(in_depth), fused_(opencv_filters_fuse_multiply_add()) {
     for (const auto& k : terms_) r_ = std::max(r_, static_cast<int>(k.size()) / 2);
   }
   Halo halo() const override { return {r_, 0}; }
@@ -41,15 +56,17 @@ class RowPass final : public RowStage {
 
   void run(const void* const* rows, void* out, int width, int cn) const override {
     const int n = width * cn;
+    thread_local std::vector<float> converted;
+    const float* src = as_floats(rows[0], in_depth_, (width + 2 * r_) * cn, converted);
     if (terms_.size() == 1) {
-      one(static_cast<const float*>(rows[0]), terms_[0], static_cast<float*>(out), n, cn);
+      one(src, terms_[0], static_cast<float*>(out), n, cn);
       return;
     }
     thread_local std::vector<float> a, b;
     a.resize(static_cast<std::size_t>(n));
     b.resize(static_cast<std::size_t>(n));
-    one(static_cast<const float*>(rows[0]), terms_[0], a.data(), n, cn);
-    one(static_cast<const float*>(rows[0]), terms_[1], b.data(), n, cn);
+    one(src, terms_[0], a.data(), n, cn);
+    one(src, terms_[1], b.data(), n, cn);
     auto* dst = static_cast<float*>(out);
     for (int e = float_correlate_loops().interleave(a.data(), b.data(), dst, n); e < n; ++e) {
       dst[2 * e] = a[static_cast<std::size_t>(e)];
@@ -70,6 +87,7 @@ class RowPass final : public RowStage {
   }
 
   std::vector<std::vector<float>> terms_;
+  int in_depth_;
   int r_ = 0;
   bool fused_;
 };
@@ -97,22 +115,35 @@ struct ColumnTaps {
 /// pass of two.
 class ColumnPass final : public RowStage {
  public:
-  explicit ColumnPass(std::vector<ColumnTaps> terms) : terms_(std::move(terms)), fused_(opencv_filters_fuse_multiply_add()) {
+  ColumnPass(std::vector<ColumnTaps> terms, int out_depth)
+      : terms_(std::move(terms)), out_depth_(out_depth), fused_(opencv_filters_fuse_multiply_add()) {
     for (const ColumnTaps& t : terms_) r_ = std::max(r_, t.r);
   }
   Halo halo() const override { return {0, r_}; }
-  int out_depth() const override { return CV_32F; }
+  int out_depth() const override { return out_depth_; }
   int out_channels(int in_channels) const override { return in_channels / static_cast<int>(terms_.size()); }
 
   void run(const void* const* rows, void* out, int width, int channels) const override {
-    const auto* const* src = reinterpret_cast<const float* const*>(rows);
-    auto* dst = static_cast<float*>(out);
+    const int n = width * channels / static_cast<int>(terms_.size());
+    if (out_depth_ == CV_32F) {
+      sums(reinterpret_cast<const float* const*>(rows), static_cast<float*>(out), n);
+      return;
+    }
+    // OpenCV's cast of the float sums (cvRound, saturated), through its own conversion.
+    thread_local std::vector<float> sum_row;
+    sum_row.resize(static_cast<std::size_t>(n));
+    sums(reinterpret_cast<const float* const*>(rows), sum_row.data(), n);
+    cv::Mat to(1, n, out_depth_, out);
+    cv::Mat(1, n, CV_32F, sum_row.data()).convertTo(to, out_depth_);
+  }
+
+ private:
+  void sums(const float* const* src, float* dst, int n) const {
     if (terms_.size() == 2) {
-      two(src, dst, width * channels / 2);
+      two(src, dst, n);
       return;
     }
     const ColumnTaps& t = terms_[0];
-    const int n = width * channels;
     if (t.symmetry == 0) {
       const int taps = 2 * t.r + 1;
       for (int e = float_correlate_loops().taps(src, dst, n, t.full.data(), taps, 0.f, fused_); e < n; ++e) {
@@ -126,7 +157,6 @@ class ColumnPass final : public RowStage {
       dst[e] = sum(src + r_, t, e, 1, 0);
   }
 
- private:
   /// One (anti)symmetric term at element e of rows holding `stride` floats per element, from
   /// float `at` of each.
   float sum(const float* const* c, const ColumnTaps& t, int e, int stride, int at) const {
@@ -146,6 +176,7 @@ class ColumnPass final : public RowStage {
   }
 
   std::vector<ColumnTaps> terms_;
+  int out_depth_;
   int r_ = 0;
   bool fused_;
 };
@@ -155,27 +186,50 @@ struct Tap {
   float k;
 };
 
+/// filter2D: delta + each non-zero tap times its pixel, a multiply-add each, on u8, u16 or f32
+/// rows (as floats), cast to the output depth as OpenCV casts (round half to even, saturated).
 class Correlate2D final : public RowStage {
  public:
-  Correlate2D(std::vector<Tap> taps, Halo halo, float delta)
-      : taps_(std::move(taps)), halo_(halo), delta_(delta), fused_(opencv_filters_fuse_multiply_add()) {
+  Correlate2D(std::vector<Tap> taps, Halo halo, float delta, int in_depth, int out_depth)
+      : taps_(std::move(taps)),
+        halo_(halo),
+        delta_(delta),
+        in_depth_(in_depth),
+        out_depth_(out_depth),
+        fused_(opencv_filters_fuse_multiply_add()) {
     for (const Tap& t : taps_) k_.push_back(t.k);
   }
   Halo halo() const override { return halo_; }
-  int out_depth() const override { return CV_32F; }
+  int out_depth() const override { return out_depth_; }
 
   void run(const void* const* rows, void* out, int width, int cn) const override {
-    const int n = width * cn, count = static_cast<int>(taps_.size());
-    thread_local std::vector<const float*> src;
+    const int n = width * cn, count = static_cast<int>(taps_.size()), window = 2 * halo_.ry + 1;
+    thread_local std::vector<std::vector<float>> converted;
+    thread_local std::vector<const float*> row, src;
+    thread_local std::vector<float> sums;
+    converted.resize(static_cast<std::size_t>(window));
+    row.resize(static_cast<std::size_t>(window));
+    for (int j = 0; j < window; ++j)
+      row[static_cast<std::size_t>(j)] =
+          as_floats(rows[j], in_depth_, (width + 2 * halo_.rx) * cn, converted[static_cast<std::size_t>(j)]);
     src.resize(taps_.size());
     for (std::size_t t = 0; t < taps_.size(); ++t)
-      src[t] = static_cast<const float*>(rows[taps_[t].dy + halo_.ry]) + (halo_.rx + taps_[t].dx) * cn;
-    auto* dst = static_cast<float*>(out);
+      src[t] = row[static_cast<std::size_t>(taps_[t].dy + halo_.ry)] + (halo_.rx + taps_[t].dx) * cn;
+    float* dst = static_cast<float*>(out);
+    if (out_depth_ != CV_32F) {
+      sums.resize(static_cast<std::size_t>(n));
+      dst = sums.data();
+    }
     for (int e = float_correlate_loops().taps(src.data(), dst, n, k_.data(), count, delta_, fused_); e < n; ++e) {
       float s = delta_;
       for (int t = 0; t < count; ++t) s = mad(k_[static_cast<std::size_t>(t)], src[static_cast<std::size_t>(t)][e], s, fused_);
       dst[e] = s;
     }
+    if (out_depth_ == CV_32F) return;
+    // OpenCV's cast (cvRound, saturated), through its own conversion of the row.
+    const cv::Mat from(1, n, CV_32F, dst);
+    cv::Mat to(1, n, out_depth_, out);
+    from.convertTo(to, out_depth_);
   }
 
  private:
@@ -183,6 +237,7 @@ class Correlate2D final : public RowStage {
   std::vector<float> k_;
   Halo halo_;
   float delta_;
+  int in_depth_, out_depth_;
   bool fused_;
 };
 
@@ -190,12 +245,15 @@ class Correlate2D final : public RowStage {
 
 bool opencv_filters_fuse_multiply_add() { return cv::checkHardwareSupport(CV_CPU_AVX2); }
 
-std::vector<RowStagePtr> separable_f32_row_stages(const cv::Mat& kx, const cv::Mat& ky) {
-  return separable_f32_row_stages({{kx, ky}});
+std::vector<RowStagePtr> separable_f32_row_stages(const cv::Mat& kx, const cv::Mat& ky, int in_depth) {
+  return separable_f32_row_stages({{kx, ky}}, in_depth);
 }
 
-std::vector<RowStagePtr> separable_f32_row_stages(const std::vector<std::pair<cv::Mat, cv::Mat>>& terms) {
+std::vector<RowStagePtr> separable_f32_row_stages(const std::vector<std::pair<cv::Mat, cv::Mat>>& terms, int in_depth,
+                                                  int out_depth) {
   if (terms.empty() || terms.size() > 2) return {};
+  if (in_depth != CV_8U && in_depth != CV_16U && in_depth != CV_32F) return {};
+  if (out_depth != CV_32F && out_depth != CV_16S) return {};
   std::vector<std::vector<float>> rows;
   std::vector<ColumnTaps> columns;
   for (const auto& [kx, ky] : terms) {
@@ -203,11 +261,16 @@ std::vector<RowStagePtr> separable_f32_row_stages(const std::vector<std::pair<cv
     columns.emplace_back(floats_of(ky));
     if (terms.size() == 2 && columns.back().symmetry == 0) return {};  // two terms: (anti)symmetric columns only
   }
-  return {std::make_shared<RowPass>(std::move(rows)), std::make_shared<ColumnPass>(std::move(columns))};
+  return {std::make_shared<RowPass>(std::move(rows), in_depth),
+          std::make_shared<ColumnPass>(std::move(columns), out_depth)};
 }
 
-RowStagePtr correlate_f32_row_stage(const cv::Mat& kernel, double delta) {
+RowStagePtr correlate_f32_row_stage(const cv::Mat& kernel, double delta, int in_depth, int out_depth) {
   if (kernel.depth() != CV_64F || kernel.channels() != 1 || kernel.rows % 2 == 0 || kernel.cols % 2 == 0) return nullptr;
+  const bool depths_ok = in_depth == CV_32F ? out_depth == CV_32F
+                                            : (in_depth == CV_8U || in_depth == CV_16U) &&
+                                                  (out_depth == in_depth || out_depth == CV_32F);
+  if (!depths_ok) return nullptr;
   std::vector<Tap> taps;
   for (int y = 0; y < kernel.rows; ++y)
     for (int x = 0; x < kernel.cols; ++x) {
@@ -218,7 +281,7 @@ RowStagePtr correlate_f32_row_stage(const cv::Mat& kernel, double delta) {
   // infinite or NaN pixel.
   if (taps.empty()) taps.push_back({-(kernel.rows / 2), -(kernel.cols / 2), 0.f});
   return std::make_shared<Correlate2D>(std::move(taps), Halo{kernel.cols / 2, kernel.rows / 2},
-                                       static_cast<float>(delta));
+                                       static_cast<float>(delta), in_depth, out_depth);
 }
 
 }  // namespace tessera::detail

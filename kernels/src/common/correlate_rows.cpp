@@ -132,4 +132,16 @@ RowStagePtr correlate_exact_row_stage(const cv::Mat& kernel, double delta, int i
   return nullptr;
 }
 
+bool correlate_fits_16_bits(const cv::Mat& kernel) {
+  if (kernel.depth() != CV_64F || kernel.channels() != 1) return false;
+  std::int64_t total = 0;
+  for (int y = 0; y < kernel.rows; ++y)
+    for (int x = 0; x < kernel.cols; ++x) {
+      std::int64_t n = 0;
+      if (!scaled_integer(kernel.at<double>(y, x), 0, n)) return false;
+      total += std::abs(n);
+    }
+  return 255 * total <= 32767;
+}
+
 }  // namespace tessera::detail

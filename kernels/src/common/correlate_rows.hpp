@@ -23,4 +23,9 @@ namespace tessera::detail {
 RowStagePtr correlate_exact_row_stage(const cv::Mat& kernel, double delta, int in_depth, int out_depth,
                                       double pass_abs_sum = 0);
 
+/// True when `kernel` has integer coefficients whose sums over 8-bit input stay within 16 bits
+/// (255 * sum |k| <= 32767): then the u8 stage above runs in 16-bit vector lanes; otherwise
+/// its sums are done in scalar code.
+bool correlate_fits_16_bits(const cv::Mat& kernel);
+
 }  // namespace tessera::detail

@@ -104,12 +104,21 @@ detail::RowFactory deriv_rows(const Deriv& d) {
   std::map<int, std::vector<RowStagePtr>> rows = {
       {CV_8U, {detail::correlate_exact_row_stage(d.kernel, 0, CV_8U, CV_16S)}},
       {CV_16U, {detail::correlate_exact_row_stage(d.kernel, 0, CV_16U, CV_32F, pass_abs_sum)}}};
-  if (d.terms.empty()) rows[CV_32F] = {detail::correlate_f32_row_stage(d.kernel, 0)};
-  else {
+  // Float arithmetic: the f32 tile path's widened terms, or OpenCV's own kernels for u16 where
+  // its sums round (ksize 7; its 3-tap special cases only ever meet exact sums there).
+  const auto float_rows = [&](int depth, bool widened, int out_depth) -> std::vector<RowStagePtr> {
+    if (d.terms.empty()) return {detail::correlate_f32_row_stage(d.kernel, 0, depth, CV_32F)};
     std::vector<std::pair<cv::Mat, cv::Mat>> terms;
-    for (const SepTerm& t : d.terms) terms.emplace_back(widen(t.kx), widen(t.ky));
-    rows[CV_32F] = detail::separable_f32_row_stages(terms);
-  }
+    for (const SepTerm& t : d.terms) terms.emplace_back(widened ? widen(t.kx) : t.kx, widened ? widen(t.ky) : t.ky);
+    return detail::separable_f32_row_stages(terms, depth, out_depth);
+  };
+  rows[CV_32F] = float_rows(CV_32F, true, CV_32F);
+  if (!rows[CV_16U][0]) rows[CV_16U] = float_rows(CV_16U, false, CV_32F);
+  // u8 kernels whose sums pass 16 bits (ksize 7): the 2D integer stage would run in scalar code
+  // (9x slower than tile at a time). Their sums are below 2^24, so the separable passes in
+  // float are exact integers too, cast to s16 as OpenCV saturates its integer sums.
+  if (!d.terms.empty() && !detail::correlate_fits_16_bits(d.kernel))
+    rows[CV_8U] = float_rows(CV_8U, false, CV_16S);
   return detail::depth_rows(std::move(rows));
 }
 
