@@ -79,6 +79,12 @@ TEST(Autotune, PointwisePipelinesGetStripsAsWideAsTheImage) {
   for (const TileCandidate& cand : choose_tile(Pipeline::parse("threshold t=100 | box"), in, o).candidates)
     square = square || cand.tile.w == cand.tile.h;
   EXPECT_TRUE(square);
+  // A short, wide image where no full-width strip gives each of 4 threads two tiles: the
+  // tuner keeps the sizes that do.
+  const cv::Mat wide = test::random_image(3000, 48, CV_8UC1, 7);
+  o.threads = 4;
+  const TileChoice w = choose_tile(Pipeline::parse("invert"), wide, o);
+  EXPECT_GE(TileGrid({3000, 48}, w.tile).count(), 8) << to_string(w.tile);
 }
 
 }  // namespace

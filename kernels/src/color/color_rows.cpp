@@ -1,9 +1,12 @@
 // Gray, channel swap and f32 HSV as row stages, with the vector loops of color_loops.cpp; u8
-// HSV and Lab through cv::cvtColor on each row. cv::cvtColor's
-// u8 and u16 gray are one integer formula ((3735 B + 19235 G + 9798 R + 2^14) >> 15) in its
-// vector code and scalar tail alike, so these give its bits exactly
-// (tests/exec/fused_whitebox_test.cpp); f32 gray is our own (gray_f32_row). (cv::hal's row
-// functions would do, but each call goes through cv::parallel_for_: a cost per row.)
+// HSV and Lab (and f32 Lab) through cv::cvtColor on each row. cv::cvtColor's u8 and u16 gray
+// are one integer formula ((3735 B + 19235 G + 9798 R + 2^14) >> 15) in its vector code and
+// scalar tail alike, so these give its bits exactly (tests/exec/fused_whitebox_test.cpp); f32
+// gray is our own (gray_f32_row). Cheap conversions get loops of their own because every
+// cvtColor call (and cv::hal's row functions) costs a fixed setup and a pass through
+// cv::parallel_for_; for HSV and Lab that cost is small beside the conversion on a full-width
+// row, but about doubles their time on 64-pixel-wide tiles (lab, 2048² u8x3, one thread: 41 ms
+// fused against 20 ms tile at a time), which the tile tuner's timings then avoid.
 #include "color/color_rows.hpp"
 
 #include <cfloat>

@@ -57,18 +57,19 @@ class BilateralRows final : public RowStage {
   int out_depth() const override { return cv::DataType<T>::depth; }
   void run(const void* const* rows, void* out, int width, int cn) const override {
     const int window = 2 * r_ + 1, wide = width + 2 * r_;
+    const auto plane_size = static_cast<std::size_t>(wide);
     thread_local std::vector<T> planes;
     thread_local std::vector<const T*> pointers;
     pointers.resize(static_cast<std::size_t>(3 * window));
     if (cn == 1) {
       for (int j = 0; j < window; ++j) pointers[static_cast<std::size_t>(j)] = static_cast<const T*>(rows[j]);
     } else {
-      planes.resize(static_cast<std::size_t>(3 * window * wide));
+      planes.resize(3 * static_cast<std::size_t>(window) * plane_size);
       for (int j = 0; j < window; ++j) {
         const T* src = static_cast<const T*>(rows[j]);
         T* plane[3];
         for (int c = 0; c < 3; ++c) {
-          plane[c] = planes.data() + static_cast<std::size_t>((c * window + j) * wide);
+          plane[c] = planes.data() + static_cast<std::size_t>(c * window + j) * plane_size;
           pointers[static_cast<std::size_t>(c * window + j)] = plane[c];
         }
         split_channels(src, plane, 3, wide);

@@ -1,4 +1,4 @@
-// Vector loops of the 8-bit bilateral filter (Bilateral in filters.cpp): 2 float vectors of
+// Vector loops of the 8-bit bilateral filter (Bilateral in bilateral.cpp): 2 float vectors of
 // pixels a step, the colour weights gathered from the table.
 // Compiled once per vector variant by tessera_simd_loops (kernels/CMakeLists.txt, simd/simd.hpp),
 // never on its own.

@@ -36,7 +36,7 @@ struct BilateralRowF {
 
 /// Per pixel, taps in order: w = space_w[k] * color_w[d], wsum += w, sum_c += v_c * w (each a
 /// float operation of its own, never fused), then dst_c = round_half_even(sum_c / wsum).
-/// The scalar loop (Bilateral in filters.cpp) does the same.
+/// The scalar loop (Bilateral in bilateral.cpp) does the same.
 struct BilateralLoops {
   int (*row)(const BilateralRow& r);
   /// Float: d summed over channels, the weight interpolated as above, then as for 8 bits

@@ -233,9 +233,9 @@ class Pad final : public GeometricKernel {
   /// dst pixel i = src pixel xs[i], for n pixels of `elem` bytes (a fixed-size copy each for
   /// the common sizes).
   static void copy_pixels(const uchar* src, const int* xs, uchar* dst, int n, std::size_t elem) {
-    auto copy = [&](auto size) {
-      constexpr std::size_t e = decltype(size)::value;
-      for (int i = 0; i < n; ++i) std::memcpy(dst + static_cast<std::size_t>(i) * e, src + static_cast<std::size_t>(xs[i]) * e, e);
+    auto copy = [&](auto e) {  // e: a std::integral_constant for the common sizes, else elem
+      for (int i = 0; i < n; ++i)
+        std::memcpy(dst + static_cast<std::size_t>(i) * e, src + static_cast<std::size_t>(xs[i]) * e, e);
     };
     switch (elem) {
       case 1: return copy(std::integral_constant<std::size_t, 1>());
@@ -246,9 +246,7 @@ class Pad final : public GeometricKernel {
       case 8: return copy(std::integral_constant<std::size_t, 8>());
       case 12: return copy(std::integral_constant<std::size_t, 12>());
       case 16: return copy(std::integral_constant<std::size_t, 16>());
-      default:
-        for (int i = 0; i < n; ++i)
-          std::memcpy(dst + static_cast<std::size_t>(i) * elem, src + static_cast<std::size_t>(xs[i]) * elem, elem);
+      default: return copy(elem);
     }
   }
   int top_, bottom_, left_, right_;

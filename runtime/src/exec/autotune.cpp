@@ -204,16 +204,15 @@ class TileTuner {
   std::vector<Size> sizes_to_consider() const {
     const Size sample_out{std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(sample_.cols / scale_.x))),
                           std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(sample_.rows / scale_.y)))};
-    std::vector<Size> sizes = candidate_sizes(out_, sample_out);
-    if (all_pointwise(pipeline_)) {
-      std::vector<Size> strips;
-      for (Size t : sizes)
-        if (t.w == out_.w) strips.push_back(t);
-      if (!strips.empty()) sizes = strips;
-    }
-    std::vector<Size> enough;
+    const std::vector<Size> sizes = candidate_sizes(out_, sample_out);
+    std::vector<Size> enough, strips;
     for (Size t : sizes)
       if (TileGrid(out_, t).count() >= 2 * threads_) enough.push_back(t);
+    // Strips as wide as the image where they give every thread tiles (never on a streamed
+    // image wider than its 4096-pixel sample: no candidate is that wide).
+    for (Size t : enough)
+      if (t.w == out_.w) strips.push_back(t);
+    if (all_pointwise(pipeline_) && !strips.empty()) return strips;
     return enough.empty() ? sizes : enough;
   }
 
