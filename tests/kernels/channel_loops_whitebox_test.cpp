@@ -16,13 +16,15 @@ void expect_split_and_merge(int cn, int n, unsigned seed, const std::string& wha
   std::mt19937 rng(seed);
   std::vector<T> in(static_cast<std::size_t>(cn * n));
   for (T& v : in) v = static_cast<T>(rng() % 60000);
-  std::vector<std::vector<T>> planes(static_cast<std::size_t>(cn), std::vector<T>(static_cast<std::size_t>(n) + 1, T(7)));
+  std::vector<std::vector<T>> planes(static_cast<std::size_t>(cn),
+                                     std::vector<T>(static_cast<std::size_t>(n) + 1, T(7)));
   std::vector<T*> p;
   for (auto& plane : planes) p.push_back(plane.data());
   detail::split_channels(in.data(), p.data(), cn, n);
   for (int c = 0; c < cn; ++c) {
     for (int x = 0; x < n; ++x)
-      ASSERT_EQ(planes[static_cast<std::size_t>(c)][static_cast<std::size_t>(x)], in[static_cast<std::size_t>(x * cn + c)])
+      ASSERT_EQ(planes[static_cast<std::size_t>(c)][static_cast<std::size_t>(x)],
+                in[static_cast<std::size_t>(x * cn + c)])
           << what << " channel " << c << " pixel " << x;
     EXPECT_EQ(planes[static_cast<std::size_t>(c)][static_cast<std::size_t>(n)], T(7)) << what << ": wrote past the row";
   }
@@ -40,7 +42,8 @@ TEST(ChannelLoops, SplitAndMergeEveryDepthChannelCountLengthAndLevel) {
     const test::SimdLevelCap cap(level);
     for (int cn = 1; cn <= 4; ++cn)
       for (int n = 0; n <= 100; n += n < 70 ? 1 : 13) {
-        const std::string what = std::string(to_string(level)) + " cn=" + std::to_string(cn) + " n=" + std::to_string(n);
+        const std::string what =
+            std::string(to_string(level)) + " cn=" + std::to_string(cn) + " n=" + std::to_string(n);
         expect_split_and_merge<uchar>(cn, n, seed++, what + " u8");
         expect_split_and_merge<ushort>(cn, n, seed++, what + " u16");
         expect_split_and_merge<float>(cn, n, seed++, what + " f32");

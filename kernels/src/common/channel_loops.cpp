@@ -16,9 +16,12 @@ int split(const T* src, T* const* p, int cn, int n) {
   for (; x < n; x += L) {
     if (!last_vector(x, n, L)) break;
     V a, b, c, d;
-    if (cn == 2) v_load_deinterleave(src + 2 * x, a, b);
-    else if (cn == 3) v_load_deinterleave(src + 3 * x, a, b, c);
-    else v_load_deinterleave(src + 4 * x, a, b, c, d);
+    if (cn == 2)
+      v_load_deinterleave(src + 2 * x, a, b);
+    else if (cn == 3)
+      v_load_deinterleave(src + 3 * x, a, b, c);
+    else
+      v_load_deinterleave(src + 4 * x, a, b, c, d);
     v_store(p[0] + x, a);
     v_store(p[1] + x, b);
     if (cn > 2) v_store(p[2] + x, c);
@@ -36,9 +39,12 @@ int merge(const T* const* p, T* dst, int cn, int n) {
   for (; x < n; x += L) {
     if (!last_vector(x, n, L)) break;
     const V a = vx_load(p[0] + x), b = vx_load(p[1] + x);
-    if (cn == 2) v_store_interleave(dst + 2 * x, a, b);
-    else if (cn == 3) v_store_interleave(dst + 3 * x, a, b, vx_load(p[2] + x));
-    else v_store_interleave(dst + 4 * x, a, b, vx_load(p[2] + x), vx_load(p[3] + x));
+    if (cn == 2)
+      v_store_interleave(dst + 2 * x, a, b);
+    else if (cn == 3)
+      v_store_interleave(dst + 3 * x, a, b, vx_load(p[2] + x));
+    else
+      v_store_interleave(dst + 4 * x, a, b, vx_load(p[2] + x), vx_load(p[3] + x));
   }
   return x;
 }

@@ -29,9 +29,12 @@ void split_channels(const T* src, T* const* planes, int cn, int n) {
     return;
   }
   int x = 0;
-  if constexpr (sizeof(T) == 1) x = channel_loops().split_u8(src, planes, cn, n);
-  else if constexpr (sizeof(T) == 2) x = channel_loops().split_u16(src, planes, cn, n);
-  else x = channel_loops().split_f32(src, planes, cn, n);
+  if constexpr (sizeof(T) == 1)
+    x = channel_loops().split_u8(src, planes, cn, n);
+  else if constexpr (sizeof(T) == 2)
+    x = channel_loops().split_u16(src, planes, cn, n);
+  else
+    x = channel_loops().split_f32(src, planes, cn, n);
   for (; x < n; ++x)
     for (int c = 0; c < cn; ++c) planes[c][x] = src[x * cn + c];
 }
@@ -44,9 +47,12 @@ void merge_channels(const T* const* planes, T* dst, int cn, int n) {
     return;
   }
   int x = 0;
-  if constexpr (sizeof(T) == 1) x = channel_loops().merge_u8(planes, dst, cn, n);
-  else if constexpr (sizeof(T) == 2) x = channel_loops().merge_u16(planes, dst, cn, n);
-  else x = channel_loops().merge_f32(planes, dst, cn, n);
+  if constexpr (sizeof(T) == 1)
+    x = channel_loops().merge_u8(planes, dst, cn, n);
+  else if constexpr (sizeof(T) == 2)
+    x = channel_loops().merge_u16(planes, dst, cn, n);
+  else
+    x = channel_loops().merge_f32(planes, dst, cn, n);
   for (; x < n; ++x)
     for (int c = 0; c < cn; ++c) dst[x * cn + c] = planes[c][x];
 }

@@ -23,8 +23,10 @@ constexpr bool kHasFma = false;
 template <bool Fused>
 inline v_float32 mad(const v_float32& a, const v_float32& b, const v_float32& c) {
   static_assert(!Fused || kHasFma, "no fused multiply-add in this build");
-  if constexpr (Fused) return v_fma(a, b, c);
-  else return a * b + c;
+  if constexpr (Fused)
+    return v_fma(a, b, c);
+  else
+    return a * b + c;
 }
 
 /// Runs `one(e, U)` over the row: blocks of 4 vectors, then single vectors, the last one
@@ -126,27 +128,35 @@ int column2_impl(const float* const* rows, float* dst, int n, const float* ka, i
 
 int row(const float* src, float* dst, int n, int cn, const float* k, int taps, bool fused) {
   if (!fused) return row_impl<false>(src, dst, n, cn, k, taps);
-  if constexpr (kHasFma) return row_impl<true>(src, dst, n, cn, k, taps);
-  else return 0;
+  if constexpr (kHasFma)
+    return row_impl<true>(src, dst, n, cn, k, taps);
+  else
+    return 0;
 }
 
 int column(const float* const* rows, float* dst, int n, const float* k, int r, int symmetry, bool fused) {
   if (!fused) return column_impl<false>(rows, dst, n, k, r, symmetry);
-  if constexpr (kHasFma) return column_impl<true>(rows, dst, n, k, r, symmetry);
-  else return 0;
+  if constexpr (kHasFma)
+    return column_impl<true>(rows, dst, n, k, r, symmetry);
+  else
+    return 0;
 }
 
 int taps(const float* const* src, float* dst, int n, const float* k, int count, float delta, bool fused) {
   if (!fused) return taps_impl<false>(src, dst, n, k, count, delta);
-  if constexpr (kHasFma) return taps_impl<true>(src, dst, n, k, count, delta);
-  else return 0;
+  if constexpr (kHasFma)
+    return taps_impl<true>(src, dst, n, k, count, delta);
+  else
+    return 0;
 }
 
-int column2(const float* const* rows, float* dst, int n, const float* ka, int ra, int sa, const float* kb, int rb, int sb,
-            bool fused) {
+int column2(const float* const* rows, float* dst, int n, const float* ka, int ra, int sa, const float* kb, int rb,
+            int sb, bool fused) {
   if (!fused) return column2_impl<false>(rows, dst, n, ka, ra, sa, kb, rb, sb);
-  if constexpr (kHasFma) return column2_impl<true>(rows, dst, n, ka, ra, sa, kb, rb, sb);
-  else return 0;
+  if constexpr (kHasFma)
+    return column2_impl<true>(rows, dst, n, ka, ra, sa, kb, rb, sb);
+  else
+    return 0;
 }
 
 }  // namespace

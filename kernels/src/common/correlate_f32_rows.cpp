@@ -1,10 +1,11 @@
 // The float correlation row stages. OpenCV 4.6's float filters, established by experiment
-// (tests/exec/fused_whitebox_test.cpp FloatAndU16CorrelationMatchOpenCV compares every form with
-// the OpenCV call on random data): the generic row filter, the symmetric and antisymmetric column filters and Filter2D each
-// add one product at a time in a fixed order, in their vector body and scalar tail alike. The
-// build dispatched on CPUs with AVX2 is compiled with FMA3 (vector v_muladd, and scalar code
-// contracted), so each step there is one fused multiply-add; the SSE builds multiply and add.
-// OPENCV_CPU_DISABLE=AVX2 selects the latter, as it lowers our SIMD level too.
+// (tests/exec/fused_whitebox_test.cpp FloatAndU16CorrelationMatchOpenCV compares every form
+// with the OpenCV call on random data): the generic row filter, the symmetric and antisymmetric
+// column filters and Filter2D each add one product at a time in a fixed order, in their vector
+// body and scalar tail alike. The build dispatched on CPUs with AVX2 is compiled with FMA3
+// (vector v_muladd, and scalar code contracted), so each step there is one fused multiply-add;
+// the SSE builds multiply and add. OPENCV_CPU_DISABLE=AVX2 selects the latter, as it lowers our
+// SIMD level too.
 #include "common/correlate_f32_rows.hpp"
 
 #include <algorithm>
@@ -103,8 +104,10 @@ struct ColumnTaps {
     }
     // OpenCV tests symmetry first; an all-zero kernel is both and adds as a symmetric one.
     symmetry = symmetric ? 1 : antisymmetric ? -1 : 0;
-    if (symmetry != 0) outwards.assign(k.begin() + r, k.end());
-    else full = std::move(k);
+    if (symmetry != 0)
+      outwards.assign(k.begin() + r, k.end());
+    else
+      full = std::move(k);
   }
   int r, symmetry;
   std::vector<float> outwards;  ///< symmetric or antisymmetric: k from the centre outwards
@@ -163,8 +166,7 @@ class ColumnPass final : public RowStage {
     const float* k = t.outwards.data();
     const auto x = static_cast<std::size_t>(e * stride + at);
     float s = t.symmetry > 0 ? mad(k[0], c[0][x], 0.f, fused_) : 0.f;
-    for (int i = 1; i <= t.r; ++i)
-      s = mad(k[i], t.symmetry > 0 ? c[i][x] + c[-i][x] : c[i][x] - c[-i][x], s, fused_);
+    for (int i = 1; i <= t.r; ++i) s = mad(k[i], t.symmetry > 0 ? c[i][x] + c[-i][x] : c[i][x] - c[-i][x], s, fused_);
     return s;
   }
 
@@ -222,7 +224,8 @@ class Correlate2D final : public RowStage {
     }
     for (int e = float_correlate_loops().taps(src.data(), dst, n, k_.data(), count, delta_, fused_); e < n; ++e) {
       float s = delta_;
-      for (int t = 0; t < count; ++t) s = mad(k_[static_cast<std::size_t>(t)], src[static_cast<std::size_t>(t)][e], s, fused_);
+      for (int t = 0; t < count; ++t)
+        s = mad(k_[static_cast<std::size_t>(t)], src[static_cast<std::size_t>(t)][e], s, fused_);
       dst[e] = s;
     }
     if (out_depth_ == CV_32F) return;
@@ -266,10 +269,11 @@ std::vector<RowStagePtr> separable_f32_row_stages(const std::vector<std::pair<cv
 }
 
 RowStagePtr correlate_f32_row_stage(const cv::Mat& kernel, double delta, int in_depth, int out_depth) {
-  if (kernel.depth() != CV_64F || kernel.channels() != 1 || kernel.rows % 2 == 0 || kernel.cols % 2 == 0) return nullptr;
-  const bool depths_ok = in_depth == CV_32F ? out_depth == CV_32F
-                                            : (in_depth == CV_8U || in_depth == CV_16U) &&
-                                                  (out_depth == in_depth || out_depth == CV_32F);
+  if (kernel.depth() != CV_64F || kernel.channels() != 1 || kernel.rows % 2 == 0 || kernel.cols % 2 == 0)
+    return nullptr;
+  const bool depths_ok =
+      in_depth == CV_32F ? out_depth == CV_32F
+                         : (in_depth == CV_8U || in_depth == CV_16U) && (out_depth == in_depth || out_depth == CV_32F);
   if (!depths_ok) return nullptr;
   std::vector<Tap> taps;
   for (int y = 0; y < kernel.rows; ++y)

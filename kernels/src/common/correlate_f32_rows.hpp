@@ -34,14 +34,13 @@ std::vector<RowStagePtr> separable_f32_row_stages(const cv::Mat& kx, const cv::M
 /// column kernels; none (no stages) otherwise. out_depth CV_32F, or CV_16S (OpenCV's cast of
 /// the sums: for u8 derivatives whose float sums are exact integers).
 std::vector<RowStagePtr> separable_f32_row_stages(const std::vector<std::pair<cv::Mat, cv::Mat>>& terms,
-                                                 int in_depth = CV_32F, int out_depth = CV_32F);
+                                                  int in_depth = CV_32F, int out_depth = CV_32F);
 
 /// cv::filter2D(src, dst, out_depth, kernel, centre, delta, border) as one row stage: delta +
 /// each non-zero coefficient (as float) times its pixel, in row-major order, a multiply-add
 /// each, as OpenCV's Filter2D computes it, then OpenCV's cast to out_depth (cvRound,
 /// saturated). kernel: CV_64F, odd sizes. in_depth u8 or u16 (out: the same, or f32), or f32
 /// (out f32).
-RowStagePtr correlate_f32_row_stage(const cv::Mat& kernel, double delta, int in_depth = CV_32F,
-                                    int out_depth = CV_32F);
+RowStagePtr correlate_f32_row_stage(const cv::Mat& kernel, double delta, int in_depth = CV_32F, int out_depth = CV_32F);
 
 }  // namespace tessera::detail

@@ -98,8 +98,8 @@ RowStagePtr correlate_exact_row_stage(const cv::Mat& kernel, double delta, int i
                                       double pass_abs_sum) {
   const bool u8 = in_depth == CV_8U && (out_depth == CV_8U || out_depth == CV_16S);
   const bool u16 = in_depth == CV_16U && (out_depth == CV_16U || out_depth == CV_32F);
-  if (kernel.depth() != CV_64F || kernel.channels() != 1 || kernel.rows % 2 == 0 || kernel.cols % 2 == 0 || !(u8 || u16))
-    return nullptr;
+  if (kernel.depth() != CV_64F || kernel.channels() != 1 || kernel.rows % 2 == 0 || kernel.cols % 2 == 0) return nullptr;
+  if (!u8 && !u16) return nullptr;
   const int max_in = u8 ? 255 : 65535;
   const int max_k = out_depth == CV_16S ? 0 : 8;  // a s16 result must be an integer sum
   for (int k = 0; k <= max_k; ++k) {

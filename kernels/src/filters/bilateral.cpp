@@ -119,8 +119,8 @@ void Bilateral::row(const T* const* const* window, T* dst, int n, int cn) const 
     row.dst = dst;
     for (int c = 0; c < cn; ++c) {
       for (int k = 0; k < taps; ++k)
-        ptrs[static_cast<std::size_t>(c * taps + k)] = window[c][r_ + taps_[static_cast<std::size_t>(k)].dy] + r_ +
-                                                       taps_[static_cast<std::size_t>(k)].dx;
+        ptrs[static_cast<std::size_t>(c * taps + k)] =
+            window[c][r_ + taps_[static_cast<std::size_t>(k)].dy] + r_ + taps_[static_cast<std::size_t>(k)].dx;
       row.src[c] = ptrs.data() + c * taps;
       row.centre[c] = window[c][r_] + r_;
     }
@@ -149,7 +149,8 @@ void Bilateral::operator()(const cv::Mat& src, cv::Mat& dst, int border) const {
   dst.create(src.size(), src.type());
   const int cn = dst.channels(), window = 2 * r_ + 1;
   cv::Mat planes[3];
-  if (cn == 1) planes[0] = padded;
+  if (cn == 1)
+    planes[0] = padded;
   else {
     for (int c = 0; c < cn; ++c) planes[c] = tile_scratch(padded.rows, padded.cols, src.depth());
     cv::split(padded, planes);
@@ -164,8 +165,10 @@ void Bilateral::operator()(const cv::Mat& src, cv::Mat& dst, int border) const {
       row(window_of, dst.ptr<T>(y), dst.cols, cn);
     }
   };
-  if (src.depth() == CV_8U) run(uchar{});
-  else run(float{});
+  if (src.depth() == CV_8U)
+    run(uchar{});
+  else
+    run(float{});
 }
 
 RowStagePtr bilateral_row_stage(std::shared_ptr<const Bilateral> filter, int depth) {
