@@ -24,6 +24,7 @@ const ChannelLoops& channel_loops();
 /// planes[c][x] = src[x * cn + c] for n pixels (u8, u16 or f32; any cn >= 1).
 template <class T>
 void split_channels(const T* src, T* const* planes, int cn, int n) {
+  if (n <= 0) return;
   if (cn == 1) {
     std::memcpy(planes[0], src, static_cast<std::size_t>(n) * sizeof(T));
     return;
@@ -42,6 +43,7 @@ void split_channels(const T* src, T* const* planes, int cn, int n) {
 /// dst[x * cn + c] = planes[c][x] for n pixels.
 template <class T>
 void merge_channels(const T* const* planes, T* dst, int cn, int n) {
+  if (n <= 0) return;
   if (cn == 1) {
     std::memcpy(dst, planes[0], static_cast<std::size_t>(n) * sizeof(T));
     return;
