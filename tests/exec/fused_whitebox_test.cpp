@@ -583,6 +583,35 @@ TEST(Fused, BoxOnU16AndF32MatchesTheTilePathAndOpenCV) {
       }
 }
 
+/// The OpenCV calls the correlation tests expect, as functions of the image (reflect-101).
+using OpenCvCall = std::function<cv::Mat(const cv::Mat&)>;
+
+OpenCvCall opencv_filter(cv::Mat k, double delta) {
+  return [k, delta](const cv::Mat& m) {
+    cv::Mat out;
+    cv::filter2D(m, out, -1, k, cv::Point(-1, -1), delta, cv::BORDER_REFLECT_101);
+    return out;
+  };
+}
+
+/// cv::Sobel of aperture k, or cv::Scharr for k = cv::FILTER_SCHARR, to `ddepth`.
+OpenCvCall opencv_sobel(int dx, int dy, int k, int ddepth) {
+  return [=](const cv::Mat& m) {
+    cv::Mat out;
+    if (k == cv::FILTER_SCHARR) cv::Scharr(m, out, ddepth, dx, dy, 1, 0, cv::BORDER_REFLECT_101);
+    else cv::Sobel(m, out, ddepth, dx, dy, k, 1, 0, cv::BORDER_REFLECT_101);
+    return out;
+  };
+}
+
+OpenCvCall opencv_laplacian(int k, int ddepth) {
+  return [=](const cv::Mat& m) {
+    cv::Mat out;
+    cv::Laplacian(m, out, ddepth, k, 1, 0, cv::BORDER_REFLECT_101);
+    return out;
+  };
+}
+
 TEST(Fused, IntegerCorrelationMatchesOpenCV) {
   // filter/sharpen (u8 out, rounded half to even) and the derivatives (s16 out), row by row
   // in 16-bit lanes or, when the sums do not fit, 32-bit scalar, against the OpenCV calls; and
@@ -591,27 +620,9 @@ TEST(Fused, IntegerCorrelationMatchesOpenCV) {
     std::string spec;
     std::function<cv::Mat(const cv::Mat&)> opencv;
   };
-  auto filter = [](cv::Mat k, double delta) {
-    return [k, delta](const cv::Mat& m) {
-      cv::Mat out;
-      cv::filter2D(m, out, -1, k, cv::Point(-1, -1), delta, cv::BORDER_REFLECT_101);
-      return out;
-    };
-  };
-  auto sobel = [](int dx, int dy, int k) {
-    return [=](const cv::Mat& m) {
-      cv::Mat out;
-      cv::Sobel(m, out, CV_16S, dx, dy, k, 1, 0, cv::BORDER_REFLECT_101);
-      return out;
-    };
-  };
-  auto laplacian = [](int k) {
-    return [=](const cv::Mat& m) {
-      cv::Mat out;
-      cv::Laplacian(m, out, CV_16S, k, 1, 0, cv::BORDER_REFLECT_101);
-      return out;
-    };
-  };
+  const auto filter = opencv_filter;
+  auto sobel = [](int dx, int dy, int k) { return opencv_sobel(dx, dy, k, CV_16S); };
+  auto laplacian = [](int k) { return opencv_laplacian(k, CV_16S); };
   const std::vector<Case> cases{
       {"sharpen", filter((cv::Mat_<double>(3, 3) << 0, -1, 0, -1, 5, -1, 0, -1, 0), 0)},
       {"filter kernel=1,2,1;2,4,2;1,2,1 scale=0.0625", filter((cv::Mat_<double>(3, 3) << 1, 2, 1, 2, 4, 2, 1, 2, 1) / 16, 0)},
@@ -625,11 +636,7 @@ TEST(Fused, IntegerCorrelationMatchesOpenCV) {
       {"sobel dx=0 dy=2 ksize=5", sobel(0, 2, 5)},
       {"sobel dx=1 dy=1 ksize=1", sobel(1, 1, 1)},
       {"sobel dx=2 dy=1 ksize=7", sobel(2, 1, 7)},
-      {"scharr dx=1 dy=0", [](const cv::Mat& m) {
-         cv::Mat out;
-         cv::Scharr(m, out, CV_16S, 1, 0, 1, 0, cv::BORDER_REFLECT_101);
-         return out;
-       }},
+      {"scharr dx=1 dy=0", sobel(1, 0, cv::FILTER_SCHARR)},
       {"laplacian ksize=1", laplacian(1)},
       {"laplacian ksize=3", laplacian(3)},
       {"laplacian ksize=5", laplacian(5)},
@@ -679,28 +686,9 @@ TEST(Fused, FloatAndU16CorrelationMatchOpenCV) {
     double tolerance;  ///< against OpenCV; 0: the same bits
     std::function<cv::Mat(const cv::Mat&)> opencv;
   };
-  auto filter = [](cv::Mat k, double delta) {
-    return [k, delta](const cv::Mat& m) {
-      cv::Mat out;
-      cv::filter2D(m, out, -1, k, cv::Point(-1, -1), delta, cv::BORDER_REFLECT_101);
-      return out;
-    };
-  };
-  auto sobel = [](int dx, int dy, int k) {
-    return [=](const cv::Mat& m) {
-      cv::Mat out;
-      if (k == cv::FILTER_SCHARR) cv::Scharr(m, out, CV_32F, dx, dy, 1, 0, cv::BORDER_REFLECT_101);
-      else cv::Sobel(m, out, CV_32F, dx, dy, k, 1, 0, cv::BORDER_REFLECT_101);
-      return out;
-    };
-  };
-  auto laplacian = [](int k) {
-    return [=](const cv::Mat& m) {
-      cv::Mat out;
-      cv::Laplacian(m, out, CV_32F, k, 1, 0, cv::BORDER_REFLECT_101);
-      return out;
-    };
-  };
+  const auto filter = opencv_filter;
+  auto sobel = [](int dx, int dy, int k) { return opencv_sobel(dx, dy, k, CV_32F); };
+  auto laplacian = [](int k) { return opencv_laplacian(k, CV_32F); };
   auto gaussian = [](double sigma, int k) {
     return [=](const cv::Mat& m) {
       cv::Mat out;

@@ -126,37 +126,31 @@ int column2_impl(const float* const* rows, float* dst, int n, const float* ka, i
   return e;
 }
 
+/// f(std::true_type()) for fused multiply-adds where this build has them (0 elements done where
+/// it has not: the scalar loop does the row), f(std::false_type()) for separate ones.
+template <class F>
+int by_rounding(bool fused, F&& f) {
+  if (!fused) return f(std::false_type());
+  if constexpr (kHasFma) return f(std::true_type());
+  else return 0;
+}
+
 int row(const float* src, float* dst, int n, int cn, const float* k, int taps, bool fused) {
-  if (!fused) return row_impl<false>(src, dst, n, cn, k, taps);
-  if constexpr (kHasFma)
-    return row_impl<true>(src, dst, n, cn, k, taps);
-  else
-    return 0;
+  return by_rounding(fused, [&](auto f) { return row_impl<decltype(f)::value>(src, dst, n, cn, k, taps); });
 }
 
 int column(const float* const* rows, float* dst, int n, const float* k, int r, int symmetry, bool fused) {
-  if (!fused) return column_impl<false>(rows, dst, n, k, r, symmetry);
-  if constexpr (kHasFma)
-    return column_impl<true>(rows, dst, n, k, r, symmetry);
-  else
-    return 0;
+  return by_rounding(fused, [&](auto f) { return column_impl<decltype(f)::value>(rows, dst, n, k, r, symmetry); });
 }
 
 int taps(const float* const* src, float* dst, int n, const float* k, int count, float delta, bool fused) {
-  if (!fused) return taps_impl<false>(src, dst, n, k, count, delta);
-  if constexpr (kHasFma)
-    return taps_impl<true>(src, dst, n, k, count, delta);
-  else
-    return 0;
+  return by_rounding(fused, [&](auto f) { return taps_impl<decltype(f)::value>(src, dst, n, k, count, delta); });
 }
 
 int column2(const float* const* rows, float* dst, int n, const float* ka, int ra, int sa, const float* kb, int rb,
             int sb, bool fused) {
-  if (!fused) return column2_impl<false>(rows, dst, n, ka, ra, sa, kb, rb, sb);
-  if constexpr (kHasFma)
-    return column2_impl<true>(rows, dst, n, ka, ra, sa, kb, rb, sb);
-  else
-    return 0;
+  return by_rounding(fused,
+                     [&](auto f) { return column2_impl<decltype(f)::value>(rows, dst, n, ka, ra, sa, kb, rb, sb); });
 }
 
 }  // namespace
