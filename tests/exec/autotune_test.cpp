@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <unistd.h>
+
 #include "tessera/tessera.hpp"
 #include "test_util.hpp"
 
@@ -64,6 +66,41 @@ TEST(Autotune, AStreamedImageIsTunedOnTilesItsSampleHolds) {
     EXPECT_LE(cand.tile.w, 2048) << to_string(cand.tile);
     EXPECT_LE(cand.tile.h, 300) << to_string(cand.tile);
   }
+}
+
+/// A source that is not an image in memory: each read copies, as a TIFF source decodes.
+class CopyingSource final : public Source {
+ public:
+  explicit CopyingSource(cv::Mat image) : image_(std::move(image)) {}
+  Size size() const override { return {image_.cols, image_.rows}; }
+  PixelType type() const override { return PixelType::of(image_); }
+  void read(const Rect& r, cv::Mat& out) const override { out = image_(to_cv_rect(r)).clone(); }
+
+ private:
+  cv::Mat image_;
+};
+
+TEST(Autotune, AStreamedImageGetsTilesTheWriterStillHasInCache) {
+  // Streamed tiles wait for the serial writer, which copies them out: none larger than twice
+  // one core's L2 is considered. In memory, larger ones are (they are computed in place).
+  const cv::Mat in = test::random_image(3000, 3000, CV_16UC1, 12);
+  const Pipeline p = Pipeline::parse("gaussian sigma=1.5 | sobel dx=1 dy=0");
+  RunOptions o;
+  o.threads = 2;
+  const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  const double most = 2.0 * (l2 > 0 ? static_cast<double>(l2) : double(1 << 20));
+  const auto bytes = [](Size t) { return static_cast<double>(t.area()) * 2; };  // s16 out
+  const CopyingSource source(in);
+  const TileChoice streamed = choose_tile(p, source, o);
+  ASSERT_FALSE(streamed.candidates.empty());
+  for (const TileCandidate& cand : streamed.candidates) EXPECT_LE(bytes(cand.tile), most) << to_string(cand.tile);
+  bool larger = false;
+  for (const TileCandidate& cand : choose_tile(p, MatSource(in), o).candidates) larger = larger || bytes(cand.tile) > most;
+  EXPECT_TRUE(larger) << "in memory, tiles past the writer's cache are candidates";
+  o.tile = streamed.tile;
+  MatSink sink;
+  run(p, source, sink, o);
+  EXPECT_TRUE(test::identical(sink.mat(), run_reference(p, in)));
 }
 
 TEST(Autotune, PointwisePipelinesGetStripsAsWideAsTheImage) {

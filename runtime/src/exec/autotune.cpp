@@ -21,6 +21,7 @@
 
 #include "fused.hpp"
 #include "plan.hpp"
+#include "recycled.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera {
@@ -102,7 +103,7 @@ std::vector<Size> candidate_sizes(Size image, Size sample) {
     if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
     if (s >= most.w && s >= most.h) break;
   }
-  for (std::int64_t h : {16, 32, 64, 128}) {
+  for (std::int64_t h : {16, 32, 64, 128, 256}) {
     const Size t{most.w, std::min(h, most.h)};
     if (most.w > 256 && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
   }
@@ -115,6 +116,39 @@ struct Scale {
   double x = 1, y = 1;
 };
 
+/// Stands in for a streamed source (TiffSource) while tiles are timed: every read copies
+/// its rect into a buffer of its own, as TiffSource does from its decoded TIFF tiles.
+class CopyingSource final : public Source {
+ public:
+  explicit CopyingSource(cv::Mat image) : image_(std::move(image)) {}
+  Size size() const override { return {image_.cols, image_.rows}; }
+  PixelType type() const override { return PixelType::of(image_); }
+  void read(const Rect& r, cv::Mat& out) const override {
+    out = detail::recycled_mat(static_cast<int>(r.h), static_cast<int>(r.w), image_.type());
+    image_(to_cv_rect(r)).copyTo(out);
+  }
+
+ private:
+  cv::Mat image_;
+};
+
+/// Stands in for a streamed sink (TiffSink) while tiles are timed: tiles arrive one at a
+/// time and are copied out, as TiffSink copies them into its TIFF tiles.
+class CopyingSink final : public Sink {
+ public:
+  void open(Size size, PixelType type) override {
+    image_.create(static_cast<int>(size.h), static_cast<int>(size.w), type.cv_type());
+  }
+  void write(const Rect& r, const cv::Mat& tile) override {
+    cv::Mat dst = image_(to_cv_rect(r));
+    tile.copyTo(dst);
+  }
+  const cv::Mat& mat() const { return image_; }
+
+ private:
+  cv::Mat image_;
+};
+
 /// Seconds per tile of size t (an output tile) in a run on `threads` threads: the best of
 /// three runs with the run's options over a crop from the middle of the sample. The crop holds
 /// about 4 megapixels of output, two tiles across where two fit in that, and at least one
@@ -123,9 +157,11 @@ struct Scale {
 /// threads competing for memory as they will in the run (a thread alone has the memory
 /// bandwidth to itself, which favours tiles that use it badly). The time is shared out over
 /// the tiles' worth of output the crop gave (edge tiles count by their area), as the run's
-/// ceil(tiles / threads) rounds do.
+/// ceil(tiles / threads) rounds do. A `streamed` run is timed through a source and a sink
+/// that copy as the TIFF ones do, whose cost grows once a tile's buffers outgrow the caches;
+/// their buffers are reused from one repetition to the next, as a long run reuses them.
 double time_tile(const Pipeline& p, const cv::Mat& input, Size t, const RunOptions& run_options, int threads,
-                 Scale scale) {
+                 Scale scale, bool streamed) {
   constexpr double kPixels = double(std::int64_t{4} << 20);
   const double area = static_cast<double>(t.area());
   const double sample_w = std::floor(input.cols / scale.x), sample_h = std::floor(input.rows / scale.y);  // output
@@ -142,24 +178,30 @@ double time_tile(const Pipeline& p, const cv::Mat& input, Size t, const RunOptio
   o.progress = nullptr;
   double best = 1e300;
   cv::Mat out;  // reused: the second run pays no page faults for a fresh output
+  const CopyingSource source(crop);
+  CopyingSink sink;
+  const detail::RecyclingScope recycling;
   for (int rep = 0; rep < 3; ++rep) {
     const auto t0 = Clock::now();
-    run(p, crop, out, o);
+    if (streamed) run(p, source, sink, o);
+    else run(p, crop, out, o);
     const double s = seconds_since(t0);
     // Tiles' worth of output (a reduction has no image out: its input is what is tiled).
-    const double worth = std::max(1.0, static_cast<double>(out.empty() ? std::int64_t{w} * h : out.total()) / area);
+    const std::size_t out_pixels = streamed ? sink.mat().total() : out.total();
+    const double worth = std::max(1.0, static_cast<double>(out_pixels == 0 ? std::int64_t{w} * h : out_pixels) / area);
     best = std::min(best, s * std::min<double>(threads, std::ceil(worth)) / worth);
   }
   return best;
 }
 
-TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input, Size image, const RunOptions& options);
+TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input, Size image, const RunOptions& options,
+                                  bool streamed);
 
 }  // namespace
 
 TileChoice choose_tile(const Pipeline& pipeline, const cv::Mat& input, const RunOptions& options) {
   if (input.empty()) throw UsageError("input image is empty");
-  return choose_tile_on_sample(pipeline, input, {input.cols, input.rows}, options);
+  return choose_tile_on_sample(pipeline, input, {input.cols, input.rows}, options, false);
 }
 
 TileChoice choose_tile(const Pipeline& pipeline, const Source& source, const RunOptions& options) {
@@ -167,7 +209,10 @@ TileChoice choose_tile(const Pipeline& pipeline, const Source& source, const Run
   const Size sample_size{std::min<std::int64_t>(image.w, 4096), std::min<std::int64_t>(image.h, 4096)};
   cv::Mat sample;
   source.read({(image.w - sample_size.w) / 2, (image.h - sample_size.h) / 2, sample_size.w, sample_size.h}, sample);
-  return choose_tile_on_sample(pipeline, sample.clone(), image, options);
+  // Tiles of a source other than an in-memory image are timed as streamed: they are read
+  // into buffers and written out by copies that running in memory would not make.
+  const bool streamed = dynamic_cast<const MatSource*>(&source) == nullptr;
+  return choose_tile_on_sample(pipeline, sample.clone(), image, options, streamed);
 }
 
 namespace {
@@ -183,7 +228,7 @@ struct CostModel {
 /// pipeline's total halo.
 class TileTuner {
  public:
-  TileTuner(const Pipeline& pipeline, const cv::Mat& sample, Size image, const RunOptions& options)
+  TileTuner(const Pipeline& pipeline, const cv::Mat& sample, Size image, const RunOptions& options, bool streamed)
       : pipeline_(pipeline),
         sample_(sample),
         options_(options),
@@ -193,7 +238,8 @@ class TileTuner {
         halo_(total_halo(pipeline)),
         out_(output_size(pipeline, shape_, image)),
         scale_{static_cast<double>(image.w) / static_cast<double>(out_.w),
-               static_cast<double>(image.h) / static_cast<double>(out_.h)} {}
+               static_cast<double>(image.h) / static_cast<double>(out_.h)},
+        streamed_(streamed) {}
 
   /// The candidate sizes that give every thread tiles to take (DESIGN.md), two or more:
   /// fewer leave threads idle at the end of the pass and measure as a single-thread run
@@ -207,13 +253,23 @@ class TileTuner {
     const std::vector<Size> sizes = candidate_sizes(out_, sample_out);
     std::vector<Size> enough, strips;
     for (Size t : sizes)
-      if (TileGrid(out_, t).count() >= 2 * threads_) enough.push_back(t);
+      if (TileGrid(out_, t).count() >= 2 * threads_ && (!streamed_ || fits_writer(t))) enough.push_back(t);
     // Strips as wide as the image where they give every thread tiles (never on a streamed
     // image wider than its 4096-pixel sample: no candidate is that wide).
     for (Size t : enough)
       if (t.w == out_.w) strips.push_back(t);
     if (all_pointwise(pipeline_) && !strips.empty()) return strips;
     return enough.empty() ? sizes : enough;
+  }
+
+  /// Whether a streamed run's tile of size t is small enough to be still in cache when the
+  /// serial writer copies it out: at most twice one core's L2. Larger tiles wait among the
+  /// tiles in flight and are read back from memory, a cost that the timed crops, with too
+  /// few tiles in flight, do not show (TIFF to TIFF P1 at 32768²: 4096² tiles 1.2 s, 1024²
+  /// 0.69 s, while their timed crops came out alike; bench/RESULTS.md).
+  bool fits_writer(Size t) const {
+    const auto bytes = static_cast<double>(t.area()) * CV_ELEM_SIZE(shape_.types.at(static_cast<std::size_t>(pipeline_.output())).cv_type());
+    return bytes <= 2.0 * static_cast<double>(l2_bytes());
   }
 
   /// Indices of `sizes` in the order they are timed: first the sizes whose working set best
@@ -259,7 +315,7 @@ class TileTuner {
       const double budget = std::clamp(0.1 * best_so_far, 0.05, 0.5);
       if (k >= 6 && seconds_since(start_) > budget) break;
       const Size t = sizes[order[k]];
-      measured[order[k]] = time_tile(pipeline_, sample_, t, options_, threads_, scale_);
+      measured[order[k]] = time_tile(pipeline_, sample_, t, options_, threads_, scale_, streamed_);
       best_so_far = std::min(best_so_far, run_seconds(t, measured[order[k]]));
     }
     return measured;
@@ -321,6 +377,7 @@ class TileTuner {
   std::int64_t halo_;
   Size out_;      ///< the size tiles are cut from
   Scale scale_;   ///< input pixels per output pixel
+  bool streamed_;  ///< timed through copying stand-ins for a streamed source and sink
 };
 
 /// The candidate to choose: among the timed sizes, the fastest. The fitted model
@@ -332,8 +389,9 @@ const TileCandidate& best_candidate(const std::vector<TileCandidate>& candidates
   });
 }
 
-TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input, Size image, const RunOptions& options) {
-  const TileTuner tuner(pipeline, input, image, options);
+TileChoice choose_tile_on_sample(const Pipeline& pipeline, const cv::Mat& input, Size image, const RunOptions& options,
+                                  bool streamed) {
+  const TileTuner tuner(pipeline, input, image, options, streamed);
   const std::vector<Size> sizes = tuner.sizes_to_consider();
   const std::vector<double> measured = tuner.time_sizes(sizes, tuner.timing_order(sizes));
   const CostModel model = tuner.fit_cost_model(sizes, measured);

@@ -14,6 +14,7 @@
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
+#include "recycled.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::detail {
@@ -183,6 +184,7 @@ void run_serial(const TileJob& job, Control& ctl) {
 }  // namespace
 
 double execute(const TileJob& job, const RunOptions& options) {
+  const RecyclingScope recycling;  // the tiles' buffers are reused until the pass ends
   Control ctl(job, options);
   const int threads = effective_threads(options.threads);
   // One tile has nothing to share out: no task graph or thread team to set up for it (TBB: in

@@ -7,6 +7,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "recycled.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::detail {
@@ -160,8 +161,9 @@ class Runner {
     std::size_t scratch = 0;
     for (std::size_t l = 1; l < m; ++l) scratch += static_cast<std::size_t>(levels_[l].cap) * levels_[l].step;
     Level& last = levels_[m];
-    out_.create(static_cast<int>(tile.h), static_cast<int>(tile.w),  // keeps a given view
-                CV_MAKETYPE(f.depth(m), f.channels[m]));
+    const int out_type = CV_MAKETYPE(f.depth(m), f.channels[m]);
+    if (out_.empty()) out_ = recycled_mat(static_cast<int>(tile.h), static_cast<int>(tile.w), out_type);
+    else out_.create(static_cast<int>(tile.h), static_cast<int>(tile.w), out_type);  // keeps a given view
     last.data = out_.data;
     last.step = out_.step;
     // Level 0 is read in place when its readers need no columns outside the image.

@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include "fused.hpp"
+#include "recycled.hpp"
 #include "scratch.hpp"
 #include "tessera/error.hpp"
 #include "tessera/io.hpp"
@@ -143,7 +144,7 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
     // no destination, in memory of its own that outlives it.
     const int rows = static_cast<int>(r.h), cols = static_cast<int>(r.w);
     cv::Mat out = into_dst                ? dst
-                  : id == pass.target     ? cv::Mat(rows, cols, types[id].cv_type())
+                  : id == pass.target     ? recycled_mat(rows, cols, types[id].cv_type())
                                           : scratch_mat(rows, cols, types[id].cv_type());
     if (const FusedPass* segment = segment_ending_at(fusion, id)) {
       const NodeId in = segment->input;

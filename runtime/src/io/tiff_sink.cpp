@@ -5,6 +5,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "exec/recycled.hpp"
 #include "temp_file.hpp"
 #include "tessera/cli_support.hpp"
 #include "tessera/error.hpp"
@@ -213,7 +214,8 @@ void TiffSink::Impl::accept(std::int64_t i, const Rect& r, const cv::Mat& from) 
   Pending& p = it->second;
   if (fresh) {
     const int rows = static_cast<int>(opt.tiled ? grid.ch : chunk.h);
-    p.pixels = cv::Mat::zeros(rows, static_cast<int>(grid.cw), type.cv_type());
+    p.pixels = detail::recycled_mat(rows, static_cast<int>(grid.cw), type.cv_type());
+    if (chunk.w < grid.cw || chunk.h < rows) p.pixels.setTo(0);  // an edge tile: zeros past the image
     p.missing = chunk.area();
   }
   cv::Mat dst = p.pixels(to_cv_rect(chunk.relative(part)));

@@ -10,6 +10,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "exec/recycled.hpp"
 #include "tessera/cli_support.hpp"
 #include "tessera/error.hpp"
 #include "tessera/tiff.hpp"
@@ -57,11 +58,12 @@ class ChunkCache {
     lru_.splice(lru_.begin(), lru_, it->second);
     return it->second->second;
   }
-  void put(std::int64_t i, const cv::Mat& chunk) {
+  /// Keeps `chunk` (not a copy) as chunk i; false when it is not kept.
+  bool put(std::int64_t i, const cv::Mat& chunk) {
     const std::int64_t size = static_cast<std::int64_t>(chunk.total() * chunk.elemSize());
-    if (size > limit_ / 3) return;  // huge strips are not worth keeping
+    if (size > limit_ / 3) return false;  // huge strips are not worth keeping
     std::lock_guard lock(mutex_);
-    if (index_.count(i)) return;
+    if (index_.count(i)) return false;
     lru_.emplace_front(i, chunk);
     index_[i] = lru_.begin();
     bytes_ += size;
@@ -71,6 +73,7 @@ class ChunkCache {
       index_.erase(lru_.back().first);
       lru_.pop_back();
     }
+    return true;
   }
 
  private:
@@ -185,7 +188,7 @@ void TiffSource::Impl::decode_direct(Reader& rd, std::int64_t i, const Rect& rec
   const int rows = static_cast<int>(tiled ? grid.ch : rect.h);  // edge tiles are stored whole
   const int cols = static_cast<int>(grid.cw);
   const int planes = separate ? type.channels : 1;
-  rd.chunk.create(rows, cols, type.cv_type());
+  detail::recycled_create(rd.chunk, rows, cols, type.cv_type());
   cv::Mat& target = separate ? rd.plane : rd.chunk;
   if (separate) rd.plane.create(rows, cols, type.depth);
   const auto bytes = static_cast<tmsize_t>(target.total() * target.elemSize());
@@ -210,7 +213,7 @@ void TiffSource::Impl::decode_rgba(Reader& rd, const Rect& rect) const {
                                           rd.raster.data())
                        : TIFFReadRGBAStrip(tif, static_cast<std::uint32_t>(rect.y), rd.raster.data());
   if (ok != 1) throw IoError(rd.file->take_error());
-  rd.chunk.create(rows, cols, type.cv_type());
+  detail::recycled_create(rd.chunk, rows, cols, type.cv_type());
   const int cn = type.channels;
   for (int r = 0; r < rows; ++r) {
     const std::uint32_t* src = rd.raster.data() + static_cast<std::size_t>(rows - 1 - r) * cols;
@@ -293,13 +296,17 @@ void TiffSource::read(const Rect& r, cv::Mat& out) const {
     }
   } give_back{im, rd};
 
-  out = cv::Mat(static_cast<int>(r.h), static_cast<int>(r.w), im.type.cv_type());  // never into a caller's buffer
+  // Never into a caller's buffer (it may be a view of something else).
+  out = detail::recycled_mat(static_cast<int>(r.h), static_cast<int>(r.w), im.type.cv_type());
   im.grid.for_each_overlapping(r, [&](std::int64_t i) {
     cv::Mat pixels = im.cache.find(i);
     if (pixels.empty()) {
       im.decode_chunk(*rd, i);
-      pixels = rd->chunk.clone();
-      im.cache.put(i, pixels);
+      pixels = rd->chunk;
+      if (im.cache.put(i, pixels)) {  // the cache has it now: the reader decodes its next chunk elsewhere
+        rd->chunk = cv::Mat();
+        rd->cached = -1;
+      }
     }
     const Rect chunk = im.grid.rect(i);
     const Rect part = intersect(chunk, r);
