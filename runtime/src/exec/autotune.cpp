@@ -212,7 +212,7 @@ TileChoice choose_tile(const Pipeline& pipeline, const Source& source, const Run
   // Tiles of a source other than an in-memory image are timed as streamed: they are read
   // into buffers and written out by copies that running in memory would not make.
   const bool streamed = dynamic_cast<const MatSource*>(&source) == nullptr;
-  return choose_tile_on_sample(pipeline, sample.clone(), image, options, streamed);
+  return choose_tile_on_sample(pipeline, sample, image, options, streamed);  // read only: a view will do
 }
 
 namespace {
