@@ -3,6 +3,8 @@
 // against the OpenCV calls that define them.
 #include <gtest/gtest.h>
 
+#include <cfloat>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -248,6 +250,48 @@ TEST(Fused, ReadersThatExtendALevelDifferentlyAreNotFused) {
   cv::Mat want;
   cv::GaussianBlur(in, want, cv::Size(0, 0), 2, 2, cv::BORDER_REPLICATE);
   expect_fused_pipeline(p, in, want, "gaussian (replicate)");
+}
+
+TEST(Fused, AKernelsConstantBorderIsNotFused) {
+  // The stages model OpenCV with the kernels' reflecting default; with a constant border,
+  // u8 gaussian's fixed point differs at the edges. Such a kernel runs tile at a time.
+  const cv::Mat in = test::random_image(83, 61, CV_8UC1, 8);
+  Pipeline p;
+  p.add(std::make_shared<WithBorder>(Registry::builtin().make("gaussian", {{"sigma", "1.5"}}), BorderMode::Constant),
+        {Pipeline::kInput});
+  EXPECT_FALSE(fuses(p, in));
+  cv::Mat want;
+  cv::GaussianBlur(in, want, cv::Size(0, 0), 1.5, 1.5, cv::BORDER_CONSTANT);
+  expect_fused_pipeline(p, in, want, "gaussian (constant)");
+}
+
+/// `m` with every 4th sample +inf, -inf, +FLT_MAX or -FLT_MAX, edges included.
+cv::Mat with_extremes(cv::Mat m) {
+  const float extremes[] = {INFINITY, -INFINITY, FLT_MAX, -FLT_MAX};
+  cv::Mat flat = m.reshape(1);
+  for (int y = 0; y < flat.rows; ++y)
+    for (int x = 0; x < flat.cols; ++x)
+      if ((x + 3 * y) % 4 == 0) flat.at<float>(y, x) = extremes[(x / 4 + y) % 4];
+  return m;
+}
+
+TEST(Fused, FloatErosionAndDilationReadOpenCVsConstantBorder) {
+  // OpenCV extends a float erosion by +FLT_MAX (a dilation by -FLT_MAX), which beats an
+  // infinity at the edge where reflection would not: the f32 stages ask for that constant.
+  for (int type : {CV_32FC1, CV_32FC3}) {
+    const cv::Mat in = with_extremes(test::random_image(61, 47, type, 4));
+    for (const char* spec : {"erode ksize=3", "dilate ksize=5 iterations=2", "erode ksize=2", "dilate ksize=4"}) {
+      const Pipeline p = Pipeline::parse(spec);
+      ASSERT_TRUE(fuses(p, in)) << spec;
+      expect_fused_pipeline(p, in, run_reference(p, in), spec);
+    }
+    // In a chain, each level keeps its readers' border: the blur's reflection, the
+    // erosion's constant.
+    const cv::Mat finite = test::random_image(70, 52, type, 5);
+    const Pipeline chain = Pipeline::parse("gaussian sigma=1 | dilate ksize=3 | erode ksize=3 | box ksize=3");
+    ASSERT_TRUE(fuses(chain, finite));
+    expect_fused_pipeline(chain, finite, run_reference(chain, finite), "chain");
+  }
 }
 
 TEST(Fused, RandomDagsMatchTileAtATime) {

@@ -1,5 +1,8 @@
 // Vector loops of the erosion and dilation row stages (rect_rows.cpp): minimum or maximum
-// along a row and across rows, for u8 and u16 elements.
+// along a row and across rows, for u8, u16 and f32 elements, taken as OpenCV's vector loops
+// take them: v_min(so far, next). (On floats, which of two tied zeros or a NaN wins differs
+// between those and OpenCV's scalar tails, whose place depends on the row's width: such
+// inputs are not held bit for bit, by these stages or by OpenCV on a tile.)
 // Compiled once per vector variant by tessera_simd_loops (kernels/CMakeLists.txt, simd/simd.hpp),
 // never on its own.
 #include "morphology/extreme_loops.hpp"
@@ -53,4 +56,6 @@ int extreme_v(const T* const* rows, T* dst, int n, int count, bool max) {
 #endif
 
 TESSERA_SIMD_TABLE(ExtremeLoops, extreme_loops,
-                   {{extreme_h<uchar>, extreme_v<uchar>}, {extreme_h<ushort>, extreme_v<ushort>}})
+                   {{extreme_h<uchar>, extreme_v<uchar>},
+                    {extreme_h<ushort>, extreme_v<ushort>},
+                    {extreme_h<float>, extreme_v<float>}})

@@ -1,4 +1,4 @@
-// The vector loops of the erosion and dilation row stages on u8 and u16
+// The vector loops of the erosion and dilation row stages on u8, u16 and f32
 // (extreme_loops.cpp; simd/simd.hpp).
 #pragma once
 
@@ -17,6 +17,7 @@ struct ExtremePair {
 struct ExtremeLoops {
   ExtremePair<uchar> u8;
   ExtremePair<ushort> u16;
+  ExtremePair<float> f32;
 };
 const ExtremeLoops& extreme_loops();
 

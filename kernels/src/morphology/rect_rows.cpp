@@ -1,18 +1,21 @@
-// Erosion and dilation of u8 and u16 images by a rectangle as two row stages (along the row,
-// then across rows), bit-exact with cv::erode / cv::dilate: a minimum (maximum) has no
+// Erosion and dilation of u8, u16 and f32 images by a rectangle as two row stages (along the
+// row, then across rows), bit-exact with cv::erode / cv::dilate: a minimum (maximum) has no
 // rounding, so only the window matters. OpenCV runs `iterations` passes of a k x k
 // rectangle anchored at a = k/2 as one pass of a K = k + (iterations-1)(k-1) rectangle
 // anchored at a*iterations (morph.dispatch.cpp), which is the window used here.
 //
 // OpenCV's border for these is neutral on integers (the depth's maximum for erosion, 0 for
-// dilation: pixels outside the image never win). (Not on floats, which is why f32 has no row
-// stages: OpenCV fills with +-FLT_MAX, which beats an infinity at the image edge.) The runtime
-// extends a stage's input by replication or, for a centred window (odd ksize), reflection
-// instead, which gives the same result: a window that reaches past an image edge always
+// dilation: pixels outside the image never win). Not on floats: OpenCV fills with +FLT_MAX
+// (-FLT_MAX), which beats an infinity at the image edge, so the f32 stages ask the runtime
+// for that constant (RowStage::border). For integers the runtime extends a stage's input
+// by the kernel's replication or, for a centred window (odd ksize), reflection, which chains
+// with the other kernels and gives the same result: a window that reaches past an image edge always
 // contains the edge pixel, and, when it is centred on x, the pixels reflected into it
 // (-j -> j for j <= radius - x <= radius + x); copies of pixels already in the window change
 // no minimum or maximum.
 #include <algorithm>
+#include <cfloat>
+#include <optional>
 #include <type_traits>
 
 #include <opencv2/core.hpp>
@@ -39,7 +42,15 @@ Window window(int k, int iterations) {
 template <typename T>
 const ExtremePair<T>& loops_for() {
   if constexpr (std::is_same_v<T, uchar>) return extreme_loops().u8;
-  else return extreme_loops().u16;
+  else if constexpr (std::is_same_v<T, ushort>) return extreme_loops().u16;
+  else return extreme_loops().f32;
+}
+
+/// OpenCV's border for a float erosion (dilation); none of its own for integers.
+template <typename T>
+std::optional<Border> neutral_border(bool max) {
+  if constexpr (std::is_same_v<T, float>) return Border{BorderMode::Constant, max ? -FLT_MAX : FLT_MAX};
+  else return std::nullopt;
 }
 
 template <typename T>
@@ -53,6 +64,7 @@ class ExtremeH final : public RowStage {
   ExtremeH(Window w, bool max) : w_(w), max_(max) {}
   Halo halo() const override { return {w_.radius(), 0}; }
   int out_depth() const override { return cv::DataType<T>::depth; }
+  std::optional<Border> border() const override { return neutral_border<T>(max_); }
   void run(const void* const* rows, void* out, int width, int cn) const override {
     // rows[0] is at column x - radius; the window starts `before` columns left of x.
     const T* src = static_cast<const T*>(rows[0]) + (w_.radius() - w_.before) * cn;
@@ -76,6 +88,7 @@ class ExtremeV final : public RowStage {
   ExtremeV(Window w, bool max) : w_(w), max_(max) {}
   Halo halo() const override { return {0, w_.radius()}; }
   int out_depth() const override { return cv::DataType<T>::depth; }
+  std::optional<Border> border() const override { return neutral_border<T>(max_); }
   void run(const void* const* rows, void* out, int width, int cn) const override {
     const auto* const* src = reinterpret_cast<const T* const*>(rows) + (w_.radius() - w_.before);
     auto* dst = static_cast<T*>(out);
@@ -104,6 +117,7 @@ std::vector<RowStagePtr> rect_morphology_row_stages(int depth, int kw, int kh, i
   switch (depth) {
     case CV_8U: return stages<uchar>(h, v, dilate);
     case CV_16U: return stages<ushort>(h, v, dilate);
+    case CV_32F: return stages<float>(h, v, dilate);
     default: return {};
   }
 }

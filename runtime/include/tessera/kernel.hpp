@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -75,6 +76,10 @@ class RowStage {
   /// `width` pixels (width*out_channels(channels) elements) to `out`. `channels` are the
   /// input's.
   virtual void run(const void* const* rows, void* out, int width, int channels) const = 0;
+  /// The border this stage's input must be extended by past the image edge where it is not
+  /// its kernel's border() (erosion of floats needs OpenCV's constant +FLT_MAX, while its
+  /// integer stages read the kernel's reflection); empty for the kernel's.
+  virtual std::optional<Border> border() const { return std::nullopt; }
 };
 using RowStagePtr = std::shared_ptr<const RowStage>;
 

@@ -26,17 +26,22 @@ std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const 
   f.borders.resize(1);
   std::map<NodeId, int> level_of{{f.input, 0}};
   std::vector<bool> read(1, false);  // per level: has a reader fixed its border yet
-  // Readers that look past the image edge (a halo) must extend a level the same way, and
-  // rows and columns outside the image must map to pixels inside the window being computed:
-  // replication and reflection do, a constant fill does not. Pointwise readers never look
-  // outside, so their kernel's border does not matter.
-  const auto reads = [&](int level, const RowStage& stage, BorderMode mode) {
+  // Readers that look past the image edge (a halo) must extend a level the same way (the
+  // stage's own border where it has one, else its kernel's). Pointwise readers never look
+  // outside, so their border does not matter. A kernel's constant border is not fused: the
+  // row stages are modelled on OpenCV with the kernels' reflecting default (u8 gaussian with
+  // a constant border differs at the edges); a stage that asks for a constant gets it.
+  const auto reads = [&](int level, const RowStage& stage, Border kernel_border) {
     if (stage.halo() == Halo{}) return true;
-    if (mode == BorderMode::Constant) return false;
+    if (!stage.border() && kernel_border.mode == BorderMode::Constant) return false;
+    const Border b = stage.border().value_or(kernel_border);
     const auto l = static_cast<std::size_t>(level);
-    if (read[l] && f.borders[l] != mode) return false;
+    const auto same = [](const Border& x, const Border& y) {
+      return x.mode == y.mode && (x.mode != BorderMode::Constant || x.value == y.value);
+    };
+    if (read[l] && !same(f.borders[l], b)) return false;
     read[l] = true;
-    f.borders[l] = mode;
+    f.borders[l] = b;
     return true;
   };
   for (NodeId id : pass.nodes) {
@@ -50,20 +55,20 @@ std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const 
     std::vector<int> inputs;
     for (NodeId in : nd.inputs) {
       const auto it = level_of.find(in);
-      if (it == level_of.end() || !reads(it->second, *stages[0], k.border().mode)) return std::nullopt;
+      if (it == level_of.end() || !reads(it->second, *stages[0], k.border())) return std::nullopt;
       inputs.push_back(it->second);
     }
     for (std::size_t s = 0; s < stages.size(); ++s) {
       if (s > 0) {
         inputs = {static_cast<int>(f.steps.size())};
-        if (!reads(inputs[0], *stages[s], k.border().mode)) return std::nullopt;
+        if (!reads(inputs[0], *stages[s], k.border())) return std::nullopt;
       }
       // A stage reads pixels of one channel count (a two-input stage, both alike).
       const int cn = f.channels[static_cast<std::size_t>(inputs[0])];
       for (int i : inputs)
         if (f.channels[static_cast<std::size_t>(i)] != cn) return std::nullopt;
       f.steps.push_back({stages[s], inputs});
-      f.borders.push_back(BorderMode::Reflect101);
+      f.borders.push_back(Border{});
       f.channels.push_back(stages[s]->out_channels(cn));
       read.push_back(false);
     }
@@ -186,6 +191,16 @@ class Runner {
       if (levels_[l].direct) continue;
       levels_[l].data = p;
       p += static_cast<std::size_t>(levels_[l].cap) * levels_[l].step;
+    }
+    // A level extended by a constant reads its rows past the image edge from a row of that
+    // constant (and copies its columns from it), as wide as the level's stored rows.
+    fills_.resize(m);
+    for (std::size_t l = 0; l < m; ++l) {
+      if (f.borders[l].mode != BorderMode::Constant) continue;
+      const Level& v = levels_[l];
+      const int elems = static_cast<int>(v.step / CV_ELEM_SIZE1(f.depth(l)));
+      fills_[l].create(1, elems, f.depth(l));
+      fills_[l].setTo(cv::Scalar::all(f.borders[l].value));  // saturated to the depth, as the tile path's fill
     }
   }
 
@@ -330,20 +345,31 @@ class Runner {
         const auto i = static_cast<std::size_t>(step.inputs[k]);
         const Level& in = levels_[i];
         const std::size_t left = static_cast<std::size_t>(out.region.x - h.rx - in.x0) * in.pixel;
+        const bool constant = f_.borders[i].mode == BorderMode::Constant;
         for (int d = -h.ry; d <= h.ry; ++d) {
-          const std::int64_t r = inside ? y + d : border_index(y + d, f_.size.h, f_.borders[i]);
-          rows_[k * window + static_cast<std::size_t>(d + h.ry)] = in.row(r) + left;
+          const std::int64_t r = inside ? y + d : border_index(y + d, f_.size.h, f_.borders[i].mode);
+          rows_[k * window + static_cast<std::size_t>(d + h.ry)] = (constant && r < 0 ? fills_[i].data : in.row(r)) + left;
         }
       }
       step.stage->run(rows_.data(), dst, static_cast<int>(out.region.w),
                       f_.channels[static_cast<std::size_t>(step.inputs[0])]);
     }
-    if (l + 1 < levels_.size()) pad(out, out.row(y), f_.borders[l]);
+    if (l + 1 < levels_.size()) pad(l, out.row(y));
   }
 
-  /// Fills the stored columns of one row that lie outside the image, from inside it.
-  void pad(const Level& l, std::uint8_t* row, BorderMode mode) const {
+  /// Fills the stored columns of one row of level `index` that lie outside the image: from
+  /// inside it, or from the level's constant.
+  void pad(std::size_t index, std::uint8_t* row) const {
+    const Level& l = levels_[index];
+    const BorderMode mode = f_.borders[index].mode;
     auto fill = [&](std::int64_t from, std::int64_t to) {
+      if (mode == BorderMode::Constant) {
+        if (to > from)
+          std::memcpy(row + static_cast<std::size_t>(from - l.x0) * l.pixel,
+                      fills_[index].data + static_cast<std::size_t>(from - l.x0) * l.pixel,
+                      static_cast<std::size_t>(to - from) * l.pixel);
+        return;
+      }
       for (std::int64_t c = from; c < to; ++c) {
         const std::int64_t src = border_index(c, f_.size.w, mode);
         if (src < l.region.x || src >= l.region.x1())
@@ -359,6 +385,7 @@ class Runner {
   const FusedPass& f_;
   std::vector<Level> levels_;
   std::vector<const void*> rows_;
+  std::vector<cv::Mat> fills_;  ///< per level: a row of its constant border, where it has one
   cv::Mat out_, src_;
 };
 

@@ -20,8 +20,8 @@ struct FusedPass {
     std::vector<int> inputs;  ///< levels read, one window of 2*ry+1 rows each, in kernel input order
   };
   std::vector<Step> steps;
-  /// Per level: the border mode its readers extend it by past the image edge (they agree).
-  std::vector<BorderMode> borders;
+  /// Per level: the border its readers extend it by past the image edge (they agree).
+  std::vector<Border> borders;
   NodeId input = 0;   ///< the node the pass reads: materialised, or computed tile at a time
   NodeId output = 0;  ///< the node the last level is
   std::vector<NodeId> nodes;  ///< the nodes it computes, in order
