@@ -89,7 +89,7 @@ TEST(Autotune, AStreamedImageGetsTilesTheWriterStillHasInCache) {
   o.threads = 2;
   const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
   const double most = 2.0 * (l2 > 0 ? static_cast<double>(l2) : double(1 << 20));
-  const auto bytes = [](Size t) { return static_cast<double>(t.area()) * 2; };  // s16 out
+  const auto bytes = [](Size t) { return static_cast<double>(t.area()) * 4; };  // f32 out (sobel of u16)
   const CopyingSource source(in);
   const TileChoice streamed = choose_tile(p, source, o);
   ASSERT_FALSE(streamed.candidates.empty());

@@ -265,13 +265,21 @@ TEST(Fused, AKernelsConstantBorderIsNotFused) {
   expect_fused_pipeline(p, in, want, "gaussian (constant)");
 }
 
-/// `m` with every 4th sample +inf, -inf, +FLT_MAX or -FLT_MAX, edges included.
+/// `m` with every 4th sample +inf, -inf, +FLT_MAX or -FLT_MAX, and bands of 5 columns of
+/// +inf at the left and right edges and 5 rows of -inf at the top and bottom: there an
+/// erosion's (dilation's) whole window inside the image is infinite, and only OpenCV's
+/// constant border (FLT_MAX, -FLT_MAX) makes the result finite.
 cv::Mat with_extremes(cv::Mat m) {
   const float extremes[] = {INFINITY, -INFINITY, FLT_MAX, -FLT_MAX};
   cv::Mat flat = m.reshape(1);
+  const int cn = m.channels(), band = 5;
   for (int y = 0; y < flat.rows; ++y)
-    for (int x = 0; x < flat.cols; ++x)
-      if ((x + 3 * y) % 4 == 0) flat.at<float>(y, x) = extremes[(x / 4 + y) % 4];
+    for (int x = 0; x < flat.cols; ++x) {
+      float& v = flat.at<float>(y, x);
+      if ((x + 3 * y) % 4 == 0) v = extremes[(x / 4 + y) % 4];
+      if (x / cn < band || x / cn >= m.cols - band) v = INFINITY;
+      if (y < band || y >= m.rows - band) v = -INFINITY;
+    }
   return m;
 }
 

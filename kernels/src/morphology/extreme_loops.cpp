@@ -1,8 +1,7 @@
 // Vector loops of the erosion and dilation row stages (rect_rows.cpp): minimum or maximum
-// along a row and across rows, for u8, u16 and f32 elements, taken as OpenCV's vector loops
-// take them: v_min(so far, next). (On floats, which of two tied zeros or a NaN wins differs
-// between those and OpenCV's scalar tails, whose place depends on the row's width: such
-// inputs are not held bit for bit, by these stages or by OpenCV on a tile.)
+// along a row and across rows, for u8, u16 and f32 elements, folded as v_min(so far, next)
+// (the scalar tails in rect_rows.cpp fold alike: on floats, NaNs and tied signed zeros are
+// resolved the same at every tile width and SIMD level, though not always as OpenCV).
 // Compiled once per vector variant by tessera_simd_loops (kernels/CMakeLists.txt, simd/simd.hpp),
 // never on its own.
 #include "morphology/extreme_loops.hpp"

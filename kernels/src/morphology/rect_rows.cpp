@@ -1,6 +1,7 @@
 // Erosion and dilation of u8, u16 and f32 images by a rectangle as two row stages (along the
-// row, then across rows), bit-exact with cv::erode / cv::dilate: a minimum (maximum) has no
-// rounding, so only the window matters. OpenCV runs `iterations` passes of a k x k
+// row, then across rows), bit-exact with cv::erode / cv::dilate (on floats: without NaNs
+// or tied zeros of both signs, see below): a minimum (maximum) has no rounding, so only the
+// window matters. OpenCV runs `iterations` passes of a k x k
 // rectangle anchored at a = k/2 as one pass of a K = k + (iterations-1)(k-1) rectangle
 // anchored at a*iterations (morph.dispatch.cpp), which is the window used here.
 //
@@ -53,9 +54,14 @@ std::optional<Border> neutral_border(bool max) {
   else return std::nullopt;
 }
 
+/// As a vector lane does (v_min(m, x) = minps: x unless m is less), so that every element
+/// gets the same bits whether a vector or this tail computes it, at any tile width and SIMD
+/// level. On floats a NaN or a tie of +0 and -0 then resolves alike everywhere, but not
+/// always as OpenCV, whose scalar tails keep m instead and whose column loop folds the rows
+/// in another order: such inputs are not held to OpenCV's bits.
 template <typename T>
 T pick(T m, T x, bool max) {
-  return max ? std::max(m, x) : std::min(m, x);
+  return max ? (m > x ? m : x) : (m < x ? m : x);
 }
 
 template <typename T>

@@ -78,7 +78,7 @@ class RowStage {
   virtual void run(const void* const* rows, void* out, int width, int channels) const = 0;
   /// The border this stage's input must be extended by past the image edge where it is not
   /// its kernel's border() (erosion of floats needs OpenCV's constant +FLT_MAX, while its
-  /// integer stages read the kernel's reflection); empty for the kernel's.
+  /// integer stages read the kernel's reflection or replication); empty for the kernel's.
   virtual std::optional<Border> border() const { return std::nullopt; }
 };
 using RowStagePtr = std::shared_ptr<const RowStage>;

@@ -198,9 +198,9 @@ class Runner {
     for (std::size_t l = 0; l < m; ++l) {
       if (f.borders[l].mode != BorderMode::Constant) continue;
       const Level& v = levels_[l];
-      const int elems = static_cast<int>(v.step / CV_ELEM_SIZE1(f.depth(l)));
-      fills_[l].create(1, elems, f.depth(l));
-      fills_[l].setTo(cv::Scalar::all(f.borders[l].value));  // saturated to the depth, as the tile path's fill
+      const auto elems = static_cast<int>(static_cast<std::size_t>(v.width) * v.pixel / CV_ELEM_SIZE1(f.depth(l)));
+      fills_[l].create(1, elems, f.depth(l));  // the stored columns, x0 .. x0 + width
+      fills_[l].setTo(cv::Scalar::all(f.borders[l].value));  // saturated to the level's depth
     }
   }
 

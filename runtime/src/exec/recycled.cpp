@@ -32,14 +32,15 @@ class Recycler final : public cv::MatAllocator {
       }
       total *= static_cast<std::size_t>(sizes[i]);
     }
-    auto* u = new cv::UMatData(this);
-    u->size = total;
-    if (data) {
-      u->data = u->origdata = static_cast<uchar*>(data);
-      u->flags |= cv::UMatData::USER_ALLOCATED;
-    } else {
-      u->data = u->origdata = take(total);
+    uchar* pixels = data ? static_cast<uchar*>(data) : take(total);  // before the header: a throw leaks nothing
+    auto* u = new (std::nothrow) cv::UMatData(this);
+    if (!u) {
+      if (!data) std::free(pixels - kHeader);
+      throw std::bad_alloc();
     }
+    u->size = total;
+    u->data = u->origdata = pixels;
+    if (data) u->flags |= cv::UMatData::USER_ALLOCATED;
     return u;
   }
 
@@ -95,24 +96,31 @@ class Recycler final : public cv::MatAllocator {
   }
 
   void give(uchar* p) const {
-    std::vector<uchar*> drop;
     {
       std::lock_guard lock(mutex_);
       const std::size_t cap = capacity(p);
-      if (scopes_ == 0 || cap > kMaxIdle) {
-        drop.push_back(p);
+      // Small blocks (a Mat made here that was later re-created smaller) are not kept. Nor is
+      // a block when the idle list cannot grow (this runs in ~Mat: it must not throw).
+      bool keep = scopes_ > 0 && cap >= kMinBytes && cap <= kMaxIdle;
+      if (keep) {
+        try {
+          idle_.push_back(p);
+        } catch (...) {
+          keep = false;
+        }
+      }
+      if (!keep) {
+        std::free(p - kHeader);
       } else {
-        idle_.push_back(p);
         idle_bytes_ += cap;
         std::size_t n = 0;  // the oldest go first
         while (idle_bytes_ > kMaxIdle) {
           idle_bytes_ -= capacity(idle_[n]);
-          drop.push_back(idle_[n++]);
+          std::free(idle_[n++] - kHeader);
         }
         idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(n));
       }
     }
-    for (uchar* q : drop) std::free(q - kHeader);
   }
 
   mutable std::mutex mutex_;

@@ -16,7 +16,8 @@ namespace tessera::detail {
 
 /// A rows x cols image of `type` (any size; small ones come straight from the allocator)
 /// whose memory is kept for reuse when its last reference goes while a RecyclingScope is
-/// alive, and freed otherwise.
+/// alive, and freed otherwise. The Mat keeps the recycling allocator: a later create() on
+/// it (or a copy of it) allocates through it too (blocks under 64 KiB are then not kept).
 cv::Mat recycled_mat(int rows, int cols, int type);
 
 /// m.create(rows, cols, type), but new memory comes from recycled_mat().
