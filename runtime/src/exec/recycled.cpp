@@ -1,5 +1,7 @@
 #include "recycled.hpp"
 
+#include "io/image_memory.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
@@ -22,26 +24,14 @@ class Recycler final : public cv::MatAllocator {
  public:
   cv::UMatData* allocate(int dims, const int* sizes, int type, void* data, std::size_t* step, cv::AccessFlag,
                          cv::UMatUsageFlags) const override {
-    // Bytes from the last dimension outwards; a given step (user data only) wins over the
-    // packed one.
-    std::size_t total = CV_ELEM_SIZE(type);
-    for (int i = dims - 1; i >= 0; --i) {
-      if (step) {
-        if (data && step[i] != cv::Mat::AUTO_STEP) total = step[i];
-        else step[i] = total;
-      }
-      total *= static_cast<std::size_t>(sizes[i]);
-    }
-    uchar* pixels = data ? static_cast<uchar*>(data) : take(total);  // before the header: a throw leaks nothing
-    auto* u = new (std::nothrow) cv::UMatData(this);
-    if (!u) {
+    const std::size_t total = dense_bytes(dims, sizes, type, data, step);
+    uchar* pixels = data ? static_cast<uchar*>(data) : take(total);
+    try {
+      return new_umat_data(this, pixels, total, data != nullptr);
+    } catch (...) {
       if (!data) std::free(pixels - kHeader);
-      throw std::bad_alloc();
+      throw;
     }
-    u->size = total;
-    u->data = u->origdata = pixels;
-    if (data) u->flags |= cv::UMatData::USER_ALLOCATED;
-    return u;
   }
 
   bool allocate(cv::UMatData* u, cv::AccessFlag, cv::UMatUsageFlags) const override { return u != nullptr; }

@@ -34,25 +34,13 @@ class HugePageAllocator final : public cv::MatAllocator {
  public:
   cv::UMatData* allocate(int dims, const int* sizes, int type, void* data, std::size_t* step, cv::AccessFlag,
                          cv::UMatUsageFlags) const override {
-    // Dense steps, innermost dimension first; a caller's own buffer keeps its steps.
-    std::size_t total = CV_ELEM_SIZE(type);
-    for (int i = dims - 1; i >= 0; --i) {
-      if (step) {
-        if (data && step[i] != cv::Mat::AUTO_STEP) total = step[i];
-        else step[i] = total;
-      }
-      total *= static_cast<std::size_t>(sizes[i]);
-    }
+    const std::size_t total = dense_bytes(dims, sizes, type, data, step);
     void* p = data;
     if (!p) {
       p = map_aligned(round_up(total, kHugePage));
       if (!p) CV_Error(cv::Error::StsNoMem, "tessera: cannot map " + std::to_string(total) + " bytes for an image");
     }
-    auto* u = new cv::UMatData(this);
-    u->data = u->origdata = static_cast<uchar*>(p);
-    u->size = total;
-    if (data) u->flags |= cv::UMatData::USER_ALLOCATED;
-    return u;
+    return new_umat_data(this, p, total, data != nullptr);
   }
 
   bool allocate(cv::UMatData* u, cv::AccessFlag, cv::UMatUsageFlags) const override { return u != nullptr; }
@@ -66,6 +54,26 @@ class HugePageAllocator final : public cv::MatAllocator {
 };
 
 }  // namespace
+
+std::size_t dense_bytes(int dims, const int* sizes, int type, const void* data, std::size_t* step) {
+  std::size_t total = CV_ELEM_SIZE(type);
+  for (int i = dims - 1; i >= 0; --i) {
+    if (step) {
+      if (data && step[i] != cv::Mat::AUTO_STEP) total = step[i];
+      else step[i] = total;
+    }
+    total *= static_cast<std::size_t>(sizes[i]);
+  }
+  return total;
+}
+
+cv::UMatData* new_umat_data(const cv::MatAllocator* allocator, void* pixels, std::size_t total, bool user_allocated) {
+  auto* u = new cv::UMatData(allocator);
+  u->data = u->origdata = static_cast<uchar*>(pixels);
+  u->size = total;
+  if (user_allocated) u->flags |= cv::UMatData::USER_ALLOCATED;
+  return u;
+}
 
 cv::MatAllocator* huge_page_allocator() {
   static HugePageAllocator allocator;

@@ -8,6 +8,14 @@
 
 namespace tessera::detail {
 
+/// For a cv::MatAllocator::allocate: the bytes of a dense array of `dims` dimensions, with
+/// its steps written to `step` innermost first (a caller's own `data` keeps its given steps).
+std::size_t dense_bytes(int dims, const int* sizes, int type, const void* data, std::size_t* step);
+
+/// For a cv::MatAllocator::allocate: the UMatData of `pixels` (`total` bytes), owned by
+/// `allocator` unless `user_allocated`.
+cv::UMatData* new_umat_data(const cv::MatAllocator* allocator, void* pixels, std::size_t total, bool user_allocated);
+
 /// Images of at least this many bytes get huge pages; smaller ones use OpenCV's allocator.
 constexpr std::size_t kHugePageImageBytes = std::size_t{4} << 20;
 
