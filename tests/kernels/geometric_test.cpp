@@ -188,6 +188,11 @@ TEST(Geometric, ErrorsNameTheValues) {
     EXPECT_NE(std::string(e.what()).find("37x53"), std::string::npos) << e.what();
   }
   EXPECT_THROW(Pipeline::parse("crop margin=20").validate({CV_8U, 1}, {37, 53}), UsageError);
+  // A margin that leaves nothing on one axis (2 x 20 = 40) is an error, not "to the edge" (a
+  // zero width means that only for w=).
+  EXPECT_THROW(Pipeline::parse("crop margin=20").validate({CV_8U, 1}, {40, 53}), UsageError);
+  EXPECT_THROW(Pipeline::parse("crop margin=20").validate({CV_8U, 1}, {53, 40}), UsageError);
+  EXPECT_EQ(Pipeline::parse("crop margin=20").validate({CV_8U, 1}, {41, 53}).sizes.back(), (Size{1, 13}));
   EXPECT_THROW(Pipeline::parse("crop margin=2 x=1"), UsageError);
   EXPECT_THROW(Pipeline::parse("resize scale=0.01").validate({CV_8U, 1}, {37, 53}), UsageError);
   EXPECT_THROW(Pipeline::parse("resize"), UsageError);

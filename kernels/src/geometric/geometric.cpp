@@ -67,9 +67,12 @@ class Crop final : public GeometricKernel {
   /// The rectangle for an input of size `in`; throws UsageError if it does not fit.
   Rect rect(Size in) const {
     Rect r = r_;
-    if (margin_ > 0) r = {margin_, margin_, in.w - 2 * margin_, in.h - 2 * margin_};
-    if (r.w == 0) r.w = in.w - r.x;
-    if (r.h == 0) r.h = in.h - r.y;
+    if (margin_ > 0) {
+      r = {margin_, margin_, in.w - 2 * margin_, in.h - 2 * margin_};  // nothing left is an error, not "to the edge"
+    } else {
+      if (r.w == 0) r.w = in.w - r.x;
+      if (r.h == 0) r.h = in.h - r.y;
+    }
     if (r.w <= 0 || r.h <= 0 || !full_rect(in).contains(r)) {
       const std::string what = margin_ > 0 ? "crop margin=" + std::to_string(margin_)
                                            : "crop x=" + std::to_string(r_.x) + " y=" + std::to_string(r_.y) +
