@@ -184,7 +184,10 @@ void run_command(const RunArgs& a) {
   const std::unique_ptr<Source> input = open_input(a.input, a.page, budget);
   const PipelineShape ps = pipeline.validate(input->type(), input->size());
   const Shapes shapes{input->size(), ps.sizes[pipeline.output()], input->type(), ps.types[pipeline.output()]};
-  if (!tiff_out) check_in_memory_output(a.output, shapes, budget);
+  if (!tiff_out) {
+    check_image_output(a.output, shapes.out_type, shapes.out);
+    check_in_memory_output(a.output, shapes, budget);
+  }
 
   std::optional<TileChoice> choice;
   if (auto_tile) {

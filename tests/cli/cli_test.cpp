@@ -165,6 +165,16 @@ TEST_F(Cli, ErrorsExitNonZeroWithOneLineAndNoOutputFile) {
       {"", 2, "no command given"},
       {"run " + in + " " + out + " -p invert --page 1", 2, "pages are only for TIFF files"},
       {"run " + in + " " + out + " -p invert --memory 16K", 2, "does not fit the memory budget of 16.0 KiB"},
+      // A format that cannot hold the output's type is refused before the run (OpenCV would
+      // convert it without a word: u16 to .bmp saturated to u8, f32 to .png as 0 and 1).
+      {"run " + in + " " + dir_.file("out.bmp") + " -p 'convert to=u16'", 2,
+       ".bmp cannot hold u16x3 pixels (OpenCV would write them as u8x3, converted without a word); formats that "
+       "hold them: .tif, .png"},
+      {"run " + in + " " + out + " -p 'convert to=f32'", 2, ".png cannot hold f32x3 pixels"},
+      {"run " + in + " " + dir_.file("out.jpg") + " -p 'sobel dx=1 dy=0'", 2, ".jpg cannot hold s16x3 pixels"},
+      {"run " + in + " " + dir_.file("out.ppm") + " -p gray", 2, "OpenCV's .ppm encoder refuses u8x1 pixels"},
+      {"run " + in + " " + dir_.file("out.jpg") + " -p 'pad bottom=65400'", 2,
+       "the output (211x65557 u8x3) is wider or taller than the 65500 pixels a .jpg file is read back at"},
   };
   for (const Case& c : cases) {
     const Result r = tessera_cli(dir_, c.args);
@@ -376,6 +386,19 @@ TEST_F(Cli, ImagesTooLargeForOpenCvSuggestATiledTiff) {
   EXPECT_NE(r.err.find("in.png': the image is too large for an in-memory format"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("convert it to a tiled TIFF, which tessera streams"), std::string::npos) << r.err;
   expect_one_error_line(r, "too large");
+}
+
+TEST_F(Cli, OutputsLargerThanOpenCvReadsBackAreRefusedBeforeTheRun) {
+  // 211x157 in (33,127 pixels), 211x257 out (54,227): over the limit only after the pipeline.
+  const Result r = tessera_cli(dir_, "run " + dir_.file("in.png") + " " + dir_.file("o.png") + " -p 'pad bottom=100'",
+                               "OPENCV_IO_MAX_IMAGE_PIXELS=40000");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("o.png': the output (211x257 u8x3) has more than the 40000 pixels OpenCV's codecs read back"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("write a .tif"), std::string::npos) << r.err;
+  expect_one_error_line(r, "output too large");
+  EXPECT_EQ(dir_.files(), std::set<std::string>{"in.png"});
 }
 
 /// A 3000x3000 image and a pipeline of about half a second on two cores (a third median to interrupt).

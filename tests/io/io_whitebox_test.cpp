@@ -174,9 +174,15 @@ TEST(ImageFiles, ReadErrorsNameTheFile) {
 TEST(ImageFiles, FailedWriteLeavesNothingBehind) {
   test::TempDir dir;
   const cv::Mat s16 = test::random_image(10, 10, CV_16SC1, 4);
-  // JPEG cannot hold an image wider than 65500 pixels: the encoder fails mid-write.
-  EXPECT_THROW(write_image_atomic(dir.file("out.jpg"), cv::Mat(2, 70000, CV_8UC1, cv::Scalar::all(1))), IoError);
+  // OpenCV's JPEG 2000 encoder refuses images smaller than its resolution levels need: it
+  // fails mid-write (the format and type pass the checks before it).
+  EXPECT_THROW(write_image_atomic(dir.file("out.jp2"), cv::Mat(2, 3, CV_8UC1, cv::Scalar::all(1))), IoError);
+  // JPEG cannot hold an image wider than 65500 pixels: refused before encoding.
+  EXPECT_THROW(write_image_atomic(dir.file("out.jpg"), cv::Mat(2, 70000, CV_8UC1, cv::Scalar::all(1))), UsageError);
   EXPECT_THROW(write_image_atomic(dir.file("out.unknownext"), s16), UsageError);
+  // Types a format cannot hold are refused, not converted (s16 to .png would saturate to u8).
+  EXPECT_THROW(write_image_atomic(dir.file("out.png"), s16), UsageError);
+  EXPECT_THROW(write_image_atomic(dir.file("out.bmp"), cv::Mat(4, 4, CV_16UC1, cv::Scalar::all(1000))), UsageError);
   EXPECT_THROW(write_image_atomic(dir.file("no/such/dir/out.png"), s16), IoError);
   EXPECT_TRUE(dir.files().empty()) << *dir.files().begin();
 }

@@ -40,6 +40,13 @@ std::size_t count_image_pages(const std::string& path);
 /// before the work that produces the image.
 void check_image_output(const std::string& path);
 
+/// check_image_output(path), and UsageError when the format cannot hold an image of `type`
+/// and `size` as it is: OpenCV's encoders convert what they cannot hold without a word (u16 to
+/// .bmp saturates to u8, f32 to .png writes 0 and 1) and write images larger than its decoders
+/// read back (2^30 pixels, OPENCV_IO_MAX_IMAGE_PIXELS; JPEG 65500 and WebP 16383 per side). The
+/// message names the formats that hold the type. Encodes a 64x64 probe image per format tried.
+void check_image_output(const std::string& path, PixelType type, Size size);
+
 /// Unlinks the temporary files of the outputs being written at this moment
 /// (write_image_atomic, TiffSink). Async-signal-safe: for a signal handler that ends the
 /// process at once, so that no temporary file is left behind.

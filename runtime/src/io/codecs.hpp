@@ -19,8 +19,13 @@ struct CodecApi {
   bool (*write)(const std::string& path, const cv::Mat& image);      ///< cv::imwrite
   bool (*can_write)(const std::string& path);                        ///< cv::haveImageWriter
   std::size_t (*page_count)(const std::string& path);                ///< cv::imcount
+  /// The type (CV_8UC1, ...) a small image of `type` comes back as after cv::imencode with
+  /// extension `ext` (".png") and cv::imdecode, IMREAD_UNCHANGED; -1 when the encoder refuses
+  /// it. OpenCV converts what a format cannot hold (u16 to .bmp: saturated to u8) without a
+  /// word; this is how a caller finds out before the run. OpenCV's own log is silenced.
+  int (*round_trip_type)(const std::string& ext, int type);
 };
-constexpr int kCodecApiVersion = 1;
+constexpr int kCodecApiVersion = 2;
 
 /// The module's one exported symbol.
 #define TESSERA_CODECS_ENTRY "tessera_codecs_api"

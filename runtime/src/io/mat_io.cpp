@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -154,8 +157,69 @@ void check_image_output(const std::string& path) {
   if (!fs::is_directory(dir, ec)) throw IoError("cannot write '" + path + "': directory '" + dir.string() + "' does not exist");
 }
 
-void write_image_atomic(const std::string& path, const cv::Mat& image) {
+namespace {
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
+
+/// An OpenCV read limit: the environment variable OpenCV reads, or its default.
+std::int64_t opencv_limit(const char* name, std::int64_t fallback) {
+  const char* env = std::getenv(name);
+  if (!env || !*env) return fallback;
+  char* end = nullptr;
+  const long long v = std::strtoll(env, &end, 10);
+  return end && *end == '\0' && v > 0 ? v : fallback;
+}
+
+/// The widest side each format's decoder reads back (libjpeg: 65500; libwebp: 16383; libpng's
+/// default user limit: 1,000,000), if it has one below OpenCV's own.
+std::int64_t format_side_limit(const std::string& ext) {
+  if (ext == ".jpg" || ext == ".jpeg" || ext == ".jpe") return 65500;
+  if (ext == ".webp") return 16383;
+  if (ext == ".png") return 1000000;
+  return INT64_MAX;
+}
+
+/// True when `got` (a type read back) holds every value of `want`: the same type, or one gray
+/// channel written as three equal ones (WebP has no gray).
+bool holds(int want, int got) {
+  return got == want || (CV_MAT_CN(want) == 1 && got == CV_MAKETYPE(CV_MAT_DEPTH(want), 3));
+}
+
+}  // namespace
+
+void check_image_output(const std::string& path, PixelType type, Size size) {
   check_image_output(path);
+  const std::string ext = lower_extension(path);
+  const std::string what = to_string(size) + " " + type.str();
+  const std::int64_t max_pixels = opencv_limit("OPENCV_IO_MAX_IMAGE_PIXELS", std::int64_t{1} << 30);
+  const std::int64_t max_side = std::min({opencv_limit("OPENCV_IO_MAX_IMAGE_WIDTH", std::int64_t{1} << 20),
+                                          opencv_limit("OPENCV_IO_MAX_IMAGE_HEIGHT", std::int64_t{1} << 20),
+                                          format_side_limit(ext)});
+  const std::string instead = "; write a .tif, which tessera streams tile by tile and reads back at any size";
+  if (size.area() > max_pixels)
+    throw UsageError("cannot write '" + path + "': the output (" + what + ") has more than the " +
+                     std::to_string(max_pixels) + " pixels OpenCV's codecs read back (OPENCV_IO_MAX_IMAGE_PIXELS)" + instead);
+  if (std::max(size.w, size.h) > max_side)
+    throw UsageError("cannot write '" + path + "': the output (" + what + ") is wider or taller than the " +
+                     std::to_string(max_side) + " pixels a " + ext + " file is read back at" + instead);
+  const int got = detail::codecs().round_trip_type(ext, type.cv_type());
+  if (holds(type.cv_type(), got)) return;
+  std::string can = ".tif";
+  for (const char* other : {".png", ".pnm", ".jpg", ".bmp", ".webp", ".jp2", ".exr", ".pfm", ".hdr"})
+    if (other != ext && holds(type.cv_type(), detail::codecs().round_trip_type(other, type.cv_type()))) can += std::string(", ") + other;
+  const std::string why = got < 0 ? "OpenCV's " + ext + " encoder refuses " + type.str() + " pixels"
+                                  : ext + " cannot hold " + type.str() + " pixels (OpenCV would write them as " +
+                                        PixelType::of(cv::Mat(1, 1, got)).str() + ", converted without a word)";
+  throw UsageError("cannot write '" + path + "': " + why + "; formats that hold them: " + can +
+                   " (or end the pipeline with convert to=...)");
+}
+
+void write_image_atomic(const std::string& path, const cv::Mat& image) {
+  check_image_output(path, PixelType::of(image), {image.cols, image.rows});
   detail::TempFile tmp{fs::path(path)};
   bool ok = false;
   std::string why = "the encoder failed";
