@@ -90,15 +90,15 @@ TiffWriteOptions tiff_options(const RunArgs& a) {
 
 /// Exit 130 always means no output file: a Ctrl-C that arrived while the file was being
 /// finished (no temp file may remain) undoes the finished file.
-void undo_if_cancelled(const std::string& path, const CancelOnSignal& signals) {
-  if (!signals.cancelled()) return;
+void undo_if_cancelled(const std::string& path, CancelOnSignal& signals) {
+  if (!signals.finish()) return;
   std::error_code ec;
   std::filesystem::remove(path, ec);
   throw Cancelled();
 }
 
 /// Writes an in-memory output with OpenCV's codecs (temp file + rename).
-void commit_output(const std::string& path, const cv::Mat& image, const CancelOnSignal& signals) {
+void commit_output(const std::string& path, const cv::Mat& image, CancelOnSignal& signals) {
   if (signals.cancelled()) throw Cancelled();
   CancelOnSignal::Defer defer;
   write_image_atomic(path, image);

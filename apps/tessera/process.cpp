@@ -16,13 +16,18 @@ namespace {
 // Read and written from the signal handler, which may run on any thread: lock-free only.
 std::atomic<bool> g_cancel{false};
 std::atomic<bool> g_defer{false};
+std::atomic<bool> g_finished{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
 
-constexpr int kSignals[] = {SIGINT, SIGTERM};
+// Ctrl-C, kill, a closed terminal (SIGHUP), Ctrl-\ (SIGQUIT) and a closed output pipe
+// (SIGPIPE) all stop the run the same way: no output, no temporary file, exit 130.
+constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
 
 /// The first signal asks the run to stop; a second one (outside a Defer) ends the process
 /// now, with only async-signal-safe calls: unlink the temporary outputs, write, _exit.
+/// After finish() the output is in place and every signal is too late: ignored.
 extern "C" void on_signal(int) {
+  if (g_finished.load()) return;
   if (!g_cancel.exchange(true) || g_defer.load()) return;
   remove_partial_outputs();
   static const char message[] = "tessera: cancelled\n";
@@ -37,6 +42,7 @@ struct sigaction g_previous[std::size(kSignals)];
 CancelOnSignal::CancelOnSignal() {
   g_cancel.store(false);
   g_defer.store(false);
+  g_finished.store(false);
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
@@ -44,10 +50,19 @@ CancelOnSignal::CancelOnSignal() {
 }
 
 CancelOnSignal::~CancelOnSignal() {
+  // After finish() the handler stays, ignoring signals until the process exits 0: restoring
+  // the default actions here let a late Ctrl-C kill the process with its output in place,
+  // exit 130 over a complete file.
+  if (g_finished.load()) return;
   for (std::size_t i = 0; i < std::size(kSignals); ++i) sigaction(kSignals[i], &g_previous[i], nullptr);
 }
 
 const std::atomic<bool>* CancelOnSignal::flag() const { return &g_cancel; }
+
+bool CancelOnSignal::finish() {
+  g_finished.store(true);
+  return g_cancel.load();
+}
 
 CancelOnSignal::Defer::Defer() { g_defer.store(true); }
 

@@ -21,6 +21,11 @@ class CancelOnSignal {
   const std::atomic<bool>* flag() const;
   bool cancelled() const { return flag()->load(); }
 
+  /// The output is in place: from now on signals are ignored (the process exits 0 with its
+  /// output). Returns whether one came before, in which case the caller undoes the output
+  /// and exits 130: exit 130 always means "no output".
+  bool finish();
+
   /// While a Defer lives, every SIGINT/SIGTERM only sets the flag (a second one does not
   /// end the process): for committing the output file, which is then undone if cancelled.
   class Defer {

@@ -446,6 +446,63 @@ TEST_F(CliLongRun, CtrlCStopsPromptlyExits130AndLeavesNoFile) {
   EXPECT_EQ(dir_.files(), std::set<std::string>{}) << "no output, no temp file";
 }
 
+TEST_F(CliLongRun, HangupQuitAndBrokenPipeStopTheRunAsCtrlCDoes) {
+  for (const int sig : {SIGHUP, SIGQUIT, SIGPIPE, SIGTERM}) {
+    int fd = -1;
+    std::string text;
+    const pid_t pid = start_verbose({"run", big_->file("big.png"), dir_.file("out.tif"), "-p", slow_}, fd, text);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    kill(pid, sig);
+    const int code = finish(pid, fd, text);
+    close(fd);
+    EXPECT_EQ(code, 130) << strsignal(sig) << "\n" << text;
+    EXPECT_NE(text.find("tessera: cancelled\n"), std::string::npos) << strsignal(sig) << "\n" << text;
+    EXPECT_EQ(dir_.files(), std::set<std::string>{}) << strsignal(sig) << ": no output, no temp file";
+  }
+}
+
+TEST_F(Cli, ASignalAtAnyMomentMeansExit130AndNoOutputOrExit0AndTheOutput) {
+  // Short runs, interrupted at moments spread over their second half, then at 0-15 ms after
+  // they printed "wrote ...": a SIGINT that came after the final rename used to kill the
+  // process (the default action, restored on the way out) with its output in place. Exit 130
+  // must mean "no output".
+  const std::string args_text = "run " + dir_.file("in.png") + " " + dir_.file("out.tif") + " -p 'gaussian sigma=2'";
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(tessera_cli(dir_, args_text).code, 0);
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+  std::filesystem::remove(dir_.file("out.tif"));
+  int interrupted = 0, finished = 0;
+  for (int i = 0; i < 32; ++i) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const pid_t pid = spawn({"run", dir_.file("in.png"), dir_.file("out.tif"), "-p", "gaussian sigma=2"}, fds[1]);
+    close(fds[1]);
+    std::string text;
+    if (i < 16) {
+      std::this_thread::sleep_for(took * (50 + 3 * i) / 100);  // 50% .. 95% of a run
+    } else {
+      while (text.find("wrote ") == std::string::npos && read_some(fds[0], text, 10000)) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(i - 16));
+    }
+    kill(pid, SIGINT);
+    const int code = finish(pid, fds[0], text);
+    close(fds[0]);
+    const std::set<std::string> files = dir_.files();
+    if (code == 130) {
+      ++interrupted;
+      EXPECT_EQ(files, std::set<std::string>{"in.png"}) << "try " << i << ": exit 130 with an output\n" << text;
+    } else {
+      ++finished;
+      EXPECT_EQ(code, 0) << "try " << i << "\n" << text;
+      EXPECT_EQ(files, (std::set<std::string>{"in.png", "out.tif"})) << "try " << i << "\n" << text;
+    }
+    std::filesystem::remove(dir_.file("out.tif"));
+  }
+  std::cout << "  " << interrupted << " runs interrupted, " << finished << " finished (a run takes "
+            << took.count() / 1000 << " ms)\n";
+}
+
 TEST_F(CliLongRun, SecondSignalEndsAtOnceAndLeavesNoTemporaryFile) {
   int fd = -1;
   std::string text;
