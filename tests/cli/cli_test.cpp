@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -386,6 +387,37 @@ TEST_F(Cli, ImagesTooLargeForOpenCvSuggestATiledTiff) {
   EXPECT_NE(r.err.find("in.png': the image is too large for an in-memory format"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("convert it to a tiled TIFF, which tessera streams"), std::string::npos) << r.err;
   expect_one_error_line(r, "too large");
+}
+
+TEST_F(Cli, AFifoOrADeviceAsInputIsRefusedNotWaitedOn) {
+  // Opening a FIFO for reading blocks until a writer comes: tessera used to wait forever.
+  for (const std::string name : {"pipe.png", "pipe.tif", "pipe"}) {
+    ASSERT_EQ(mkfifo(dir_.file(name).c_str(), 0600), 0);
+    for (const std::string& cmd : {"run " + dir_.file(name) + " " + dir_.file("out.tif") + " -p invert",
+                                  "info " + dir_.file(name)}) {
+      const Result r = tessera_cli(dir_, cmd);
+      EXPECT_EQ(r.code, 3) << cmd << "\n" << r.err;
+      EXPECT_NE(r.err.find(name + "': it is a FIFO (named pipe), not a regular file"), std::string::npos) << r.err;
+      expect_one_error_line(r, cmd);
+    }
+  }
+  const Result r = tessera_cli(dir_, "run /dev/zero " + dir_.file("out.tif") + " -p invert");
+  EXPECT_EQ(r.code, 3);
+  EXPECT_NE(r.err.find("'/dev/zero': it is a device, not a regular file"), std::string::npos) << r.err;
+  EXPECT_EQ(dir_.files(), (std::set<std::string>{"in.png", "pipe.png", "pipe.tif", "pipe"}));
+}
+
+TEST_F(Cli, OutputNamesUpToTheFileSystemsLimitAreWritten) {
+  // 250 and 255 bytes: the temporary name beside the output used to add ~20 and fail.
+  for (const std::string ext : {".tif", ".png"}) {
+    for (const std::size_t length : {250, 255}) {
+      const std::string name = std::string(length - ext.size(), 'n') + ext;
+      const Result r = tessera_cli(dir_, "run " + dir_.file("in.png") + " " + dir_.file(name) + " -p invert --quiet");
+      EXPECT_EQ(r.code, 0) << length << ext << "\n" << r.err;
+      EXPECT_EQ(dir_.files(), (std::set<std::string>{"in.png", name})) << length << ext;
+      std::filesystem::remove(dir_.file(name));
+    }
+  }
 }
 
 TEST_F(Cli, OutputsLargerThanOpenCvReadsBackAreRefusedBeforeTheRun) {

@@ -32,6 +32,12 @@ std::optional<std::string> closest_name(const std::string& name, const std::vect
 
 // ---- image files ----------------------------------------------------------------------
 
+/// IoError unless `path` is a regular file that can be opened for reading: "no such file",
+/// "it is a directory", "it is a FIFO (named pipe), not a regular file", ... Opening a FIFO
+/// blocks until a writer comes, and tessera seeks in its inputs; read_image and TiffSource
+/// check this before they open anything.
+void check_input_file(const std::string& path);
+
 /// Pages (frames) OpenCV's codecs see in an image file; 1 when they cannot count them.
 std::size_t count_image_pages(const std::string& path);
 

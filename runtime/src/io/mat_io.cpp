@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 
+#include <climits>
 #include <unistd.h>
 
 #include <opencv2/core.hpp>
@@ -44,9 +45,17 @@ namespace detail {
 TempFile::TempFile(const fs::path& dest) : dest_(dest) {
   static std::atomic<int> counter{0};
   const fs::path dir = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
+  const std::string suffix =
+      ".tessera-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + dest.extension().string();
+  // A file name holds at most NAME_MAX (255) bytes: a legal output name of 250 would not have
+  // room for the suffix, so the stem is shortened (the extension stays: OpenCV picks the
+  // encoder by it).
+  std::string stem = dest.stem().string();
+  const std::size_t room = suffix.size() + 1 < NAME_MAX ? NAME_MAX - 1 - suffix.size() : 0;
+  if (stem.size() > room) stem.resize(room);
   std::string name = ".";  // appended piecewise: g++ 12 warns (-Wrestrict) about "." + string
-  name += dest.stem().string();
-  name += ".tessera-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + dest.extension().string();
+  name += stem;
+  name += suffix;
   path_ = dir / name;
   const std::string& text = path_.native();
   if (text.size() >= sizeof(Slot::path)) return;  // too long to list; removed as usual, not by a signal
@@ -118,11 +127,33 @@ void MatSink::write(const Rect& r, const cv::Mat& tile) {
 }
 cv::Mat MatSink::region(const Rect& r) { return image_(to_cv_rect(r)); }
 
-cv::Mat read_image(const std::string& path) {
+namespace {
+
+/// Why `path` is not a regular file tessera can read, or "" when it is one.
+std::string not_readable_because(const std::string& path) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw IoError("cannot read '" + path + "': no such file");
-  if (fs::is_directory(path, ec)) throw IoError("cannot read '" + path + "': it is a directory");
-  if (!std::ifstream(path).good()) throw IoError("cannot read '" + path + "': " + std::strerror(errno));
+  const fs::file_status st = fs::status(path, ec);
+  switch (st.type()) {
+    case fs::file_type::regular: return ::access(path.c_str(), R_OK) == 0 ? "" : std::strerror(errno);
+    case fs::file_type::not_found: return "no such file";
+    case fs::file_type::directory: return "it is a directory";
+    case fs::file_type::fifo: return "it is a FIFO (named pipe), not a regular file; tessera seeks in its inputs";
+    case fs::file_type::socket: return "it is a socket, not a regular file";
+    case fs::file_type::block:
+    case fs::file_type::character: return "it is a device, not a regular file";
+    default: return ec ? ec.message() : "not a regular file";
+  }
+}
+
+}  // namespace
+
+void check_input_file(const std::string& path) {
+  if (const std::string why = not_readable_because(path); !why.empty())
+    throw IoError("cannot read '" + path + "': " + why);
+}
+
+cv::Mat read_image(const std::string& path) {
+  check_input_file(path);
   cv::Mat image;
   try {
     image = detail::codecs().read(path);

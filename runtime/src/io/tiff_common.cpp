@@ -2,6 +2,7 @@
 // helpers: is_tiff_path, parse_path_page, tiff_info.
 #include <cstdarg>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -32,6 +33,7 @@ int on_message(TIFF*, void* user_data, const char* module, const char* fmt, va_l
 }  // namespace
 
 TiffHandle::TiffHandle(const std::string& path, const char* mode) {
+  if (mode[0] == 'r') check_input_file(path);  // a FIFO would block libtiff's open
   TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
   TIFFOpenOptionsSetErrorHandlerExtR(opts, on_message, &errors_);
   TIFFOpenOptionsSetWarningHandlerExtR(opts, on_message, &warnings_);
@@ -171,6 +173,8 @@ bool is_tiff_path(const std::string& path) {
     const std::string e(ext);
     if (lower.size() >= e.size() && lower.compare(lower.size() - e.size(), e.size(), e) == 0) return true;
   }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;  // never open a FIFO to sniff it: that blocks
   char magic[4] = {};
   std::ifstream in(path, std::ios::binary);
   if (!in.read(magic, 4)) return false;
