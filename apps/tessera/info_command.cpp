@@ -131,7 +131,7 @@ ImageInfo describe(const std::string& text, int page) {
   if (tiff && std::filesystem::exists(tp.path)) return describe_tiff(tp);
   if (!tiff) check_no_page(text, tp);
   const std::string& path = tp.path;
-  const cv::Mat image = read_image(path);  // throws IoError: missing, unreadable, corrupt
+  const cv::Mat image = read_image_warning(path);  // throws IoError: missing, unreadable, corrupt
   ImageInfo info;
   info.path = path;
   info.format = detect_format(path);

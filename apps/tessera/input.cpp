@@ -1,5 +1,7 @@
 #include "input.hpp"
 
+#include <iostream>
+
 #include "tessera/cli_support.hpp"
 #include "tessera/error.hpp"
 #include "tessera/run.hpp"
@@ -27,11 +29,18 @@ void check_no_page(const std::string& text, const TiffPath& tp) {
     throw UsageError("page " + std::to_string(tp.page) + " of '" + text + "': pages are only for TIFF files");
 }
 
+cv::Mat read_image_warning(const std::string& path) {
+  std::string warnings;
+  cv::Mat image = read_image(path, &warnings);
+  if (!warnings.empty()) std::cerr << "tessera: warning: '" << path << "': " << warnings << "\n";
+  return image;
+}
+
 std::unique_ptr<Source> open_input(const std::string& text, int page, std::int64_t budget) {
   const TiffPath tp = input_page(text, page);
   if (is_tiff_path(tp.path)) return std::make_unique<TiffSource>(tp.path, tp.page);
   check_no_page(text, tp);
-  auto source = std::make_unique<MatSource>(read_image(tp.path));
+  auto source = std::make_unique<MatSource>(read_image_warning(tp.path));
   const cv::Mat& m = source->mat();
   const auto bytes = static_cast<std::int64_t>(m.total() * m.elemSize());
   if (bytes > budget)
@@ -46,7 +55,7 @@ cv::Mat read_input(const std::string& text, int page) {
   const TiffPath tp = input_page(text, page);
   if (!is_tiff_path(tp.path)) {
     check_no_page(text, tp);
-    return read_image(tp.path);
+    return read_image_warning(tp.path);
   }
   const TiffSource source(tp.path, tp.page);
   cv::Mat image;

@@ -31,6 +31,10 @@ void check_no_page(const std::string& text, const TiffPath& tp);
 /// image larger than `budget` bytes (the run could not hold it).
 std::unique_ptr<Source> open_input(const std::string& text, int page, std::int64_t budget);
 
+/// read_image, printing the decoder's harmless messages as one line on stderr
+/// ("tessera: warning: 'in.png': libpng warning: iCCP: known incorrect sRGB profile").
+cv::Mat read_image_warning(const std::string& path);
+
 /// The whole input in memory (a TIFF page read through libtiff, like `run`).
 cv::Mat read_input(const std::string& text, int page);
 

@@ -389,6 +389,43 @@ TEST_F(Cli, ImagesTooLargeForOpenCvSuggestATiledTiff) {
   expect_one_error_line(r, "too large");
 }
 
+TEST_F(Cli, DamagedJpegAndPngExit3WithOneLineCarryingTheDecodersWords) {
+  // Made here: a JPEG and a PNG, then cut in half, or with bytes of the scan data (or a
+  // chunk's CRC) changed. libjpeg decodes the damaged JPEGs with grey areas after a warning
+  // of its own, which tessera used to let through (exit 0).
+  std::vector<uchar> jpeg, png;
+  ASSERT_TRUE(cv::imencode(".jpg", input_, jpeg));
+  ASSERT_TRUE(cv::imencode(".png", input_, png));
+  const auto save = [&](const std::string& name, std::vector<uchar> bytes) {
+    std::ofstream(dir_.file(name), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                           static_cast<std::streamsize>(bytes.size()));
+  };
+  std::vector<uchar> corrupt = jpeg;
+  for (std::size_t i = corrupt.size() / 2; i < corrupt.size() / 2 + 64; ++i) corrupt[i] = 0xFF;
+  std::vector<uchar> bad_crc = png;
+  bad_crc[29] ^= 0xFF;  // IHDR's CRC
+  save("cut.jpg", {jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(jpeg.size() / 2)});
+  save("corrupt.jpg", corrupt);
+  save("cut.png", {png.begin(), png.begin() + static_cast<std::ptrdiff_t>(png.size() / 2)});
+  save("crc.png", bad_crc);
+  const std::pair<std::string, std::string> cases[] = {{"cut.jpg", "Premature end of JPEG file"},
+                                                       {"corrupt.jpg", "Corrupt JPEG data"},
+                                                       {"cut.png", "libpng error"},
+                                                       {"crc.png", "libpng error: IHDR: CRC error"}};
+  for (const auto& [name, words] : cases) {
+    for (const std::string& cmd : {"run " + dir_.file(name) + " " + dir_.file("out.png") + " -p invert",
+                                   "info " + dir_.file(name)}) {
+      const Result r = tessera_cli(dir_, cmd);
+      EXPECT_EQ(r.code, 3) << cmd << "\n" << r.err;
+      EXPECT_NE(r.err.find("cannot decode '" + dir_.file(name) + "': the file is damaged or truncated"), std::string::npos)
+          << r.err;
+      EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
+      expect_one_error_line(r, cmd);
+    }
+  }
+  EXPECT_EQ(dir_.files(), (std::set<std::string>{"in.png", "cut.jpg", "corrupt.jpg", "cut.png", "crc.png"}));
+}
+
 TEST_F(Cli, AFifoOrADeviceAsInputIsRefusedNotWaitedOn) {
   // Opening a FIFO for reading blocks until a writer comes: tessera used to wait forever.
   for (const std::string name : {"pipe.png", "pipe.tif", "pipe"}) {

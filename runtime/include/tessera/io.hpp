@@ -78,7 +78,14 @@ class MatSink final : public Sink {
 /// Reads a whole image with OpenCV's codecs (PNG, JPEG, TIFF, ...) keeping its depth and
 /// channels. Throws IoError naming the file when it cannot be read (for an image past
 /// OpenCV's pixel limit, CV_IO_MAX_IMAGE_PIXELS, one that suggests a tiled TIFF instead).
+/// A file the decoder reads only in part (a truncated or corrupt JPEG, which libjpeg fills in
+/// with grey after a warning) is an IoError too, carrying the decoder's words: the libraries'
+/// messages are captured (stderr, while the file decodes), never printed.
 cv::Mat read_image(const std::string& path);
+
+/// read_image, handing harmless decoder messages (libpng's "iCCP: known incorrect sRGB
+/// profile", ...) to `warnings` as one line ("" when there were none) instead of dropping them.
+cv::Mat read_image(const std::string& path, std::string* warnings);
 
 /// Writes an image with OpenCV's codecs to a temporary file beside `path`, then renames
 /// it: a failure never leaves a partial file under `path`. Throws IoError.

@@ -15,8 +15,12 @@ namespace tessera::detail {
 /// The module's entry points (it is built with this very header: same types, same ABI).
 struct CodecApi {
   int version;  ///< kCodecApiVersion
-  cv::Mat (*read)(const std::string& path);                          ///< cv::imread, IMREAD_UNCHANGED
-  bool (*write)(const std::string& path, const cv::Mat& image);      ///< cv::imwrite
+  /// cv::imread, IMREAD_UNCHANGED. What the decoders print meanwhile (libjpeg's "Corrupt JPEG
+  /// data ...", libpng's "libpng error: ...") goes to `messages`, not to stderr: a damaged file
+  /// decodes with grey areas after libjpeg's own line, which the caller turns into its error.
+  cv::Mat (*read)(const std::string& path, std::string& messages);
+  /// cv::imwrite; the encoder's messages go to `messages`, as for read.
+  bool (*write)(const std::string& path, const cv::Mat& image, std::string& messages);
   bool (*can_write)(const std::string& path);                        ///< cv::haveImageWriter
   std::size_t (*page_count)(const std::string& path);                ///< cv::imcount
   /// The type (CV_8UC1, ...) a small image of `type` comes back as after cv::imencode with
@@ -25,7 +29,7 @@ struct CodecApi {
   /// word; this is how a caller finds out before the run. OpenCV's own log is silenced.
   int (*round_trip_type)(const std::string& ext, int type);
 };
-constexpr int kCodecApiVersion = 2;
+constexpr int kCodecApiVersion = 3;
 
 /// The module's one exported symbol.
 #define TESSERA_CODECS_ENTRY "tessera_codecs_api"

@@ -1,4 +1,9 @@
 // libtessera_codecs.so: OpenCV's image codecs behind the CodecApi table (codecs.hpp).
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
 #include <vector>
 
 #include <opencv2/core/utils/logger.hpp>
@@ -8,8 +13,68 @@
 
 namespace {
 
-cv::Mat read(const std::string& path) { return cv::imread(path, cv::IMREAD_UNCHANGED); }
-bool write(const std::string& path, const cv::Mat& image) { return cv::imwrite(path, image); }
+/// Sends what is written to stderr (fd 2) while it lives to an anonymous in-memory file, and
+/// hands the text over at the end. libjpeg and libpng print their messages there, from the
+/// decoding thread; any other thread's stderr output in the meantime is caught too, and given
+/// back with them (a read is a moment at the start of a run).
+class CaptureStderr {
+ public:
+  CaptureStderr() {
+    std::fflush(stderr);
+    file_ = ::memfd_create("tessera-codec-messages", MFD_CLOEXEC);
+    saved_ = file_ >= 0 ? ::dup(STDERR_FILENO) : -1;
+    if (saved_ >= 0) ::dup2(file_, STDERR_FILENO);
+  }
+  ~CaptureStderr() { restore(); }
+  CaptureStderr(const CaptureStderr&) = delete;
+  CaptureStderr& operator=(const CaptureStderr&) = delete;
+
+  /// Stops capturing; returns the text (at most 4 KB).
+  std::string restore() {
+    std::string text;
+    if (saved_ >= 0) {
+      std::fflush(stderr);
+      ::dup2(saved_, STDERR_FILENO);
+      ::close(saved_);
+      saved_ = -1;
+      char buf[4096];
+      const ssize_t n = ::pread(file_, buf, sizeof buf, 0);
+      if (n > 0) text.assign(buf, static_cast<std::size_t>(n));
+    }
+    if (file_ >= 0) ::close(file_);
+    file_ = -1;
+    return text;
+  }
+
+ private:
+  int file_ = -1, saved_ = -1;
+};
+
+cv::Mat read(const std::string& path, std::string& messages) {
+  CaptureStderr capture;
+  cv::Mat image;
+  try {
+    image = cv::imread(path, cv::IMREAD_UNCHANGED);
+  } catch (...) {
+    messages = capture.restore();
+    throw;
+  }
+  messages = capture.restore();
+  return image;
+}
+
+bool write(const std::string& path, const cv::Mat& image, std::string& messages) {
+  CaptureStderr capture;
+  bool ok = false;
+  try {
+    ok = cv::imwrite(path, image);
+  } catch (...) {
+    messages = capture.restore();
+    throw;
+  }
+  messages = capture.restore();
+  return ok;
+}
 bool can_write(const std::string& path) { return cv::haveImageWriter(path); }
 std::size_t page_count(const std::string& path) { return cv::imcount(path, cv::IMREAD_UNCHANGED); }
 

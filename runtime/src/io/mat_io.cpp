@@ -152,22 +152,60 @@ void check_input_file(const std::string& path) {
     throw IoError("cannot read '" + path + "': " + why);
 }
 
-cv::Mat read_image(const std::string& path) {
+namespace {
+
+/// The decoder messages (one per line, as printed) joined into one line.
+std::string one_line(const std::string& messages) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < messages.size()) {
+    std::size_t end = messages.find('\n', start);
+    if (end == std::string::npos) end = messages.size();
+    std::string line = messages.substr(start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) out += (out.empty() ? "" : "; ") + line;
+    start = end + 1;
+  }
+  return out;
+}
+
+/// True for a decoder message that means the pixels are not what the file holds: libjpeg
+/// fills what it could not decode with grey and says so only as a warning.
+bool means_damage(const std::string& messages) {
+  for (const char* damage : {"Corrupt JPEG data", "Premature end of JPEG", "Inconsistent progression", "Bogus",
+                             "libpng error", "CRC error", "Read Error", "Invalid", "Huffman"})
+    if (messages.find(damage) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+cv::Mat read_image(const std::string& path, std::string* warnings) {
   check_input_file(path);
   cv::Mat image;
+  std::string messages;
   try {
-    image = detail::codecs().read(path);
+    image = detail::codecs().read(path, messages);
   } catch (const cv::Exception& e) {
     // OpenCV's size limits (CV_IO_MAX_IMAGE_PIXELS, _WIDTH, _HEIGHT) fail an assertion.
     if (e.err.find("CV_IO_MAX_IMAGE_") != std::string::npos)
       throw IoError("cannot decode '" + path + "': the image is too large for an in-memory format (OpenCV refuses it: " +
                     e.err + "); convert it to a tiled TIFF, which tessera streams tile by tile");
-    throw IoError("cannot decode '" + path + "': " + e.err);
+    throw IoError("cannot decode '" + path + "': " + e.err + (messages.empty() ? "" : " (" + one_line(messages) + ")"));
   }
+  const std::string said = one_line(messages);
   if (image.empty())
-    throw IoError("cannot decode '" + path + "': not an image format OpenCV reads, or the file is truncated or corrupt");
+    throw IoError("cannot decode '" + path + "': " +
+                  (said.empty() ? "not an image format OpenCV reads, or the file is truncated or corrupt"
+                                : "the file is damaged or truncated (" + said + ")"));
+  if (means_damage(said))
+    throw IoError("cannot decode '" + path + "': the file is damaged or truncated; the decoder filled in what it "
+                  "could not read (" + said + ")");
+  if (warnings) *warnings = said;
   return image;
 }
+
+cv::Mat read_image(const std::string& path) { return read_image(path, nullptr); }
 
 std::size_t count_image_pages(const std::string& path) {
   try {
@@ -253,12 +291,13 @@ void write_image_atomic(const std::string& path, const cv::Mat& image) {
   check_image_output(path, PixelType::of(image), {image.cols, image.rows});
   detail::TempFile tmp{fs::path(path)};
   bool ok = false;
-  std::string why = "the encoder failed";
+  std::string why = "the encoder failed", messages;
   try {
-    ok = detail::codecs().write(tmp.path().string(), image);
+    ok = detail::codecs().write(tmp.path().string(), image, messages);
   } catch (const cv::Exception& e) {
     why = e.err;
   }
+  if (!messages.empty()) why += " (" + one_line(messages) + ")";
   if (!ok) throw IoError("cannot write '" + path + "' as " + PixelType::of(image).str() + ": " + why);
   if (const std::error_code ec = tmp.commit()) throw IoError("cannot write '" + path + "': " + ec.message());
 }
