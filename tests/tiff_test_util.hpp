@@ -2,6 +2,7 @@
 // and writing unusual files directly with libtiff.
 #pragma once
 
+#include <fstream>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -53,6 +54,35 @@ inline std::string read_error(const std::string& path, int page = 0) {
     return e.what();
   }
   return "no error";
+}
+
+/// Rewrites one field of the entry for `tag` in the first directory of a little-endian
+/// classic TIFF: at byte `field` of its 12 (0: the tag number, 2: the type, 4: the count,
+/// 8: the value, then written as a LONG with the type set to LONG).
+inline void patch_entry(const std::string& path, std::uint16_t tag, int field, std::uint32_t value) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  std::uint32_t ifd = 0;
+  std::uint16_t count = 0;
+  f.seekg(4);
+  f.read(reinterpret_cast<char*>(&ifd), 4);
+  f.seekg(ifd);
+  f.read(reinterpret_cast<char*>(&count), 2);
+  for (int i = 0; i < count; ++i) {
+    const std::streamoff entry = ifd + 2 + 12 * i;
+    std::uint16_t t = 0;
+    f.seekg(entry);
+    f.read(reinterpret_cast<char*>(&t), 2);
+    if (t != tag) continue;
+    if (field == 8) {
+      const std::uint16_t long_type = TIFF_LONG;
+      f.seekp(entry + 2);
+      f.write(reinterpret_cast<const char*>(&long_type), 2);
+    }
+    f.seekp(entry + field);
+    f.write(reinterpret_cast<const char*>(&value), field == 0 || field == 2 ? 2 : 4);
+    return;
+  }
+  FAIL() << "tag " << tag << " not found";
 }
 
 inline TiffWriteOptions layout(bool tiled, TiffCompression c) {

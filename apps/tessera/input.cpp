@@ -38,7 +38,11 @@ cv::Mat read_image_warning(const std::string& path) {
 
 std::unique_ptr<Source> open_input(const std::string& text, int page, std::int64_t budget) {
   const TiffPath tp = input_page(text, page);
-  if (is_tiff_path(tp.path)) return std::make_unique<TiffSource>(tp.path, tp.page);
+  if (is_tiff_path(tp.path)) {
+    auto tiff = std::make_unique<TiffSource>(tp.path, tp.page);
+    if (!tiff->warnings().empty()) std::cerr << "tessera: warning: '" << tp.path << "': " << tiff->warnings() << "\n";
+    return tiff;
+  }
   check_no_page(text, tp);
   auto source = std::make_unique<MatSource>(read_image_warning(tp.path));
   const cv::Mat& m = source->mat();

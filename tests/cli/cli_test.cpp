@@ -426,6 +426,25 @@ TEST_F(Cli, DamagedJpegAndPngExit3WithOneLineCarryingTheDecodersWords) {
   EXPECT_EQ(dir_.files(), (std::set<std::string>{"in.png", "cut.jpg", "corrupt.jpg", "cut.png", "crc.png"}));
 }
 
+TEST_F(Cli, TiffWarningsAreOneLineOrAnError) {
+  TiffWriteOptions one_strip = tifftest::layout(false, TiffCompression::None);
+  one_strip.rows_per_strip = 157;
+  tifftest::write_tiff(dir_.file("odd.tif"), input_, one_strip);
+  tifftest::patch_entry(dir_.file("odd.tif"), TIFFTAG_SOFTWARE, 0, 65000);  // an unknown tag: harmless
+  Result r = tessera_cli(dir_, "run " + dir_.file("odd.tif") + " " + dir_.file("out.tif") + " -p invert --quiet");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.rfind("tessera: warning: '" + dir_.file("odd.tif") + "': ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("Unknown field with tag 65000"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  tifftest::write_tiff(dir_.file("lies.tif"), input_, one_strip);
+  tifftest::patch_entry(dir_.file("lies.tif"), TIFFTAG_STRIPBYTECOUNTS, 8, 0);  // libtiff recomputes it
+  r = tessera_cli(dir_, "run " + dir_.file("lies.tif") + " " + dir_.file("out2.tif") + " -p invert");
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("StripByteCounts"), std::string::npos) << r.err;
+  expect_one_error_line(r, "lies.tif");
+  EXPECT_EQ(dir_.files(), (std::set<std::string>{"in.png", "odd.tif", "lies.tif", "out.tif"}));
+}
+
 TEST_F(Cli, AFifoOrADeviceAsInputIsRefusedNotWaitedOn) {
   // Opening a FIFO for reading blocks until a writer comes: tessera used to wait forever.
   for (const std::string name : {"pipe.png", "pipe.tif", "pipe"}) {

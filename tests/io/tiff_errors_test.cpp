@@ -138,39 +138,13 @@ TEST(TiffErrors, TruncatedFile) {
   EXPECT_NE(read_error(path).find("cut.tif"), std::string::npos) << read_error(path);
 }
 
-/// Rewrites the value of a SHORT/LONG tag in the first directory of a little-endian
-/// classic TIFF (as a LONG).
-void patch_tag(const std::string& path, std::uint16_t tag, std::uint32_t value) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  std::uint32_t ifd = 0;
-  std::uint16_t count = 0;
-  f.seekg(4);
-  f.read(reinterpret_cast<char*>(&ifd), 4);
-  f.seekg(ifd);
-  f.read(reinterpret_cast<char*>(&count), 2);
-  for (int i = 0; i < count; ++i) {
-    const std::streamoff entry = ifd + 2 + 12 * i;
-    std::uint16_t t = 0;
-    f.seekg(entry);
-    f.read(reinterpret_cast<char*>(&t), 2);
-    if (t != tag) continue;
-    const std::uint16_t long_type = TIFF_LONG;
-    f.seekp(entry + 2);
-    f.write(reinterpret_cast<const char*>(&long_type), 2);
-    f.seekp(entry + 8);
-    f.write(reinterpret_cast<const char*>(&value), 4);
-    return;
-  }
-  FAIL() << "tag " << tag << " not found";
-}
-
 TEST(TiffErrors, AbsurdDimensionsAndUnsupportedSamples) {
   test::TempDir dir;
   const std::string path = dir.file("dims.tif");
   for (bool tiled : {true, false})
     for (std::uint32_t width : {0u, 0xFFFFFFFFu, 0x80000001u}) {
       write_tiff(path, test::random_image(40, 30, CV_8UC1, 1), layout(tiled, TiffCompression::None));
-      patch_tag(path, TIFFTAG_IMAGEWIDTH, width);
+      patch_entry(path, TIFFTAG_IMAGEWIDTH, 8, width);
       const std::string e = read_error(path);
       EXPECT_NE(e.find("dims.tif"), std::string::npos) << width << ": " << e;
       // libtiff rejects some itself (tile counts); striped files reach tessera's own check.
@@ -181,7 +155,7 @@ TEST(TiffErrors, AbsurdDimensionsAndUnsupportedSamples) {
   // 2^31 is a valid side (TiffSource.ReadsAnImage2To31Wide), but not for a strip, which
   // is decoded into one cv::Mat.
   write_tiff(path, test::random_image(40, 30, CV_8UC1, 1), layout(false, TiffCompression::None));
-  patch_tag(path, TIFFTAG_IMAGEWIDTH, 0x80000000u);
+  patch_entry(path, TIFFTAG_IMAGEWIDTH, 8, 0x80000000u);
   EXPECT_NE(read_error(path).find("unsupported strip size 2147483648x13"), std::string::npos) << read_error(path);
   for (int bits : {1, 12}) {
     const std::string odd = dir.file("bits" + std::to_string(bits) + ".tif");
@@ -191,6 +165,42 @@ TEST(TiffErrors, AbsurdDimensionsAndUnsupportedSamples) {
     EXPECT_NE(e.find(odd), std::string::npos) << e;
     EXPECT_NE(e.find(std::to_string(bits) + "-bit uint"), std::string::npos) << e;
   }
+}
+
+TEST(TiffErrors, WarningsThatChangeThePixelsAreErrors) {
+  // libtiff warns, ignores or recomputes a layout tag, and reads on: the pixels would not be
+  // the file's, and tessera used to say "done" over them (exit 0).
+  test::TempDir dir;
+  const std::string path = dir.file("lies.tif");
+  TiffWriteOptions one_strip = layout(false, TiffCompression::None);
+  one_strip.rows_per_strip = 30;
+  const cv::Mat image = test::random_image(40, 30, CV_8UC1, 7);
+  struct Case {
+    std::uint16_t tag;
+    int field;  // 2: type, 4: count, 8: value
+    std::uint32_t value;
+    std::string words;
+  };
+  const Case cases[] = {
+      // libtiff: "Bogus "StripByteCounts" field, ignoring and calculating from imagelength".
+      {TIFFTAG_STRIPBYTECOUNTS, 8, 0, "StripByteCounts"},
+      {TIFFTAG_STRIPBYTECOUNTS, 8, 0xFFFFFF, "StripByteCounts"},
+  };
+  for (const Case& c : cases) {
+    write_tiff(path, image, one_strip);
+    patch_entry(path, c.tag, c.field, c.value);
+    const std::string e = read_error(path);
+    EXPECT_NE(e.find("lies.tif"), std::string::npos) << e;
+    EXPECT_NE(e.find("ignoring or guessing a tag of the data's layout"), std::string::npos) << c.words << ": " << e;
+    EXPECT_NE(e.find(c.words), std::string::npos) << e;
+  }
+  // A warning that does not touch the pixels stays a warning: an unknown tag.
+  write_tiff(path, image, one_strip);
+  patch_entry(path, TIFFTAG_SOFTWARE, 0, 65000);
+  const TiffSource source(path);
+  EXPECT_NE(source.warnings().find("Unknown field with tag 65000"), std::string::npos) << source.warnings();
+  EXPECT_EQ(read_tiff(path).size(), image.size());
+  EXPECT_EQ(cv::norm(read_tiff(path), image, cv::NORM_INF), 0);
 }
 
 }  // namespace

@@ -41,6 +41,10 @@ class TiffSource final : public Source {
 
   const std::string& path() const;
   int page() const;
+  /// libtiff's warnings about the page's directory that do not change its pixels (an unknown
+  /// tag, entries out of order), joined into one line; "" when it had none. Warnings that do
+  /// change them (a layout tag ignored or recomputed) make the constructor throw IoError.
+  const std::string& warnings() const;
 
  private:
   struct Impl;

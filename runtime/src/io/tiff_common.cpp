@@ -32,6 +32,18 @@ int on_message(TIFF*, void* user_data, const char* module, const char* fmt, va_l
 
 }  // namespace
 
+bool directory_warning_means_damage(const std::string& warnings) {
+  // Tags that say where the pixels are and how they are laid out; libtiff names them so.
+  for (const char* tag : {"StripOffsets", "StripByteCounts", "TileOffsets", "TileByteCounts", "RowsPerStrip",
+                          "TileWidth", "TileLength", "BitsPerSample", "SamplesPerPixel", "PlanarConfiguration",
+                          "Compression", "PhotometricInterpretation", "SampleFormat", "ImageWidth", "ImageLength",
+                          "YCbCrSubsampling", "JPEGTables", "Predictor", "ExtraSamples", "FillOrder"})
+    if (warnings.find(tag) != std::string::npos) return true;
+  for (const char* guessed : {"calculating from", "Bogus", "tag ignored"})
+    if (warnings.find(guessed) != std::string::npos) return true;
+  return false;
+}
+
 TiffHandle::TiffHandle(const std::string& path, const char* mode) {
   if (mode[0] == 'r') check_input_file(path);  // a FIFO would block libtiff's open
   TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();

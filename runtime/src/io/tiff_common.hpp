@@ -18,6 +18,12 @@ namespace tessera::detail {
 /// handlers): messages are kept in strings of this handle, nothing is printed or shared
 /// between threads. Not copyable or movable (libtiff keeps
 /// a pointer to the message string).
+/// True when libtiff's warnings while it read a directory mean that the pixels it would
+/// decode are not what the file says: it ignored or recomputed a tag of the data's layout
+/// ("Incorrect count for field "PlanarConfiguration" ...; tag ignored", "Bogus
+/// "StripByteCounts" field, ignoring and calculating from imagelength").
+bool directory_warning_means_damage(const std::string& warnings);
+
 class TiffHandle {
  public:
   /// `mode` as for TIFFOpen ("r", "w", "w8"). Throws IoError "cannot open '<path>': ...".
@@ -33,6 +39,8 @@ class TiffHandle {
   /// The warnings since clear_messages() when they say that compressed data is damaged
   /// (libjpeg's "Corrupt JPEG data: ...", "Premature end of JPEG file"), else "".
   std::string data_warning() const;
+  /// The warnings since clear_messages() (or the open), joined with "; ".
+  const std::string& warnings() const { return warnings_; }
   /// Forgets earlier messages (e.g. warnings about unknown tags) before an operation.
   void clear_messages() {
     errors_.clear();

@@ -97,6 +97,7 @@ struct TiffSource::Impl {
   bool jpeg_rgb = false;  // JPEG-compressed YCbCr: ask libjpeg for RGB
   bool swap_rb = false;   // RGB(A) in the file, BGR(A) for tessera
   ChunkGrid grid;
+  std::string warnings;  // libtiff's harmless warnings about the directory
 
   mutable std::mutex mutex;
   mutable std::vector<std::unique_ptr<Reader>> idle;
@@ -257,6 +258,13 @@ TiffSource::TiffSource(const std::string& path, int page) : impl_(std::make_uniq
                   std::to_string(pages) + (pages == 1 ? " page)" : " pages, 0 to " + std::to_string(pages - 1) + ")"));
   if (TIFFSetDirectory(file->get(), static_cast<tdir_t>(page)) != 1) impl_->fail(file->take_error());
   impl_->inspect(file->get());
+  // What libtiff warned about while it read the directory: an error when it ignored or
+  // guessed a tag of the data's layout (the pixels would not be the file's), else kept for
+  // warnings() (unknown tags, unsorted entries, ...).
+  if (detail::directory_warning_means_damage(file->warnings()))
+    impl_->fail("libtiff read the directory only by ignoring or guessing a tag of the data's layout, so the pixels "
+                "would not be what the file holds: " + file->warnings());
+  impl_->warnings = file->warnings();
   const Rect first = impl_->grid.rect(0);
   impl_->cache.set_limit(impl_->size.w * first.h * CV_ELEM_SIZE(impl_->type.cv_type()));
   file.reset();
@@ -269,6 +277,7 @@ Size TiffSource::size() const { return impl_->size; }
 PixelType TiffSource::type() const { return impl_->type; }
 const std::string& TiffSource::path() const { return impl_->path; }
 int TiffSource::page() const { return impl_->page; }
+const std::string& TiffSource::warnings() const { return impl_->warnings; }
 
 void TiffSource::read(const Rect& r, cv::Mat& out) const {
   const Impl& im = *impl_;
