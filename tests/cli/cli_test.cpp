@@ -591,6 +591,25 @@ TEST_F(Cli, ASignalAtAnyMomentMeansExit130AndNoOutputOrExit0AndTheOutput) {
             << took.count() / 1000 << " ms)\n";
 }
 
+TEST_F(CliLongRun, TheFirstCtrlCStopsALongTileWithinARow) {
+  // One 3000² tile of a fused bilateral d=61 on one thread: about 10 s on this machine's cores.
+  // The first SIGINT used to wait for the whole tile; the fused rows now poll the flag.
+  int fd = -1;
+  std::string text;
+  const pid_t pid = start_verbose({"run", big_->file("big.png"), dir_.file("out.tif"), "-p",
+                                   "bilateral d=61 sigma_color=30 sigma_space=10", "--tile", "3000", "--threads", "1"},
+                                  fd, text);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto sent = std::chrono::steady_clock::now();
+  kill(pid, SIGINT);
+  const int code = finish(pid, fd, text);
+  close(fd);
+  EXPECT_EQ(code, 130) << text;
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(1)) << "a row's time, not a tile's";
+  EXPECT_NE(text.find("tessera: cancelled\n"), std::string::npos) << text;
+  EXPECT_EQ(dir_.files(), std::set<std::string>{}) << "no output, no temp file";
+}
+
 TEST_F(CliLongRun, SecondSignalEndsAtOnceAndLeavesNoTemporaryFile) {
   int fd = -1;
   std::string text;

@@ -14,6 +14,7 @@
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
+#include "cancel.hpp"
 #include "recycled.hpp"
 #include "tessera/error.hpp"
 
@@ -46,6 +47,7 @@ class Control {
   template <class F>
   void guarded(F&& fn) {
     if (stopped()) return;
+    const CancelScope scope(options_.cancel);  // long loops inside the tile poll it (cancel.hpp)
     try {
       fn();
     } catch (...) {

@@ -7,6 +7,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "cancel.hpp"
 #include "recycled.hpp"
 #include "tessera/error.hpp"
 
@@ -326,6 +327,7 @@ class Runner {
   }
 
   void produce(std::size_t l, std::int64_t y) {
+    if ((y & 15) == 0) poll_cancel();  // rows can be long (bilateral d=101): Ctrl-C stops a tile here
     Level& out = levels_[l];
     std::uint8_t* dst = out.row(y) + static_cast<std::size_t>(out.region.x - out.x0) * out.pixel;
     if (l == 0) {
