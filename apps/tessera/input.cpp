@@ -40,6 +40,7 @@ std::unique_ptr<Source> open_input(const std::string& text, int page, std::int64
   const TiffPath tp = input_page(text, page);
   if (is_tiff_path(tp.path)) {
     auto tiff = std::make_unique<TiffSource>(tp.path, tp.page);
+    tiff->limit_memory(budget / 2);  // the other half: the tiles in flight, the output's pending tiles
     if (!tiff->warnings().empty()) std::cerr << "tessera: warning: '" << tp.path << "': " << tiff->warnings() << "\n";
     return tiff;
   }

@@ -364,7 +364,8 @@ TEST_F(Cli, CorruptTiffExits3WithOneLineNamingTheFileAndTile) {
 TEST_F(Cli, MemoryBudget) {
   // A streamed TIFF with a budget below one tile: a warning, once, and the right result.
   const std::string tif = dir_.file("in.tif");
-  ASSERT_EQ(tessera_cli(dir_, "run -q " + dir_.file("in.png") + " " + tif + " -p 'invert | invert'").code, 0);
+  // TIFF tiles of 32x32 (3 KiB decoded): within the source's share of even a tiny budget.
+  ASSERT_EQ(tessera_cli(dir_, "run -q " + dir_.file("in.png") + " " + tif + " -p 'invert | invert' --out-tile 32").code, 0);
   const Result small = tessera_cli(dir_, "run -q " + tif + " " + dir_.file("o.tif") + " -p gray --memory 64K --tile 128");
   ASSERT_EQ(small.code, 0) << small.err;
   EXPECT_EQ(small.err.rfind("tessera: warning: --memory 64.0 KiB leaves 16.0 KiB for tiles in flight, less than one "
@@ -443,6 +444,18 @@ TEST_F(Cli, TiffWarningsAreOneLineOrAnError) {
   EXPECT_NE(r.err.find("StripByteCounts"), std::string::npos) << r.err;
   expect_one_error_line(r, "lies.tif");
   EXPECT_EQ(dir_.files(), (std::set<std::string>{"in.png", "odd.tif", "lies.tif", "out.tif"}));
+}
+
+TEST_F(Cli, MemoryBoundsTheFilesOwnStripsToo) {
+  TiffWriteOptions one_strip = tifftest::layout(false, TiffCompression::Deflate);
+  one_strip.rows_per_strip = 160;
+  tifftest::write_tiff(dir_.file("strip.tif"), input_, one_strip);  // one 211x157 u8x3 strip: 97 KiB
+  const Result r = tessera_cli(dir_, "run " + dir_.file("strip.tif") + " " + dir_.file("out.tif") + " -p invert --memory 128K");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("within 64.0 KiB of decoded pixels"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("its strips are 211x157, 97.1 KiB each to decode"), std::string::npos) << r.err;
+  expect_one_error_line(r, "strip larger than the budget");
+  EXPECT_EQ(tessera_cli(dir_, "run " + dir_.file("strip.tif") + " " + dir_.file("out.tif") + " -p invert --memory 1M --quiet").code, 0);
 }
 
 TEST_F(Cli, AFifoOrADeviceAsInputIsRefusedNotWaitedOn) {

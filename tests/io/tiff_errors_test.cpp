@@ -203,5 +203,32 @@ TEST(TiffErrors, WarningsThatChangeThePixelsAreErrors) {
   EXPECT_EQ(cv::norm(read_tiff(path), image, cv::NORM_INF), 0);
 }
 
+TEST(TiffErrors, AChunkLargerThanTheMemoryShareIsRefusedAndReadersAreBounded) {
+  // A file's own strips (or tiles) can be far larger than a budget: a 65536x65536 tile is 4 GiB
+  // decoded. Each reader decoded one whole, per thread, whatever --memory said.
+  test::TempDir dir;
+  const std::string path = dir.file("one_strip.tif");
+  TiffWriteOptions one_strip = layout(false, TiffCompression::Deflate);
+  one_strip.rows_per_strip = 112;
+  const cv::Mat image = test::random_image(200, 100, CV_8UC3, 5);
+  write_tiff(path, image, one_strip);
+  TiffSource source(path);
+  EXPECT_EQ(source.chunk_bytes(), 200 * 100 * 3);
+  try {
+    source.limit_memory(50000);
+    FAIL() << "a 60000-byte strip accepted within 50000 bytes";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("its strips are 200x100, 58.6 KiB each to decode"), std::string::npos) << e.what();
+  }
+  // Room for one reader: four threads share it, and the pixels are the same.
+  source.limit_memory(130000);
+  MatSink sink;
+  RunOptions o;
+  o.tile = {16, 16};
+  o.threads = 4;
+  run(Pipeline::parse("invert | invert"), source, sink, o);
+  EXPECT_EQ(cv::norm(sink.mat(), image, cv::NORM_INF), 0);
+}
+
 }  // namespace
 }  // namespace tessera

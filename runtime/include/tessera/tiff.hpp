@@ -46,6 +46,14 @@ class TiffSource final : public Source {
   /// change them (a layout tag ignored or recomputed) make the constructor throw IoError.
   const std::string& warnings() const;
 
+  /// Bytes one reader holds to decode one of the file's tiles or strips (libtiff decodes a
+  /// chunk whole): the chunk's pixels, and libtiff's RGBA raster where it is used.
+  std::int64_t chunk_bytes() const;
+  /// Keeps decoded pixels within `bytes`: at most bytes / 2 / chunk_bytes() readers decode at
+  /// once (callers wait for one) and the cache of decoded chunks shares the other half.
+  /// Throws UsageError, naming the chunk's size, when one chunk is more than `bytes`.
+  void limit_memory(std::int64_t bytes);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

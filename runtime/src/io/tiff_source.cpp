@@ -2,6 +2,8 @@
 // tiles or strips a rect overlaps, with a pool of libtiff handles for concurrent reads and a
 // shared cache of recently decoded tiles/strips (three rows of them, 8 to 64 MiB).
 #include <algorithm>
+#include <climits>
+#include <condition_variable>
 #include <cstring>
 #include <list>
 #include <mutex>
@@ -50,6 +52,8 @@ class ChunkCache {
   void set_limit(std::int64_t row_bytes) {
     limit_ = std::clamp<std::int64_t>(3 * row_bytes, std::int64_t{8} << 20, std::int64_t{64} << 20);
   }
+  /// Keeps the limit at most `bytes` (a memory budget's share).
+  void cap(std::int64_t bytes) { limit_ = std::min(limit_, bytes); }
 
   cv::Mat find(std::int64_t i) {
     std::lock_guard lock(mutex_);
@@ -99,8 +103,13 @@ struct TiffSource::Impl {
   ChunkGrid grid;
   std::string warnings;  // libtiff's harmless warnings about the directory
 
+  std::int64_t chunk_bytes = 0;  // what a reader holds to decode one chunk (the chunk, the RGBA raster)
+
   mutable std::mutex mutex;
+  mutable std::condition_variable reader_returned;
   mutable std::vector<std::unique_ptr<Reader>> idle;
+  mutable int readers = 0;            // open, idle or lent
+  int max_readers = INT_MAX;          // limit_memory(): each holds a decoded chunk
   mutable ChunkCache cache;
 
   std::string where() const { return "'" + path + "'" + (page ? " page " + std::to_string(page) : ""); }
@@ -267,8 +276,13 @@ TiffSource::TiffSource(const std::string& path, int page) : impl_(std::make_uniq
   impl_->warnings = file->warnings();
   const Rect first = impl_->grid.rect(0);
   impl_->cache.set_limit(impl_->size.w * first.h * CV_ELEM_SIZE(impl_->type.cv_type()));
+  // libtiff decodes a whole tile, the parts past the image's edge too; a strip only to the image's end.
+  const ChunkGrid& g = impl_->grid;
+  impl_->chunk_bytes = g.cw * (impl_->tiled ? g.ch : std::min(g.ch, impl_->size.h)) *
+                       (CV_ELEM_SIZE(impl_->type.cv_type()) + (impl_->decode == Decode::Rgba ? 4 : 0));
   file.reset();
   impl_->idle.push_back(impl_->open_reader());  // checks that the page reads as configured
+  impl_->readers = 1;
 }
 
 TiffSource::~TiffSource() = default;
@@ -279,6 +293,22 @@ const std::string& TiffSource::path() const { return impl_->path; }
 int TiffSource::page() const { return impl_->page; }
 const std::string& TiffSource::warnings() const { return impl_->warnings; }
 
+std::int64_t TiffSource::chunk_bytes() const { return impl_->chunk_bytes; }
+
+void TiffSource::limit_memory(std::int64_t bytes) {
+  Impl& im = *impl_;
+  const Size chunk{im.grid.cw, im.tiled ? im.grid.ch : std::min(im.grid.ch, im.size.h)};
+  if (im.chunk_bytes > bytes)
+    throw UsageError("cannot read " + im.where() + " within " + format_bytes(bytes) + " of decoded pixels (its share of "
+                     "the memory budget): its " + (im.tiled ? "tiles are " : "strips are ") + to_string(chunk) +
+                     ", " + format_bytes(im.chunk_bytes) + " each to decode, and libtiff decodes one whole; raise "
+                     "--memory, or rewrite the file with smaller tiles (e.g. tiffcp -t -w 256 -l 256)");
+  // Half for readers (each holds the chunk it decoded last), half for the shared cache.
+  std::lock_guard lock(im.mutex);
+  im.max_readers = static_cast<int>(std::clamp<std::int64_t>(bytes / 2 / std::max<std::int64_t>(im.chunk_bytes, 1), 1, INT_MAX));
+  im.cache.cap(bytes / 2);
+}
+
 void TiffSource::read(const Rect& r, cv::Mat& out) const {
   const Impl& im = *impl_;
   if (r.empty() || !full_rect(im.size).contains(r))
@@ -287,21 +317,37 @@ void TiffSource::read(const Rect& r, cv::Mat& out) const {
     throw UsageError("read of " + to_string(r) + " from " + im.where() + ": a rect read at once must be below 2^31 a side");
   // Borrow a reader (one per concurrent caller; opened when none is idle) and give it
   // back however this returns.
+  // Under limit_memory() at most max_readers exist: a caller waits for one to come back.
   std::unique_ptr<Reader> rd;
   {
-    std::lock_guard lock(im.mutex);
+    std::unique_lock lock(im.mutex);
+    im.reader_returned.wait(lock, [&] { return !im.idle.empty() || im.readers < im.max_readers; });
     if (!im.idle.empty()) {
       rd = std::move(im.idle.back());
       im.idle.pop_back();
+    } else {
+      ++im.readers;
     }
   }
-  if (!rd) rd = im.open_reader();
+  if (!rd) {
+    try {
+      rd = im.open_reader();
+    } catch (...) {
+      std::lock_guard lock(im.mutex);
+      --im.readers;
+      im.reader_returned.notify_one();
+      throw;
+    }
+  }
   struct Return {
     const Impl& im;
     std::unique_ptr<Reader>& rd;
     ~Return() {
-      std::lock_guard lock(im.mutex);
-      im.idle.push_back(std::move(rd));
+      {
+        std::lock_guard lock(im.mutex);
+        im.idle.push_back(std::move(rd));
+      }
+      im.reader_returned.notify_one();
     }
   } give_back{im, rd};
 
