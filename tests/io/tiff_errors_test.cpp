@@ -194,6 +194,14 @@ TEST(TiffErrors, WarningsThatChangeThePixelsAreErrors) {
     EXPECT_NE(e.find("ignoring or guessing a tag of the data's layout"), std::string::npos) << c.words << ": " << e;
     EXPECT_NE(e.find(c.words), std::string::npos) << e;
   }
+  // A Compression tag that says "none" over JPEG data (an SVS the probe found): libtiff takes
+  // the tiles' byte counts for wrong and computes its own.
+  write_tiff(path, test::random_image(64, 48, CV_8UC3, 3), layout(true, TiffCompression::Jpeg));
+  patch_entry(path, TIFFTAG_COMPRESSION, 8, COMPRESSION_NONE);
+  patch_entry(path, TIFFTAG_PHOTOMETRIC, 8, PHOTOMETRIC_RGB);
+  const std::string e = read_error(path);
+  EXPECT_NE(e.find("ignoring or guessing a tag of the data's layout"), std::string::npos) << e;
+  EXPECT_EQ(e.find("calculating"), e.rfind("calculating")) << "each libtiff message once: " << e;
   // A warning that does not touch the pixels stays a warning: an unknown tag.
   write_tiff(path, image, one_strip);
   patch_entry(path, TIFFTAG_SOFTWARE, 0, 65000);

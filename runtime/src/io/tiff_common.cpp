@@ -24,9 +24,10 @@ int on_message(TIFF*, void* user_data, const char* module, const char* fmt, va_l
   std::vsnprintf(text, sizeof text, fmt, ap);
   auto& messages = *static_cast<std::string*>(user_data);
   if (messages.size() > 4096) return 1;
+  const std::string line = (module && *module ? std::string(module) + ": " : std::string()) + text;
+  if (messages.find(line) != std::string::npos) return 1;  // libtiff reads a directory twice on open
   if (!messages.empty()) messages += "; ";
-  if (module && *module) messages += std::string(module) + ": ";
-  messages += text;
+  messages += line;
   return 1;  // handled: libtiff's global handler (stderr) is not called
 }
 
