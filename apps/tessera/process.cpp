@@ -46,7 +46,11 @@ CancelOnSignal::CancelOnSignal() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
-  for (std::size_t i = 0; i < std::size(kSignals); ++i) sigaction(kSignals[i], &sa, &g_previous[i]);
+  // A signal ignored when tessera started stays ignored (nohup, a shell's background job).
+  for (std::size_t i = 0; i < std::size(kSignals); ++i) {
+    sigaction(kSignals[i], nullptr, &g_previous[i]);
+    if (g_previous[i].sa_handler != SIG_IGN) sigaction(kSignals[i], &sa, nullptr);
+  }
 }
 
 CancelOnSignal::~CancelOnSignal() {

@@ -174,6 +174,7 @@ TEST_F(Cli, ErrorsExitNonZeroWithOneLineAndNoOutputFile) {
       {"run " + in + " " + out + " -p 'convert to=f32'", 2, ".png cannot hold f32x3 pixels"},
       {"run " + in + " " + dir_.file("out.jpg") + " -p 'sobel dx=1 dy=0'", 2, ".jpg cannot hold s16x3 pixels"},
       {"run " + in + " " + dir_.file("out.ppm") + " -p gray", 2, "OpenCV's .ppm encoder refuses u8x1 pixels"},
+      {"run " + in + " " + dir_.file("out.pbm") + " -p gray", 2, ".pbm does not keep the values of u8x1 pixels"},
       {"run " + in + " " + dir_.file("out.jpg") + " -p 'pad bottom=65400'", 2,
        "the output (211x65557 u8x3) is wider or taller than the 65500 pixels a .jpg file is read back at"},
   };

@@ -202,6 +202,13 @@ TEST(TiffErrors, WarningsThatChangeThePixelsAreErrors) {
   const std::string e = read_error(path);
   EXPECT_NE(e.find("ignoring or guessing a tag of the data's layout"), std::string::npos) << e;
   EXPECT_EQ(e.find("calculating"), e.rfind("calculating")) << "each libtiff message once: " << e;
+  // An undeclared extra band (its ExtraSamples tag renamed to an unknown one): libtiff warns and
+  // declares it itself; the pixels are the file's.
+  const cv::Mat four = test::random_image(40, 30, CV_8UC4, 8);
+  write_tiff(path, four, one_strip);
+  patch_entry(path, TIFFTAG_EXTRASAMPLES, 0, 65001);
+  EXPECT_NE(TiffSource(path).warnings().find("ExtraSamples"), std::string::npos) << TiffSource(path).warnings();
+  EXPECT_EQ(cv::norm(read_tiff(path), four, cv::NORM_INF), 0);
   // A warning that does not touch the pixels stays a warning: an unknown tag.
   write_tiff(path, image, one_strip);
   patch_entry(path, TIFFTAG_SOFTWARE, 0, 65000);
@@ -236,6 +243,7 @@ TEST(TiffErrors, AChunkLargerThanTheMemoryShareIsRefusedAndReadersAreBounded) {
   o.threads = 4;
   run(Pipeline::parse("invert | invert"), source, sink, o);
   EXPECT_EQ(cv::norm(sink.mat(), image, cv::NORM_INF), 0);
+  EXPECT_EQ(source.readers_opened(), 1) << "four threads, room for one reader";
 }
 
 }  // namespace

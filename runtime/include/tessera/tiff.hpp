@@ -53,6 +53,8 @@ class TiffSource final : public Source {
   /// once (callers wait for one) and the cache of decoded chunks shares the other half.
   /// Throws UsageError, naming the chunk's size, when one chunk is more than `bytes`.
   void limit_memory(std::int64_t bytes);
+  /// libtiff handles open for reading (one per concurrent read(); at most limit_memory()'s).
+  int readers_opened() const;
 
  private:
   struct Impl;

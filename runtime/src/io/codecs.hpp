@@ -25,10 +25,13 @@ struct CodecApi {
   std::size_t (*page_count)(const std::string& path);                ///< cv::imcount
   /// The type (CV_8UC1, ...) a small image of `type` comes back as after cv::imencode with
   /// extension `ext` (".png") and cv::imdecode, IMREAD_UNCHANGED; -1 when the encoder refuses
-  /// it. OpenCV converts what a format cannot hold (u16 to .bmp: saturated to u8) without a
+  /// it; kValuesLost when the type comes back but its values do not (within 2 levels, for the
+  /// lossy formats). OpenCV converts what a format cannot hold (u16 to .bmp: saturated to u8) without a
   /// word; this is how a caller finds out before the run. OpenCV's own log is silenced.
   int (*round_trip_type)(const std::string& ext, int type);
 };
+/// round_trip_type's answer when the type comes back but not the values (1-bit .pbm).
+constexpr int kValuesLost = -2;
 constexpr int kCodecApiVersion = 3;
 
 /// The module's one exported symbol.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,13 @@ namespace {
 /// hands the text over at the end. libjpeg and libpng print their messages there, from the
 /// decoding thread; any other thread's stderr output in the meantime is caught too, and given
 /// back with them (a read is a moment at the start of a run).
+/// Held while stderr is redirected or OpenCV's log level changed: two threads reading images
+/// at once would otherwise restore each other's file descriptors.
+std::mutex g_stderr_mutex;
+
 class CaptureStderr {
  public:
-  CaptureStderr() {
+  CaptureStderr() : lock_(g_stderr_mutex) {
     std::fflush(stderr);
     file_ = ::memfd_create("tessera-codec-messages", MFD_CLOEXEC);
     saved_ = file_ >= 0 ? ::dup(STDERR_FILENO) : -1;
@@ -47,6 +52,7 @@ class CaptureStderr {
   }
 
  private:
+  std::lock_guard<std::mutex> lock_;
   int file_ = -1, saved_ = -1;
 };
 
@@ -79,8 +85,12 @@ bool can_write(const std::string& path) { return cv::haveImageWriter(path); }
 std::size_t page_count(const std::string& path) { return cv::imcount(path, cv::IMREAD_UNCHANGED); }
 
 int round_trip_type(const std::string& ext, int type) {
-  // 64x64: JPEG 2000's encoder refuses images smaller than its resolution levels need.
-  const cv::Mat probe(64, 64, type, cv::Scalar::all(1));
+  // 64x64: JPEG 2000's encoder refuses images smaller than its resolution levels need. A
+  // mid-range value: a 1-bit format (.pbm) cannot keep it.
+  const int depth = CV_MAT_DEPTH(type);
+  const double value = depth == CV_8U ? 100 : depth == CV_16U ? 1000 : depth == CV_16S ? -1000 : 0.25;
+  const cv::Mat probe(64, 64, type, cv::Scalar::all(value));
+  const std::lock_guard lock(g_stderr_mutex);
   const cv::utils::logging::LogLevel level = cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   int got = -1;
   try {
@@ -88,6 +98,7 @@ int round_trip_type(const std::string& ext, int type) {
     if (cv::imencode(ext, probe, bytes)) {
       const cv::Mat back = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
       if (!back.empty()) got = back.type();
+      if (got == type && cv::norm(back, probe, cv::NORM_INF) > 2) got = tessera::detail::kValuesLost;
     }
   } catch (const cv::Exception&) {
     got = -1;

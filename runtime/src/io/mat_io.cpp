@@ -172,8 +172,11 @@ std::string one_line(const std::string& messages) {
 /// True for a decoder message that means the pixels are not what the file holds: libjpeg
 /// fills what it could not decode with grey and says so only as a warning.
 bool means_damage(const std::string& messages) {
-  for (const char* damage : {"Corrupt JPEG data", "Premature end of JPEG", "Inconsistent progression", "Bogus",
-                             "libpng error", "CRC error", "Read Error", "Invalid", "Huffman"})
+  // "Corrupt JPEG data: N extraneous bytes before marker 0xd9" is junk after a complete scan.
+  const bool only_trailing_junk = messages.find("extraneous bytes before marker 0xd9") != std::string::npos &&
+                                  messages.find("Corrupt JPEG data") == messages.rfind("Corrupt JPEG data");
+  if (messages.find("Corrupt JPEG data") != std::string::npos && !only_trailing_junk) return true;
+  for (const char* damage : {"Premature end of JPEG", "Inconsistent progression", "libpng error"})
     if (messages.find(damage) != std::string::npos) return true;
   return false;
 }
@@ -277,6 +280,9 @@ void check_image_output(const std::string& path, PixelType type, Size size) {
                      std::to_string(max_side) + " pixels a " + ext + " file is read back at" + instead);
   const int got = detail::codecs().round_trip_type(ext, type.cv_type());
   if (holds(type.cv_type(), got)) return;
+  if (got == detail::kValuesLost)
+    throw UsageError("cannot write '" + path + "': " + ext + " does not keep the values of " + type.str() +
+                     " pixels (a probe image came back changed: e.g. .pbm holds 1 bit); write .tif or .png");
   std::string can = ".tif";
   for (const char* other : {".png", ".pnm", ".jpg", ".bmp", ".webp", ".jp2", ".exr", ".pfm", ".hdr"})
     if (other != ext && holds(type.cv_type(), detail::codecs().round_trip_type(other, type.cv_type()))) can += std::string(", ") + other;

@@ -34,14 +34,26 @@ int on_message(TIFF*, void* user_data, const char* module, const char* fmt, va_l
 }  // namespace
 
 bool directory_warning_means_damage(const std::string& warnings) {
-  // Tags that say where the pixels are and how they are laid out; libtiff names them so.
-  for (const char* tag : {"StripOffsets", "StripByteCounts", "TileOffsets", "TileByteCounts", "RowsPerStrip",
-                          "TileWidth", "TileLength", "BitsPerSample", "SamplesPerPixel", "PlanarConfiguration",
-                          "Compression", "PhotometricInterpretation", "SampleFormat", "ImageWidth", "ImageLength",
-                          "YCbCrSubsampling", "JPEGTables", "Predictor", "ExtraSamples", "FillOrder"})
-    if (warnings.find(tag) != std::string::npos) return true;
-  for (const char* guessed : {"calculating from", "Bogus", "tag ignored"})
-    if (warnings.find(guessed) != std::string::npos) return true;
+  // One message at a time (joined with "; "): damage when libtiff says it ignored, recomputed
+  // or could not take a tag that says where the pixels are or how they are laid out.
+  std::size_t start = 0;
+  while (start < warnings.size()) {
+    std::size_t end = warnings.find("; ", start);
+    if (end == std::string::npos) end = warnings.size();
+    const std::string message = warnings.substr(start, end - start);
+    start = end + 2;
+    // An undeclared extra band (RGB + NIR): libtiff declares it itself; the pixels are the file's.
+    if (message.find("Defining non-color channels as ExtraSamples") != std::string::npos) continue;
+    bool rejected = false;
+    for (const char* verdict : {"Bogus", "Wrong", "Incorrect count", "Incorrect value", "calculating", "ignoring"})
+      rejected = rejected || message.find(verdict) != std::string::npos;
+    if (!rejected) continue;
+    for (const char* tag : {"StripOffsets", "StripByteCounts", "TileOffsets", "TileByteCounts", "RowsPerStrip",
+                            "TileWidth", "TileLength", "BitsPerSample", "SamplesPerPixel", "PlanarConfiguration",
+                            "Compression", "PhotometricInterpretation", "SampleFormat", "ImageWidth", "ImageLength",
+                            "YCbCrSubsampling", "JPEGTables", "Predictor", "ExtraSamples", "FillOrder"})
+      if (message.find(tag) != std::string::npos) return true;
+  }
   return false;
 }
 

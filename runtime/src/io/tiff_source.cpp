@@ -265,6 +265,7 @@ TiffSource::TiffSource(const std::string& path, int page) : impl_(std::make_uniq
   if (page < 0 || page >= pages)
     throw IoError("cannot read '" + path + "': page " + std::to_string(page) + " does not exist (the file has " +
                   std::to_string(pages) + (pages == 1 ? " page)" : " pages, 0 to " + std::to_string(pages - 1) + ")"));
+  file->clear_messages();  // page 0's directory, read on open, is not this page's
   if (TIFFSetDirectory(file->get(), static_cast<tdir_t>(page)) != 1) impl_->fail(file->take_error());
   impl_->inspect(file->get());
   // What libtiff warned about while it read the directory: an error when it ignored or
@@ -294,6 +295,11 @@ int TiffSource::page() const { return impl_->page; }
 const std::string& TiffSource::warnings() const { return impl_->warnings; }
 
 std::int64_t TiffSource::chunk_bytes() const { return impl_->chunk_bytes; }
+
+int TiffSource::readers_opened() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->readers;
+}
 
 void TiffSource::limit_memory(std::int64_t bytes) {
   Impl& im = *impl_;
