@@ -94,6 +94,13 @@ inline TiffWriteOptions layout(bool tiled, TiffCompression c) {
   return o;
 }
 
+/// A striped layout of `rows` rows per strip: one strip for an image of at most that many rows.
+inline TiffWriteOptions one_strip(TiffCompression c, int rows) {
+  TiffWriteOptions o = layout(false, c);
+  o.rows_per_strip = rows;
+  return o;
+}
+
 /// Writes a TIFF directly with libtiff: `pages` directories, page p being (w+p*10)xh
 /// 8-bit gray striped with pixel value (x + y + p) & 255; `setup` may change the tags
 /// of each page before its data is written.

@@ -429,8 +429,7 @@ TEST_F(Cli, DamagedJpegAndPngExit3WithOneLineCarryingTheDecodersWords) {
 }
 
 TEST_F(Cli, TiffWarningsAreOneLineOrAnError) {
-  TiffWriteOptions one_strip = tifftest::layout(false, TiffCompression::None);
-  one_strip.rows_per_strip = 157;
+  const TiffWriteOptions one_strip = tifftest::one_strip(TiffCompression::None, 157);
   tifftest::write_tiff(dir_.file("odd.tif"), input_, one_strip);
   tifftest::patch_entry(dir_.file("odd.tif"), TIFFTAG_SOFTWARE, 0, 65000);  // an unknown tag: harmless
   Result r = tessera_cli(dir_, "run " + dir_.file("odd.tif") + " " + dir_.file("out.tif") + " -p invert --quiet");
@@ -448,9 +447,7 @@ TEST_F(Cli, TiffWarningsAreOneLineOrAnError) {
 }
 
 TEST_F(Cli, MemoryBoundsTheFilesOwnStripsToo) {
-  TiffWriteOptions one_strip = tifftest::layout(false, TiffCompression::Deflate);
-  one_strip.rows_per_strip = 160;
-  tifftest::write_tiff(dir_.file("strip.tif"), input_, one_strip);  // one 211x157 u8x3 strip: 97 KiB
+  tifftest::write_tiff(dir_.file("strip.tif"), input_, tifftest::one_strip(TiffCompression::Deflate, 160));  // one 211x157 u8x3 strip: 97 KiB
   const Result r = tessera_cli(dir_, "run " + dir_.file("strip.tif") + " " + dir_.file("out.tif") + " -p invert --memory 128K");
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("within 64.0 KiB of decoded pixels"), std::string::npos) << r.err;
@@ -515,6 +512,26 @@ class CliLongRun : public ::testing::Test {
   static inline const std::string slow_ = "median ksize=21 | median ksize=21";
   test::TempDir dir_;
 
+  /// How an interrupted run ended: its exit code, its output, the time from the signal to its end.
+  struct Stopped {
+    int code = 0;
+    std::string text;
+    std::chrono::steady_clock::duration after{};
+  };
+  /// A `--verbose` run of `args`, sent `sig` `wait` after its tiles start, read to its end.
+  static Stopped interrupt(const std::vector<std::string>& args, int sig, std::chrono::milliseconds wait) {
+    int fd = -1;
+    Stopped s;
+    const pid_t pid = start_verbose(args, fd, s.text);
+    std::this_thread::sleep_for(wait);
+    const auto sent = std::chrono::steady_clock::now();
+    kill(pid, sig);
+    s.code = finish(pid, fd, s.text);
+    s.after = std::chrono::steady_clock::now() - sent;
+    close(fd);
+    return s;
+  }
+
   /// A `--verbose` run of `args`, started and read until its tiles start (the settings line,
   /// printed just before them). Returns the pid; `fd` is the read end of its output.
   static pid_t start_verbose(std::vector<std::string> args, int& fd, std::string& text) {
@@ -531,34 +548,22 @@ class CliLongRun : public ::testing::Test {
 };
 
 TEST_F(CliLongRun, CtrlCStopsPromptlyExits130AndLeavesNoFile) {
-  int fd = -1;
-  std::string text;
-  const pid_t pid =
-      start_verbose({"run", big_->file("big.png"), dir_.file("out.png"), "-p", slow_ + " | median ksize=21"}, fd, text);
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  const auto sent = std::chrono::steady_clock::now();
-  kill(pid, SIGINT);
-  const int code = finish(pid, fd, text);
-  close(fd);
-  EXPECT_EQ(code, 130) << text;
-  EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(2));
-  EXPECT_NE(text.find("tessera: cancelled\n"), std::string::npos) << text;
-  EXPECT_EQ(text.find("wrote"), std::string::npos) << text;
-  EXPECT_EQ(text.find("\r["), std::string::npos) << "no progress bar unless stderr is a terminal";
+  const Stopped r = interrupt({"run", big_->file("big.png"), dir_.file("out.png"), "-p", slow_ + " | median ksize=21"},
+                              SIGINT, std::chrono::milliseconds(150));
+  EXPECT_EQ(r.code, 130) << r.text;
+  EXPECT_LT(r.after, std::chrono::seconds(2));
+  EXPECT_NE(r.text.find("tessera: cancelled\n"), std::string::npos) << r.text;
+  EXPECT_EQ(r.text.find("wrote"), std::string::npos) << r.text;
+  EXPECT_EQ(r.text.find("\r["), std::string::npos) << "no progress bar unless stderr is a terminal";
   EXPECT_EQ(dir_.files(), std::set<std::string>{}) << "no output, no temp file";
 }
 
 TEST_F(CliLongRun, HangupQuitAndBrokenPipeStopTheRunAsCtrlCDoes) {
   for (const int sig : {SIGHUP, SIGQUIT, SIGPIPE, SIGTERM}) {
-    int fd = -1;
-    std::string text;
-    const pid_t pid = start_verbose({"run", big_->file("big.png"), dir_.file("out.tif"), "-p", slow_}, fd, text);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    kill(pid, sig);
-    const int code = finish(pid, fd, text);
-    close(fd);
-    EXPECT_EQ(code, 130) << strsignal(sig) << "\n" << text;
-    EXPECT_NE(text.find("tessera: cancelled\n"), std::string::npos) << strsignal(sig) << "\n" << text;
+    const Stopped r = interrupt({"run", big_->file("big.png"), dir_.file("out.tif"), "-p", slow_}, sig,
+                                std::chrono::milliseconds(100));
+    EXPECT_EQ(r.code, 130) << strsignal(sig) << "\n" << r.text;
+    EXPECT_NE(r.text.find("tessera: cancelled\n"), std::string::npos) << strsignal(sig) << "\n" << r.text;
     EXPECT_EQ(dir_.files(), std::set<std::string>{}) << strsignal(sig) << ": no output, no temp file";
   }
 }
@@ -608,20 +613,13 @@ TEST_F(Cli, ASignalAtAnyMomentMeansExit130AndNoOutputOrExit0AndTheOutput) {
 TEST_F(CliLongRun, TheFirstCtrlCStopsALongTileWithinARow) {
   // One 3000² tile of a fused bilateral d=61 on one thread: about 10 s on this machine's cores.
   // The first SIGINT used to wait for the whole tile; the fused rows now poll the flag.
-  int fd = -1;
-  std::string text;
-  const pid_t pid = start_verbose({"run", big_->file("big.png"), dir_.file("out.tif"), "-p",
-                                   "bilateral d=61 sigma_color=30 sigma_space=10", "--tile", "3000", "--threads", "1"},
-                                  fd, text);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto sent = std::chrono::steady_clock::now();
-  kill(pid, SIGINT);
-  const int code = finish(pid, fd, text);
-  close(fd);
-  EXPECT_EQ(code, 130) << text;
+  const Stopped r = interrupt({"run", big_->file("big.png"), dir_.file("out.tif"), "-p",
+                               "bilateral d=61 sigma_color=30 sigma_space=10", "--tile", "3000", "--threads", "1"},
+                              SIGINT, std::chrono::milliseconds(300));
+  EXPECT_EQ(r.code, 130) << r.text;
   // Well under the tile's 10 s (30 s and more under ASan, where exiting alone takes a second).
-  EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(3)) << "a row's time, not a tile's";
-  EXPECT_NE(text.find("tessera: cancelled\n"), std::string::npos) << text;
+  EXPECT_LT(r.after, std::chrono::seconds(3)) << "a row's time, not a tile's";
+  EXPECT_NE(r.text.find("tessera: cancelled\n"), std::string::npos) << r.text;
   EXPECT_EQ(dir_.files(), std::set<std::string>{}) << "no output, no temp file";
 }
 

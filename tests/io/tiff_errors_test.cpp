@@ -172,8 +172,7 @@ TEST(TiffErrors, WarningsThatChangeThePixelsAreErrors) {
   // the file's, and tessera used to say "done" over them (exit 0).
   test::TempDir dir;
   const std::string path = dir.file("lies.tif");
-  TiffWriteOptions one_strip = layout(false, TiffCompression::None);
-  one_strip.rows_per_strip = 30;
+  const TiffWriteOptions one_strip = tifftest::one_strip(TiffCompression::None, 30);
   const cv::Mat image = test::random_image(40, 30, CV_8UC1, 7);
   struct Case {
     std::uint16_t tag;
@@ -223,10 +222,8 @@ TEST(TiffErrors, AChunkLargerThanTheMemoryShareIsRefusedAndReadersAreBounded) {
   // decoded. Each reader decoded one whole, per thread, whatever --memory said.
   test::TempDir dir;
   const std::string path = dir.file("one_strip.tif");
-  TiffWriteOptions one_strip = layout(false, TiffCompression::Deflate);
-  one_strip.rows_per_strip = 112;
   const cv::Mat image = test::random_image(200, 100, CV_8UC3, 5);
-  write_tiff(path, image, one_strip);
+  write_tiff(path, image, tifftest::one_strip(TiffCompression::Deflate, 112));
   TiffSource source(path);
   EXPECT_EQ(source.chunk_bytes(), 200 * 100 * 3);
   try {

@@ -56,31 +56,28 @@ class CaptureStderr {
   int file_ = -1, saved_ = -1;
 };
 
-cv::Mat read(const std::string& path, std::string& messages) {
+/// fn() with stderr captured into `messages` (also when fn throws).
+template <class Fn>
+auto captured(std::string& messages, Fn&& fn) {
   CaptureStderr capture;
-  cv::Mat image;
   try {
-    image = cv::imread(path, cv::IMREAD_UNCHANGED);
+    auto result = fn();
+    messages = capture.restore();
+    return result;
   } catch (...) {
     messages = capture.restore();
     throw;
   }
-  messages = capture.restore();
-  return image;
+}
+
+cv::Mat read(const std::string& path, std::string& messages) {
+  return captured(messages, [&] { return cv::imread(path, cv::IMREAD_UNCHANGED); });
 }
 
 bool write(const std::string& path, const cv::Mat& image, std::string& messages) {
-  CaptureStderr capture;
-  bool ok = false;
-  try {
-    ok = cv::imwrite(path, image);
-  } catch (...) {
-    messages = capture.restore();
-    throw;
-  }
-  messages = capture.restore();
-  return ok;
+  return captured(messages, [&] { return cv::imwrite(path, image); });
 }
+
 bool can_write(const std::string& path) { return cv::haveImageWriter(path); }
 std::size_t page_count(const std::string& path) { return cv::imcount(path, cv::IMREAD_UNCHANGED); }
 
