@@ -171,6 +171,32 @@ TEST(ImageFiles, ReadErrorsNameTheFile) {
   EXPECT_NE(message(dir.file("")).find("directory"), std::string::npos);
 }
 
+TEST(ImageFiles, DecodeFromMemoryChecksAsReadingAFileDoes) {
+  for (const char* ext : {".png", ".tif", ".pgm"}) {
+    const cv::Mat image = test::random_image(40, 23, CV_16UC1, 4);
+    std::vector<std::uint8_t> bytes;
+    ASSERT_TRUE(cv::imencode(ext, image, bytes)) << ext;
+    EXPECT_TRUE(test::identical(decode_image(bytes), image)) << ext;
+  }
+  const cv::Mat photo = test::random_image(64, 64, CV_8UC3, 6);
+  std::vector<std::uint8_t> jpeg;
+  ASSERT_TRUE(cv::imencode(".jpg", photo, jpeg));
+  std::string warnings = "unset";
+  EXPECT_EQ(decode_image(jpeg, "photo.jpg", &warnings).size(), photo.size());
+  EXPECT_EQ(warnings, "");
+  // Cut short: libjpeg fills the rest with grey and only warns; that is an error naming the bytes.
+  jpeg.resize(jpeg.size() / 2);
+  try {
+    decode_image(jpeg, "photo.jpg");
+    ADD_FAILURE() << "a cut JPEG decoded without an error";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("'photo.jpg': the file is damaged or truncated"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(decode_image({}), IoError);
+  EXPECT_THROW(decode_image(std::vector<std::uint8_t>(50, 1)), IoError);
+}
+
 TEST(ImageFiles, FailedWriteLeavesNothingBehind) {
   test::TempDir dir;
   const cv::Mat s16 = test::random_image(10, 10, CV_16SC1, 4);

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <opencv2/imgcodecs.hpp>
@@ -245,6 +247,41 @@ TEST(TiffSource, ConcurrentReadsFromManyThreads) {
     });
   for (auto& th : threads) th.join();
   EXPECT_EQ(bad.load(), 0);
+}
+
+TEST(TiffSource, AFileInMemoryReadsAsTheSameFileOnDisk) {
+  test::TempDir dir;
+  const cv::Mat image = test::random_image(300, 211, CV_16UC3, 5);
+  for (bool tiled : {true, false}) {
+    const std::string path = dir.file("disk.tif");
+    TiffWriteOptions o = layout(tiled, TiffCompression::Deflate);
+    o.tile = {64, 48};
+    o.rows_per_strip = 16;
+    write_tiff(path, image, o, {100, 100});
+    std::ifstream is(path, std::ios::binary);
+    auto bytes = std::make_shared<const std::vector<std::uint8_t>>(std::istreambuf_iterator<char>(is),
+                                                                   std::istreambuf_iterator<char>());
+    // Through run() with 4 threads: concurrent readers share the bytes, each with its own position.
+    const TiffSource source(bytes, "upload.tif");
+    EXPECT_EQ(source.size(), (Size{300, 211}));
+    MatSink sink;
+    run(Pipeline::parse("invert | invert"), source, sink, test::tiles({37, 29}, Backend::Tbb, 4));
+    EXPECT_TRUE(test::identical(sink.mat(), image)) << "tiled " << tiled;
+
+    // Cut short: an error naming the bytes, at open or at the first read of a missing strip or tile.
+    auto cut = std::make_shared<const std::vector<std::uint8_t>>(bytes->begin(), bytes->begin() + bytes->size() / 2);
+    try {
+      const TiffSource half(cut, "upload.tif");
+      cv::Mat out;
+      half.read(full_rect(half.size()), out);
+      ADD_FAILURE() << "a file cut in half read without an error";
+    } catch (const IoError& e) {
+      EXPECT_NE(std::string(e.what()).find("'upload.tif'"), std::string::npos) << e.what();
+    }
+  }
+  const auto not_tiff = std::make_shared<const std::vector<std::uint8_t>>(100, std::uint8_t{7});
+  EXPECT_THROW(TiffSource(not_tiff, "x"), IoError);
+  EXPECT_THROW(TiffSource(std::shared_ptr<const std::vector<std::uint8_t>>(), "x"), UsageError);
 }
 
 TEST(TiffSource, PagesOfAMultiDirectoryFile) {

@@ -1,7 +1,9 @@
 /// Source and Sink: where pixels come from and go, read and written one rectangle at a time.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <opencv2/core/mat.hpp>
 
@@ -86,6 +88,11 @@ cv::Mat read_image(const std::string& path);
 /// read_image, handing harmless decoder messages (libpng's "iCCP: known incorrect sRGB
 /// profile", ...) to `warnings` as one line ("" when there were none) instead of dropping them.
 cv::Mat read_image(const std::string& path, std::string* warnings);
+
+/// read_image for a file held in memory (cv::imdecode): the same formats, checks and errors,
+/// with `name` naming it in messages.
+cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name = "<memory>",
+                     std::string* warnings = nullptr);
 
 /// Writes an image with OpenCV's codecs to a temporary file beside `path`, then renames
 /// it: a failure never leaves a partial file under `path`. Throws IoError.

@@ -31,6 +31,10 @@ inline constexpr std::int64_t kMaxTiffSide = std::int64_t{1} << 31;
 class TiffSource final : public Source {
  public:
   explicit TiffSource(const std::string& path, int page = 0);
+  /// The same for a file held in memory (received over a network, unpacked from an archive),
+  /// read through libtiff's client I/O without a copy; `name` is how messages name it. The
+  /// bytes are shared by the readers and kept alive by the source.
+  TiffSource(std::shared_ptr<const std::vector<std::uint8_t>> bytes, std::string name, int page = 0);
   ~TiffSource() override;
   TiffSource(const TiffSource&) = delete;
   TiffSource& operator=(const TiffSource&) = delete;

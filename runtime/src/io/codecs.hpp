@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include <opencv2/core/mat.hpp>
 
@@ -19,6 +20,8 @@ struct CodecApi {
   /// data ...", libpng's "libpng error: ...") goes to `messages`, not to stderr: a damaged file
   /// decodes with grey areas after libjpeg's own line, which the caller turns into its error.
   cv::Mat (*read)(const std::string& path, std::string& messages);
+  /// read() of a file held in memory; messages as for read.
+  cv::Mat (*decode)(const std::vector<unsigned char>& bytes, std::string& messages);
   /// cv::imwrite; the encoder's messages go to `messages`, as for read.
   bool (*write)(const std::string& path, const cv::Mat& image, std::string& messages);
   bool (*can_write)(const std::string& path);                        ///< cv::haveImageWriter
@@ -32,7 +35,7 @@ struct CodecApi {
 };
 /// round_trip_type's answer when the type comes back but not the values (1-bit .pbm).
 constexpr int kValuesLost = -2;
-constexpr int kCodecApiVersion = 3;
+constexpr int kCodecApiVersion = 4;
 
 /// The module's one exported symbol.
 #define TESSERA_CODECS_ENTRY "tessera_codecs_api"

@@ -74,6 +74,24 @@ cv::Mat read(const std::string& path, std::string& messages) {
   return captured(messages, [&] { return cv::imread(path, cv::IMREAD_UNCHANGED); });
 }
 
+cv::Mat decode(const std::vector<unsigned char>& bytes, std::string& messages) {
+  // Not cv::imdecode: OpenCV's in-memory JPEG source ends a short buffer with a made-up end
+  // marker and no warning, so a cut file decodes silently with grey areas. Through an anonymous
+  // in-memory file, the decoders read as they read any file, and libjpeg says "Premature end".
+  const int fd = ::memfd_create("tessera-decode", MFD_CLOEXEC);
+  if (fd < 0) return captured(messages, [&] { return cv::imdecode(bytes, cv::IMREAD_UNCHANGED); });
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  cv::Mat image;
+  if (done == bytes.size()) image = read("/proc/self/fd/" + std::to_string(fd), messages);
+  ::close(fd);
+  return image;
+}
+
 bool write(const std::string& path, const cv::Mat& image, std::string& messages) {
   return captured(messages, [&] { return cv::imwrite(path, image); });
 }
@@ -107,7 +125,7 @@ int round_trip_type(const std::string& ext, int type) {
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const tessera::detail::CodecApi* tessera_codecs_api() {
-  static const tessera::detail::CodecApi api{tessera::detail::kCodecApiVersion, read, write, can_write, page_count,
+  static const tessera::detail::CodecApi api{tessera::detail::kCodecApiVersion, read, decode, write, can_write, page_count,
                                                      round_trip_type};
   return &api;
 }

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iterator>
 
@@ -181,31 +182,44 @@ bool means_damage(const std::string& messages) {
   return false;
 }
 
+/// What read_image and decode_image share: a decoded image, checked against what the decoder
+/// said while it worked. `what` names the file in messages ("'a.png'").
+cv::Mat checked_decode(const std::string& what, const std::function<cv::Mat(std::string&)>& decode,
+                       std::string* warnings) {
+  cv::Mat image;
+  std::string messages;
+  try {
+    image = decode(messages);
+  } catch (const cv::Exception& e) {
+    // OpenCV's size limits (CV_IO_MAX_IMAGE_PIXELS, _WIDTH, _HEIGHT) fail an assertion.
+    if (e.err.find("CV_IO_MAX_IMAGE_") != std::string::npos)
+      throw IoError("cannot decode " + what + ": the image is too large for an in-memory format (OpenCV refuses it: " +
+                    e.err + "); convert it to a tiled TIFF, which tessera streams tile by tile");
+    throw IoError("cannot decode " + what + ": " + e.err + (messages.empty() ? "" : " (" + one_line(messages) + ")"));
+  }
+  const std::string said = one_line(messages);
+  if (image.empty())
+    throw IoError("cannot decode " + what + ": " +
+                  (said.empty() ? "not an image format OpenCV reads, or the file is truncated or corrupt"
+                                : "the file is damaged or truncated (" + said + ")"));
+  if (means_damage(said))
+    throw IoError("cannot decode " + what + ": the file is damaged or truncated; the decoder filled in what it "
+                  "could not read (" + said + ")");
+  if (warnings) *warnings = said;
+  return image;
+}
+
 }  // namespace
 
 cv::Mat read_image(const std::string& path, std::string* warnings) {
   check_input_file(path);
-  cv::Mat image;
-  std::string messages;
-  try {
-    image = detail::codecs().read(path, messages);
-  } catch (const cv::Exception& e) {
-    // OpenCV's size limits (CV_IO_MAX_IMAGE_PIXELS, _WIDTH, _HEIGHT) fail an assertion.
-    if (e.err.find("CV_IO_MAX_IMAGE_") != std::string::npos)
-      throw IoError("cannot decode '" + path + "': the image is too large for an in-memory format (OpenCV refuses it: " +
-                    e.err + "); convert it to a tiled TIFF, which tessera streams tile by tile");
-    throw IoError("cannot decode '" + path + "': " + e.err + (messages.empty() ? "" : " (" + one_line(messages) + ")"));
-  }
-  const std::string said = one_line(messages);
-  if (image.empty())
-    throw IoError("cannot decode '" + path + "': " +
-                  (said.empty() ? "not an image format OpenCV reads, or the file is truncated or corrupt"
-                                : "the file is damaged or truncated (" + said + ")"));
-  if (means_damage(said))
-    throw IoError("cannot decode '" + path + "': the file is damaged or truncated; the decoder filled in what it "
-                  "could not read (" + said + ")");
-  if (warnings) *warnings = said;
-  return image;
+  return checked_decode(
+      "'" + path + "'", [&](std::string& messages) { return detail::codecs().read(path, messages); }, warnings);
+}
+
+cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name, std::string* warnings) {
+  return checked_decode(
+      "'" + name + "'", [&](std::string& messages) { return detail::codecs().decode(bytes, messages); }, warnings);
 }
 
 cv::Mat read_image(const std::string& path) { return read_image(path, nullptr); }

@@ -1,6 +1,8 @@
 // libtiff handles with captured messages, channel order, tag names, and the public TIFF
 // helpers: is_tiff_path, parse_path_page, tiff_info.
+#include <algorithm>
 #include <cstdarg>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -57,14 +59,64 @@ bool directory_warning_means_damage(const std::string& warnings) {
   return false;
 }
 
+struct TiffHandle::Memory {
+  std::shared_ptr<const std::vector<std::uint8_t>> bytes;
+  std::uint64_t pos = 0;
+
+  std::uint64_t size() const { return bytes->size(); }
+  static Memory& of(thandle_t h) { return *static_cast<Memory*>(h); }
+
+  static tmsize_t read(thandle_t h, void* buf, tmsize_t n) {
+    Memory& m = of(h);
+    if (n < 0 || m.pos >= m.size()) return 0;
+    const auto count = static_cast<tmsize_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(n), m.size() - m.pos));
+    std::memcpy(buf, m.bytes->data() + m.pos, static_cast<std::size_t>(count));
+    m.pos += static_cast<std::uint64_t>(count);
+    return count;
+  }
+  static tmsize_t write(thandle_t, void*, tmsize_t) { return -1; }  // read only
+  static toff_t seek(thandle_t h, toff_t off, int whence) {
+    Memory& m = of(h);
+    const std::uint64_t base = whence == SEEK_CUR ? m.pos : whence == SEEK_END ? m.size() : 0;
+    if (off > UINT64_MAX - base) return static_cast<toff_t>(-1);
+    m.pos = base + off;  // past the end is allowed, as for a file; reads there return nothing
+    return m.pos;
+  }
+  static int close(thandle_t) { return 0; }
+  static toff_t size(thandle_t h) { return of(h).size(); }
+  static int map(thandle_t h, void** base, toff_t* size) {  // libtiff reads the bytes in place
+    Memory& m = of(h);
+    *base = const_cast<std::uint8_t*>(m.bytes->data());
+    *size = m.size();
+    return 1;
+  }
+  static void unmap(thandle_t, void*, toff_t) {}
+};
+
+void TiffHandle::open_options(TIFFOpenOptions* opts) {
+  TIFFOpenOptionsSetErrorHandlerExtR(opts, on_message, &errors_);
+  TIFFOpenOptionsSetWarningHandlerExtR(opts, on_message, &warnings_);
+}
+
 TiffHandle::TiffHandle(const std::string& path, const char* mode) {
   if (mode[0] == 'r') check_input_file(path);  // a FIFO would block libtiff's open
   TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
-  TIFFOpenOptionsSetErrorHandlerExtR(opts, on_message, &errors_);
-  TIFFOpenOptionsSetWarningHandlerExtR(opts, on_message, &warnings_);
+  open_options(opts);
   tif_ = TIFFOpenExt(path.c_str(), mode, opts);
   TIFFOpenOptionsFree(opts);
   if (!tif_) throw IoError("cannot open '" + path + "' as TIFF: " + take_error());
+}
+
+TiffHandle::TiffHandle(std::shared_ptr<const std::vector<std::uint8_t>> bytes, const std::string& name)
+    : memory_(std::make_unique<Memory>()) {
+  if (!bytes) throw UsageError("cannot open '" + name + "' as TIFF: no bytes given");
+  memory_->bytes = std::move(bytes);
+  TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
+  open_options(opts);
+  tif_ = TIFFClientOpenExt(name.c_str(), "r", memory_.get(), Memory::read, Memory::write, Memory::seek,
+                           Memory::close, Memory::size, Memory::map, Memory::unmap, opts);
+  TIFFOpenOptionsFree(opts);
+  if (!tif_) throw IoError("cannot open '" + name + "' as TIFF: " + take_error());
 }
 
 TiffHandle::~TiffHandle() { close(); }

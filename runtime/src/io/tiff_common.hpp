@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <tiffio.h>
 
@@ -28,6 +30,9 @@ class TiffHandle {
  public:
   /// `mode` as for TIFFOpen ("r", "w", "w8"). Throws IoError "cannot open '<path>': ...".
   TiffHandle(const std::string& path, const char* mode);
+  /// Reads a file held in memory through TIFFClientOpen; `name` is how messages name it. Each
+  /// handle keeps its own position, so several may read the same bytes at once.
+  TiffHandle(std::shared_ptr<const std::vector<std::uint8_t>> bytes, const std::string& name);
   ~TiffHandle();
   TiffHandle(const TiffHandle&) = delete;
   TiffHandle& operator=(const TiffHandle&) = delete;
@@ -51,7 +56,11 @@ class TiffHandle {
   std::string close();
 
  private:
+  struct Memory;  // the bytes and this handle's position in them
+  void open_options(TIFFOpenOptions* opts);
+
   TIFF* tif_ = nullptr;
+  std::unique_ptr<Memory> memory_;
   std::string errors_;
   std::string warnings_;
 };

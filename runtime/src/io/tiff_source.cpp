@@ -91,7 +91,8 @@ class ChunkCache {
 }  // namespace
 
 struct TiffSource::Impl {
-  std::string path;
+  std::string path;                                    // or the name of the bytes in memory
+  std::shared_ptr<const std::vector<std::uint8_t>> bytes;  // a file in memory (null: read `path`)
   int page = 0;
   Size size;
   PixelType type;
@@ -115,6 +116,10 @@ struct TiffSource::Impl {
   std::string where() const { return "'" + path + "'" + (page ? " page " + std::to_string(page) : ""); }
   [[noreturn]] void fail(const std::string& what) const { throw IoError("cannot read " + where() + ": " + what); }
 
+  std::unique_ptr<TiffHandle> open_file(const char* mode) const {
+    return bytes ? std::make_unique<TiffHandle>(bytes, path) : std::make_unique<TiffHandle>(path, mode);
+  }
+  void open(int page);
   std::unique_ptr<Reader> open_reader() const;
   void inspect(TIFF* tif);
   void decode_chunk(Reader& rd, std::int64_t i) const;
@@ -124,7 +129,7 @@ struct TiffSource::Impl {
 
 std::unique_ptr<Reader> TiffSource::Impl::open_reader() const {
   auto rd = std::make_unique<Reader>();
-  rd->file = std::make_unique<TiffHandle>(path, "rm");
+  rd->file = open_file("rm");
   TIFF* tif = rd->file->get();
   if (TIFFSetDirectory(tif, static_cast<tdir_t>(page)) != 1) fail(rd->file->take_error());
   if (jpeg_rgb && TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB) != 1) fail(rd->file->take_error());
@@ -201,13 +206,13 @@ void TiffSource::Impl::decode_direct(Reader& rd, std::int64_t i, const Rect& rec
   detail::recycled_create(rd.chunk, rows, cols, type.cv_type());
   cv::Mat& target = separate ? rd.plane : rd.chunk;
   if (separate) rd.plane.create(rows, cols, type.depth);
-  const auto bytes = static_cast<tmsize_t>(target.total() * target.elemSize());
+  const auto want = static_cast<tmsize_t>(target.total() * target.elemSize());
   for (int p = 0; p < planes; ++p) {
     const auto index = static_cast<std::uint32_t>(i + p * grid.count());
-    const tmsize_t got = tiled ? TIFFReadEncodedTile(tif, index, target.data, bytes)
-                               : TIFFReadEncodedStrip(tif, index, target.data, bytes);
+    const tmsize_t got = tiled ? TIFFReadEncodedTile(tif, index, target.data, want)
+                               : TIFFReadEncodedStrip(tif, index, target.data, want);
     if (got < 0) throw IoError(rd.file->take_error());
-    if (got < bytes) throw IoError("short data: " + std::to_string(got) + " of " + std::to_string(bytes) + " bytes");
+    if (got < want) throw IoError("short data: " + std::to_string(got) + " of " + std::to_string(want) + " bytes");
     if (separate) cv::insertChannel(rd.plane, rd.chunk, p);
   }
 }
@@ -259,31 +264,43 @@ void TiffSource::Impl::decode_chunk(Reader& rd, std::int64_t i) const {
 
 TiffSource::TiffSource(const std::string& path, int page) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
-  impl_->page = page;
-  auto file = std::make_unique<TiffHandle>(path, "r");
+  impl_->open(page);
+}
+
+TiffSource::TiffSource(std::shared_ptr<const std::vector<std::uint8_t>> bytes, std::string name, int page)
+    : impl_(std::make_unique<Impl>()) {
+  if (!bytes) throw UsageError("cannot read '" + name + "': no bytes given (a null pointer)");
+  impl_->path = std::move(name);
+  impl_->bytes = std::move(bytes);
+  impl_->open(page);
+}
+
+void TiffSource::Impl::open(int page_number) {
+  page = page_number;
+  auto file = open_file("r");
   const int pages = TIFFNumberOfDirectories(file->get());
   if (page < 0 || page >= pages)
     throw IoError("cannot read '" + path + "': page " + std::to_string(page) + " does not exist (the file has " +
                   std::to_string(pages) + (pages == 1 ? " page)" : " pages, 0 to " + std::to_string(pages - 1) + ")"));
   file->clear_messages();  // page 0's directory, read on open, is not this page's
-  if (TIFFSetDirectory(file->get(), static_cast<tdir_t>(page)) != 1) impl_->fail(file->take_error());
-  impl_->inspect(file->get());
+  if (TIFFSetDirectory(file->get(), static_cast<tdir_t>(page)) != 1) fail(file->take_error());
+  inspect(file->get());
   // What libtiff warned about while it read the directory: an error when it ignored or
   // guessed a tag of the data's layout (the pixels would not be the file's), else kept for
   // warnings() (unknown tags, unsorted entries, ...).
   if (detail::directory_warning_means_damage(file->warnings()))
-    impl_->fail("libtiff read the directory only by ignoring or guessing a tag of the data's layout, so the pixels "
-                "would not be what the file holds: " + file->warnings());
-  impl_->warnings = file->warnings();
-  const Rect first = impl_->grid.rect(0);
-  impl_->cache.set_limit(impl_->size.w * first.h * CV_ELEM_SIZE(impl_->type.cv_type()));
+    fail("libtiff read the directory only by ignoring or guessing a tag of the data's layout, so the pixels "
+         "would not be what the file holds: " + file->warnings());
+  warnings = file->warnings();
+  const Rect first = grid.rect(0);
+  cache.set_limit(size.w * first.h * CV_ELEM_SIZE(type.cv_type()));
   // libtiff decodes a whole tile, the parts past the image's edge too; a strip only to the image's end.
-  const ChunkGrid& g = impl_->grid;
-  impl_->chunk_bytes = g.cw * (impl_->tiled ? g.ch : std::min(g.ch, impl_->size.h)) *
-                       (CV_ELEM_SIZE(impl_->type.cv_type()) + (impl_->decode == Decode::Rgba ? 4 : 0));
+  const ChunkGrid& g = grid;
+  chunk_bytes = g.cw * (tiled ? g.ch : std::min(g.ch, size.h)) *
+                (CV_ELEM_SIZE(type.cv_type()) + (decode == Decode::Rgba ? 4 : 0));
   file.reset();
-  impl_->idle.push_back(impl_->open_reader());  // checks that the page reads as configured
-  impl_->readers = 1;
+  idle.push_back(open_reader());  // checks that the page reads as configured
+  readers = 1;
 }
 
 TiffSource::~TiffSource() = default;
