@@ -14,7 +14,7 @@ void expect_chain(const std::string& spec, const cv::Mat& in, const cv::Mat& wan
   const Pipeline p = Pipeline::parse(spec);
   for (Size t : {Size{1, 1}, Size{7, 5}, Size{64, 64}, Size{333, 129}, Size{5000, 5000}}) {
     if (t.area() == 1 && in.total() > 20000) continue;
-    for (Backend b : {Backend::Tbb, Backend::Omp, Backend::Serial}) {
+    for (Backend b : test::kBackends) {
       RunOptions o;
       o.tile = t;
       o.backend = b;

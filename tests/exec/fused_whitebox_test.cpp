@@ -46,7 +46,7 @@ void expect_fused_pipeline(const Pipeline& p, const cv::Mat& in, const cv::Mat& 
   std::vector<Size> tiles{{7, 5}, {64, 64}, {333, 129}, {in.cols + 50, in.rows + 3}};
   if (in.total() <= 3000) tiles.push_back({1, 1});
   for (Size t : tiles) {
-    for (Backend b : {Backend::Tbb, Backend::Omp, Backend::Serial}) {
+    for (Backend b : test::kBackends) {
       for (bool fused : {true, false}) {
         if (!fused && (t.area() == 1 || b == Backend::Omp)) continue;  // the slow path is covered elsewhere
         RunOptions o;

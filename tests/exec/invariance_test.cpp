@@ -35,7 +35,7 @@ std::vector<Config> configs(Size image) {
     out.push_back({t, 2, Backend::Tbb, false});
     for (int threads : {1, 2, 3, 8}) {
       out.push_back({t, threads, Backend::Tbb});
-      out.push_back({t, threads, Backend::Omp});
+      if (test::runs(Backend::Omp)) out.push_back({t, threads, Backend::Omp});
     }
   }
   return out;
@@ -46,7 +46,8 @@ const Size kImageSizes[] = {{1, 1}, {1, 40}, {40, 1}, {37, 53}, {1000, 700}};
 /// For the other types of a kernel: fewer sizes and configurations.
 const Size kOtherTypeSizes[] = {{1, 1}, {37, 53}, {203, 151}};
 std::vector<Config> few_configs(Size image) {
-  return {{{7, 5}, 3, Backend::Tbb}, {{64, 64}, 2, Backend::Omp}, {{64, 64}, 1, Backend::Serial},
+  const Backend omp = test::runs(Backend::Omp) ? Backend::Omp : Backend::Tbb;
+  return {{{7, 5}, 3, Backend::Tbb}, {{64, 64}, 2, omp}, {{64, 64}, 1, Backend::Serial},
           {{64, 64}, 2, Backend::Tbb, false}, {{image.w + 5, image.h + 3}, 8, Backend::Tbb}};
 }
 

@@ -109,7 +109,7 @@ TEST(CustomKernel, RegisteredLambdaRunsTiledFromASpec) {
   const Pipeline p = Pipeline::parse("gaussian sigma=1 | posterize levels=8 | sobel_mag", r);
   const cv::Mat in = test::random_image(140, 90, CV_8UC3, 9);
   const cv::Mat want = run_reference(p, in);
-  for (Backend b : {Backend::Tbb, Backend::Omp, Backend::Serial})
+  for (Backend b : kBackends)
     EXPECT_TRUE(test::identical(run(p, in, tiles({17, 9}, b)), want)) << to_string(b);
   EXPECT_THROW(Pipeline::parse("posterize levels=1", r), UsageError);
   EXPECT_THROW(Pipeline::parse("posterize"), UsageError) << "the built-in registry is unchanged";

@@ -54,7 +54,7 @@ const int kKsizes[] = {1, 2, 3, 4, 5, 7};
 const int kIterations[] = {1, 3};
 const Size kImages[] = {{1, 1}, {2, 9}, {29, 17}, {61, 45}};
 const Size kTiles[] = {{1, 1}, {7, 5}, {29, 17}, {200, 200}};  // the last is larger than every image
-const Backend kBackends[] = {Backend::Tbb, Backend::Omp, Backend::Serial};
+using test::kBackends;
 
 /// 1x1 tiles only on images up to this many pixels (one tile task per pixel and node).
 constexpr std::int64_t kMaxPixelsForUnitTiles = 64;

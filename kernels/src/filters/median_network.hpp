@@ -41,12 +41,12 @@ constexpr MedianNetwork median_network(int values) {
   }
   MedianNetwork net;
   net.median_slot = slot[static_cast<std::size_t>(values / 2)];
-  std::vector<bool> needed(static_cast<std::size_t>(values), false);
-  needed[static_cast<std::size_t>(net.median_slot)] = true;
+  std::vector<char> needed(static_cast<std::size_t>(values), 0);  // not vector<bool>: clang 14 cannot evaluate it at compile time
+  needed[static_cast<std::size_t>(net.median_slot)] = 1;
   for (auto it = ops.rbegin(); it != ops.rend(); ++it)
     if (needed[static_cast<std::size_t>(it->first)] || needed[static_cast<std::size_t>(it->second)]) {
       net.comparators.insert(net.comparators.begin(), *it);
-      needed[static_cast<std::size_t>(it->first)] = needed[static_cast<std::size_t>(it->second)] = true;
+      needed[static_cast<std::size_t>(it->first)] = needed[static_cast<std::size_t>(it->second)] = 1;
     }
   return net;
 }

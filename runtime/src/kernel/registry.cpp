@@ -148,7 +148,8 @@ std::vector<const KernelInfo*> Registry::entries() const {
 }
 
 Params Registry::parse_params(const KernelInfo& info, const std::map<std::string, std::string>& raw) const {
-  for (const auto& [key, value] : raw) {
+  for (const auto& entry : raw) {
+    const std::string& key = entry.first;  // (clang 14 cannot capture a structured binding)
     const bool known = std::any_of(info.params.begin(), info.params.end(),
                                    [&](const ParamSpec& p) { return p.name == key; });
     if (known) continue;
