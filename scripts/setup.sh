@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs every Debian package tessera needs (idempotent) and builds it in Release.
-# Usage: scripts/setup.sh [--sanitize]   (--sanitize also builds build-asan/ with ASan+UBSan)
+# Usage: scripts/setup.sh [--sanitize]   (--sanitize also builds build-asan/ with ASan+UBSan and
+#        installs clang for scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build pkg-config libopencv-dev libtbb-dev libtiff-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev)
+# The hostile-input checks (.ci/run): clang with libFuzzer and OpenMP for scripts/fuzz.sh.
+if [ "${1:-}" = "--sanitize" ]; then packages+=(clang libclang-rt-14-dev libomp-dev); fi
 
 missing=()
 for p in "${packages[@]}"; do

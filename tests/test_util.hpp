@@ -25,6 +25,13 @@ inline constexpr Backend kBackends[] = {Backend::Tbb, Backend::Serial};
 inline constexpr bool kRaceChecked = false;
 inline constexpr Backend kBackends[] = {Backend::Tbb, Backend::Omp, Backend::Serial};
 #endif
+/// Under ThreadSanitizer OpenCV's own parallel loops run serially: Debian's libopencv_core holds
+/// oneTBB's inline header code compiled without instrumentation, so TSan would not see those loops
+/// end and would report OpenCV's buffers as raced. tessera's tiles on the TBB graph stay parallel.
+inline const bool kOpenCvSerialUnderTsan = [] {
+  if (kRaceChecked) cv::setNumThreads(1);
+  return kRaceChecked;
+}();
 /// Whether this build runs backend `b` (see kBackends).
 inline constexpr bool runs(Backend b) { return !kRaceChecked || b != Backend::Omp; }
 

@@ -97,6 +97,27 @@ void undo_if_cancelled(const std::string& path, CancelOnSignal& signals) {
   throw Cancelled();
 }
 
+/// A sink whose close() -- for a TiffSink, finishing the file and renaming it into place -- runs
+/// under a CancelOnSignal::Defer that lasts until this sink is destroyed, after the command has
+/// decided (undo_if_cancelled) whether the run stands. Without it, a second signal between the
+/// rename and that decision ended the process at once, exit 130 with the output in place.
+class CommitDeferringSink final : public Sink {
+ public:
+  explicit CommitDeferringSink(std::unique_ptr<Sink> inner) : inner_(std::move(inner)) {}
+  void open(Size size, PixelType type) override { inner_->open(size, type); }
+  void write(const Rect& r, const cv::Mat& tile) override { inner_->write(r, tile); }
+  cv::Mat region(const Rect& r) override { return inner_->region(r); }
+  bool concurrent() const override { return inner_->concurrent(); }
+  void close() override {
+    defer_.emplace();
+    inner_->close();
+  }
+
+ private:
+  std::unique_ptr<Sink> inner_;
+  std::optional<CancelOnSignal::Defer> defer_;
+};
+
 /// Writes an in-memory output with OpenCV's codecs (temp file + rename).
 void commit_output(const std::string& path, const cv::Mat& image, CancelOnSignal& signals) {
   if (signals.cancelled()) throw Cancelled();
@@ -174,7 +195,7 @@ void run_command(const RunArgs& a) {
   const bool tiff_out = is_tiff_path(a.output);
   std::unique_ptr<Sink> sink;
   if (tiff_out) {
-    sink = std::make_unique<TiffSink>(a.output, tiff_options(a));
+    sink = std::make_unique<CommitDeferringSink>(std::make_unique<TiffSink>(a.output, tiff_options(a)));
   } else {
     check_image_output(a.output);
     sink = std::make_unique<MatSink>();

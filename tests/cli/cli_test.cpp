@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -19,6 +20,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "temp_dir.hpp"
+#include "tessera/cli_support.hpp"
 #include "tessera/tessera.hpp"
 #include "test_util.hpp"
 #include "cli/cli_run.hpp"
@@ -80,11 +82,51 @@ void expect_one_error_line(const Result& r, const std::string& what) {
   EXPECT_EQ(r.out, "") << what;
 }
 
+/// The peak resident memory of a run that does next to nothing, with every library loaded (the
+/// codecs module too): what a process costs before it holds any pixels.
+std::int64_t baseline_rss() {
+  static const std::int64_t rss = [] {
+    test::TempDir dir;
+    cv::imwrite(dir.file("one.png"), cv::Mat(1, 1, CV_8UC3, cv::Scalar::all(9)));
+    return tessera_cli(dir, "run -q " + dir.file("one.png") + " " + dir.file("out.png") + " -p invert").peak_rss;
+  }();
+  return rss;
+}
+
+/// What a run may hold at its peak: 1 GiB, or less under `--memory M` -- the baseline process
+/// plus twice M (the bound; the process itself, ~50 MiB with OpenCV's codecs loaded,
+/// cannot fit in a --memory of kilobytes).
+std::int64_t allowed_rss(const std::string& args) {
+  constexpr std::int64_t kGiB = std::int64_t{1} << 30;
+  const std::size_t at = args.find("--memory ");
+  if (at == std::string::npos) return kGiB;
+  const std::size_t from = at + 9, to = args.find(' ', from);
+  try {
+    return std::min(kGiB, baseline_rss() + 2 * parse_memory_size(args.substr(from, to - from)));
+  } catch (const UsageError&) {
+    return kGiB;  // a bad --memory value: the run only prints its error
+  }
+}
+
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
+    test::cli_runs().clear();
     input_ = test::random_image(211, 157, CV_8UC3, 17);
     ASSERT_TRUE(cv::imwrite(dir_.file("in.png"), input_));
+  }
+  /// Prints the peak resident memory of every run of the test, and holds it to allowed_rss:
+  /// the suite's record that no input -- the crafted bad files above all -- makes tessera
+  /// take more memory than it was given.
+  void TearDown() override {
+    auto runs = std::move(test::cli_runs());
+    test::cli_runs().clear();
+    for (const auto& [args, peak] : runs) {
+      const std::int64_t allowed = allowed_rss(args);
+      std::printf("peak RSS %7.1f MiB (allowed %6.1f MiB): tessera %.160s\n", double(peak) / (1 << 20),
+                  double(allowed) / (1 << 20), args.c_str());
+      EXPECT_LE(peak, allowed) << "tessera " << args;
+    }
   }
   test::TempDir dir_;
   cv::Mat input_;

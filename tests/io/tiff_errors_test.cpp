@@ -2,6 +2,9 @@
 // the file (and the tile or strip where one is at fault), never a crash or a hang.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -15,6 +18,21 @@ namespace tessera {
 namespace {
 
 using namespace tifftest;
+
+/// Prints the peak resident memory of the test process once its tests have run, and holds it to
+/// 1 GiB: ctest runs each test of this file in a process of its own, so that is each bad file's
+/// peak (the suite's record that no crafted file makes the reader grow past what it was given).
+class PeakMemory : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const std::int64_t peak = std::int64_t{usage.ru_maxrss} * 1024;
+    std::printf("peak RSS %.1f MiB (allowed 1024 MiB)\n", double(peak) / (1 << 20));
+    EXPECT_LE(peak, std::int64_t{1} << 30);
+  }
+};
+const auto* const peak_memory = ::testing::AddGlobalTestEnvironment(new PeakMemory);
 
 TEST(TiffErrors, NotATiffMissingAndBadPage) {
   test::TempDir dir;
