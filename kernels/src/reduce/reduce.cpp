@@ -80,7 +80,9 @@ template <class T>
 cv::Mat histogram_of(const cv::Mat& tile) {
   constexpr std::size_t bins = sizeof(T) == 1 ? 256 : 65536;
   const int cn = tile.channels();
-  cv::Mat h = cv::Mat::zeros(cn, static_cast<int>(bins), CV_64F);
+  // Not cv::Mat::zeros: its MatExpr goes through a singleton that OpenCV creates lazily with an
+  // unsynchronised check, which ThreadSanitizer reports when the first tiles run at once.
+  cv::Mat h(cn, static_cast<int>(bins), CV_64F, cv::Scalar(0));
   std::vector<std::uint32_t> counts(4 * bins);
   for (int c = 0; c < cn; ++c) {
     std::fill(counts.begin(), counts.end(), 0);
@@ -113,7 +115,7 @@ cv::Mat equalize_lut(const cv::Mat& hist) {
   const double* h = hist.ptr<double>(0);
   double total = 0;
   for (int i = 0; i < 256; ++i) total += h[i];
-  cv::Mat lut = cv::Mat::zeros(1, 256, CV_8U);
+  cv::Mat lut(1, 256, CV_8U, cv::Scalar(0));
   int i = 0;
   while (i < 255 && h[i] == 0) ++i;
   if (h[i] == total) {
