@@ -66,6 +66,9 @@ TEST(SpecErrors, EachNamesTheStageAndTheValue) {
       {"", "empty pipeline spec"},
       {"gaussian sigma=2 | | threshold t=1", "stage 2 is empty"},
       {"gaussian sigma=2 |", "stage 2 is empty"},
+      // Any white space std::isspace names, as the tokenizer splits on (found by fuzz_spec).
+      {"\f\f | invert", "stage 1 is empty"},
+      {"\v", "empty pipeline spec"},
       {"gausian sigma=2", "stage 1 'gausian': unknown kernel 'gausian' (did you mean 'gaussian'?)"},
       {"invert | frobnicate", "stage 2 'frobnicate': unknown kernel 'frobnicate'"},
       {"gaussian", "stage 1 'gaussian': missing parameter sigma="},

@@ -11,10 +11,13 @@ namespace tessera {
 
 namespace {
 
+/// Without leading and trailing white space: every character std::isspace names, as the
+/// tokenizer splits on (a stage of form feeds is empty, not a stage without a name).
 std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
+  constexpr const char* kSpace = " \t\n\v\f\r";
+  const auto b = s.find_first_not_of(kSpace);
   if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r\n");
+  const auto e = s.find_last_not_of(kSpace);
   return s.substr(b, e - b + 1);
 }
 
