@@ -85,6 +85,28 @@ inline void patch_entry(const std::string& path, std::uint16_t tag, int field, s
   FAIL() << "tag " << tag << " not found";
 }
 
+/// Rewrites the count of the entry for `tag` in the first directory of a little-endian BigTIFF
+/// (entries of 20 bytes: tag, type, 8-byte count, 8-byte value).
+inline void patch_bigtiff_count(const std::string& path, std::uint16_t tag, std::uint64_t count) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  std::uint64_t ifd = 0, entries = 0;
+  f.seekg(8);
+  f.read(reinterpret_cast<char*>(&ifd), 8);
+  f.seekg(static_cast<std::streamoff>(ifd));
+  f.read(reinterpret_cast<char*>(&entries), 8);
+  for (std::uint64_t i = 0; i < entries; ++i) {
+    const auto entry = static_cast<std::streamoff>(ifd + 8 + 20 * i);
+    std::uint16_t t = 0;
+    f.seekg(entry);
+    f.read(reinterpret_cast<char*>(&t), 2);
+    if (t != tag) continue;
+    f.seekp(entry + 4);
+    f.write(reinterpret_cast<const char*>(&count), 8);
+    return;
+  }
+  FAIL() << "tag " << tag << " not found";
+}
+
 inline TiffWriteOptions layout(bool tiled, TiffCompression c) {
   TiffWriteOptions o;
   o.tiled = tiled;

@@ -185,6 +185,53 @@ TEST(TiffErrors, AbsurdDimensionsAndUnsupportedSamples) {
   }
 }
 
+TEST(TiffErrors, ABigTiffWhoseTileTablesListOneTileIsAnError) {
+  // The probe's "BigTIFF whose tile count is 1": libtiff ignores the short table ("Incorrect count
+  // for "TileOffsets"; tag ignored") and would read on without it.
+  test::TempDir dir;
+  const std::string path = dir.file("big.tif");
+  TiffWriteOptions o = layout(true, TiffCompression::Deflate);
+  o.tile = {16, 16};
+  o.bigtiff = true;
+  for (const std::uint16_t tag : {std::uint16_t{TIFFTAG_TILEOFFSETS}, std::uint16_t{TIFFTAG_TILEBYTECOUNTS}}) {
+    write_tiff(path, test::random_image(64, 48, CV_8UC1, 4), o);
+    patch_bigtiff_count(path, tag, 1);
+    const std::string e = read_error(path);
+    EXPECT_NE(e.find("ignoring or guessing a tag of the data's layout"), std::string::npos) << e;
+    EXPECT_NE(e.find(tag == TIFFTAG_TILEOFFSETS ? "TileOffsets" : "TileByteCounts"), std::string::npos) << e;
+  }
+}
+
+TEST(TiffErrors, AYCbCrFileWhoseRowsPerStripLiesIsAnErrorNotBlankRows) {
+  // The probe's "YCbCr file with a huge RowsPerStrip": subsampled YCbCr goes through libtiff's
+  // RGBA interface, whose plain calls report success over strips that did not decode ("LZWDecode:
+  // Not enough data at scanline 0") and leave those rows blank: exit 0 over wrong pixels.
+  test::TempDir dir;
+  const std::string path = dir.file("ycbcr.tif");
+  for (const std::uint32_t rows : {16u, 1000000u, 0xFFFFFFFFu}) {
+    TIFF* tif = TIFFOpen(path.c_str(), "w");
+    ASSERT_NE(tif, nullptr);
+    TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, 32);
+    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, 32);
+    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 3);
+    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
+    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
+    TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
+    TIFFSetField(tif, TIFFTAG_YCBCRSUBSAMPLING, 2, 2);
+    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 4);
+    std::vector<std::uint8_t> strip(static_cast<std::size_t>(TIFFStripSize(tif)), 90);
+    for (std::uint32_t s = 0; s < TIFFNumberOfStrips(tif); ++s)
+      ASSERT_GT(TIFFWriteEncodedStrip(tif, s, strip.data(), static_cast<tmsize_t>(strip.size())), 0);
+    TIFFWriteDirectory(tif);
+    TIFFClose(tif);
+    EXPECT_EQ(read_error(path), "no error");  // as written, it reads
+    patch_entry(path, TIFFTAG_ROWSPERSTRIP, 8, rows);  // now strip 0 claims more rows than it holds
+    const std::string e = read_error(path);
+    EXPECT_NE(e.find("ycbcr.tif': strip 0"), std::string::npos) << rows << ": " << e;
+    EXPECT_NE(e.find("Not enough data"), std::string::npos) << rows << ": " << e;
+  }
+}
+
 TEST(TiffErrors, WarningsThatChangeThePixelsAreErrors) {
   // libtiff warns, ignores or recomputes a layout tag, and reads on: the pixels would not be
   // the file's, and tessera used to say "done" over them (exit 0).

@@ -44,6 +44,8 @@ class TiffHandle {
   /// The warnings since clear_messages() when they say that compressed data is damaged
   /// (libjpeg's "Corrupt JPEG data: ...", "Premature end of JPEG file"), else "".
   std::string data_warning() const;
+  /// Whether libtiff reported an error since clear_messages() (or the open).
+  bool has_errors() const { return !errors_.empty(); }
   /// The warnings since clear_messages() (or the open), joined with "; ".
   const std::string& warnings() const { return warnings_; }
   /// Forgets earlier messages (e.g. warnings about unknown tags) before an operation.

@@ -224,10 +224,12 @@ void TiffSource::Impl::decode_rgba(Reader& rd, const Rect& rect) const {
   const int cols = static_cast<int>(grid.cw);
   rd.raster.assign(static_cast<std::size_t>(rows) * cols, 0);
   TIFF* tif = rd.file->get();
-  const int ok = tiled ? TIFFReadRGBATile(tif, static_cast<std::uint32_t>(rect.x), static_cast<std::uint32_t>(rect.y),
-                                          rd.raster.data())
-                       : TIFFReadRGBAStrip(tif, static_cast<std::uint32_t>(rect.y), rd.raster.data());
-  if (ok != 1) throw IoError(rd.file->take_error());
+  // stop_on_error = 1: the plain TIFFReadRGBATile/Strip report success over data that did not
+  // decode ("LZWDecode: Not enough data at scanline 0"), leaving those rows blank.
+  const int ok = tiled ? TIFFReadRGBATileExt(tif, static_cast<std::uint32_t>(rect.x),
+                                             static_cast<std::uint32_t>(rect.y), rd.raster.data(), 1)
+                       : TIFFReadRGBAStripExt(tif, static_cast<std::uint32_t>(rect.y), rd.raster.data(), 1);
+  if (ok != 1 || rd.file->has_errors()) throw IoError(rd.file->take_error());
   detail::recycled_create(rd.chunk, rows, cols, type.cv_type());
   const int cn = type.channels;
   for (int r = 0; r < rows; ++r) {
