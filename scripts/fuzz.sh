@@ -13,6 +13,7 @@ seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
 ((${#targets[@]})) || targets=(spec tiff codecs)
 out=build-fuzz
+command -v clang++ >/dev/null || { echo "fuzz: needs clang++ (scripts/setup.sh --sanitize installs it)" >&2; exit 1; }
 
 cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DTESSERA_FUZZ=ON \
       -DTESSERA_BUILD_BENCH=OFF -DTESSERA_BUILD_APPS=OFF >/dev/null
@@ -34,7 +35,8 @@ for t in "${targets[@]}"; do
         >"$out/fuzz_$t.log" 2>&1; then
     tail -60 "$out/fuzz_$t.log"
     echo "fuzz: fuzz_$t found an input that breaks it, kept in $findings/. Replay it with" \
-         "build/tests/fuzz/fuzz_replay_$t FILE; once fixed, add it to tests/fuzz/crashes/$t/." >&2
+         "$out/tests/fuzz/fuzz_$t FILE (with the sanitizers); once fixed, add it to" \
+         "tests/fuzz/crashes/$t/." >&2
     status=1
   else
     grep -E "^stat::(number_of_executed_units|new_units_added|peak_rss_mb)" "$out/fuzz_$t.log" | tr '\n' ' '

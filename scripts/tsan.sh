@@ -25,17 +25,26 @@ root=$PWD
 out=build-tsan
 mkdir -p "$out"
 
-# 1. oneTBB with TSan, from Debian's source package of the installed version.
+# 1. oneTBB with TSan, from the upstream sources of Debian's onetbb package of the installed
+# version (its .orig tarball; Debian's patches concern packaging and are not needed for libtbb).
 tbb_prefix=$root/$out/tbb
 if [ ! -f "$tbb_prefix/lib/libtbb.so.12" ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
   version=$(dpkg-query -W -f='${source:Version}' libtbb-dev)
-  if ! grep -qs "deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/*; then
-    # Debian's own archive, source entries beside the binary ones the machine already has.
-    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > /etc/apt/sources.list.d/tessera-deb-src.sources
-    apt-get update -q
+  if ! apt-get indextargets --format '$(CREATED_BY)' | grep -qx "Sources"; then
+    # Source entries for the Debian archive the machine already uses (deb822 or one-line lists).
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+      sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+        $sudo tee /etc/apt/sources.list.d/tessera-deb-src.sources >/dev/null
+    else
+      grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | sed 's/^deb /deb-src /' |
+        $sudo tee /etc/apt/sources.list.d/tessera-deb-src.list >/dev/null
+    fi
+    $sudo apt-get update -q
   fi
   rm -rf "$out/tbb-src" && mkdir -p "$out/tbb-src"
-  (cd "$out/tbb-src" && apt-get source -q --download-only "onetbb=$version" && tar xf onetbb_*.orig.tar.*)
+  (cd "$out/tbb-src" && apt-get source -q --download-only "onetbb=$version" && tar xf onetbb_*.orig.tar.xz)
   src=$(find "$out/tbb-src" -maxdepth 1 -type d -name 'oneTBB-*' | head -1)
   [ -n "$src" ] || { echo "tsan: no oneTBB source in $out/tbb-src" >&2; exit 1; }
   cmake -S "$src" -B "$out/tbb-build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTBB_TEST=OFF \

@@ -23,13 +23,20 @@ namespace tessera::test {
 struct Result {
   int code = -1;
   std::string out, err;
-  std::int64_t peak_rss = 0;  ///< bytes: the process's peak resident memory (wait4's ru_maxrss)
+  std::int64_t peak_rss = 0;  ///< bytes: the process's peak resident memory (rss_probe.cpp)
 };
 
-/// The arguments and peak resident memory of every tessera_cli run since the last clear(): the
-/// CLI tests print and bound them per test (cli_test.cpp, Cli::TearDown).
-inline std::vector<std::pair<std::string, std::int64_t>>& cli_runs() {
-  static std::vector<std::pair<std::string, std::int64_t>> runs;
+/// One tessera_cli run, as the CLI tests bound its memory (cli_test.cpp, Cli::TearDown).
+struct CliRun {
+  std::string args;
+  std::int64_t peak_rss = 0;
+  /// tessera warned that --memory is less than one tile needs, and that it may use more.
+  bool warned_over_budget = false;
+};
+
+/// Every tessera_cli run since the last clear().
+inline std::vector<CliRun>& cli_runs() {
+  static std::vector<CliRun> runs;
   return runs;
 }
 
@@ -43,22 +50,23 @@ inline std::string slurp(const std::string& path) {
 /// Runs the tessera binary with `args` (a shell-quoted string), and `env` ("NAME=value ..."),
 /// stdin closed; its output goes through files in `dir`, removed afterwards.
 inline Result tessera_cli(const TempDir& dir, const std::string& args, const std::string& env = "") {
-  const std::string out = dir.file(".stdout"), err = dir.file(".stderr");
+  const std::string out = dir.file(".stdout"), err = dir.file(".stderr"), rss = dir.file(".rss");
   const std::string cmd = env + " " + TESSERA_CLI + " " + args + " >" + out + " 2>" + err + " </dev/null";
-  // sh -c runs the command as itself (or waits for it): wait4's usage covers tessera's memory.
+  // Through rss_probe (TESSERA_RSS_PROBE), which measures what sh -c and tessera take, not this
+  // test process's size (rss_probe.cpp says why).
   const pid_t pid = fork();
   if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    execl(TESSERA_RSS_PROBE, TESSERA_RSS_PROBE, rss.c_str(), "/bin/sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   int status = 0;
-  rusage usage{};
-  if (pid < 0 || wait4(pid, &status, 0, &usage) != pid) status = -1;
-  Result r{status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err),
-           std::int64_t{usage.ru_maxrss} * 1024};
-  cli_runs().emplace_back(args, r.peak_rss);
+  if (pid < 0 || waitpid(pid, &status, 0) != pid) status = -1;
+  Result r{status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  r.peak_rss = std::atoll(slurp(rss).c_str());
+  cli_runs().push_back({args, r.peak_rss, r.err.find("tessera: warning: --memory") != std::string::npos});
   std::filesystem::remove(out);
   std::filesystem::remove(err);
+  std::filesystem::remove(rss);
   return r;
 }
 

@@ -89,8 +89,9 @@ cv::Mat read_image(const std::string& path);
 /// profile", ...) to `warnings` as one line ("" when there were none) instead of dropping them.
 cv::Mat read_image(const std::string& path, std::string* warnings);
 
-/// read_image for a file held in memory (cv::imdecode): the same formats, checks and errors,
-/// with `name` naming it in messages.
+/// read_image for a file held in memory: the same formats, checks and errors, with `name`
+/// naming it in messages. (The bytes are decoded through an anonymous in-memory file, a copy:
+/// OpenCV's own cv::imdecode hides a truncated JPEG.)
 cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name = "<memory>",
                      std::string* warnings = nullptr);
 

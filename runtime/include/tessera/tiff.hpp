@@ -32,8 +32,9 @@ class TiffSource final : public Source {
  public:
   explicit TiffSource(const std::string& path, int page = 0);
   /// The same for a file held in memory (received over a network, unpacked from an archive),
-  /// read through libtiff's client I/O without a copy; `name` is how messages name it. The
-  /// bytes are shared by the readers and kept alive by the source.
+  /// read through libtiff's client I/O without a copy; `name` is how messages name it (and what
+  /// path() returns). The bytes are shared by the readers and kept alive by the source; they
+  /// must not change while it lives.
   TiffSource(std::shared_ptr<const std::vector<std::uint8_t>> bytes, std::string name, int page = 0);
   ~TiffSource() override;
   TiffSource(const TiffSource&) = delete;

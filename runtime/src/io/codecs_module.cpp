@@ -2,7 +2,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -78,18 +80,21 @@ cv::Mat decode(const std::vector<unsigned char>& bytes, std::string& messages) {
   // Not cv::imdecode: OpenCV's in-memory JPEG source ends a short buffer with a made-up end
   // marker and no warning, so a cut file decodes silently with grey areas. Through an anonymous
   // in-memory file, the decoders read as they read any file, and libjpeg says "Premature end".
-  const int fd = ::memfd_create("tessera-decode", MFD_CLOEXEC);
-  if (fd < 0) return captured(messages, [&] { return cv::imdecode(bytes, cv::IMREAD_UNCHANGED); });
+  struct File {  // closed however this returns (read() throws for an image past OpenCV's limits)
+    int fd = ::memfd_create("tessera-decode", MFD_CLOEXEC);
+    ~File() {
+      if (fd >= 0) ::close(fd);
+    }
+  } file;
+  if (file.fd < 0) CV_Error(cv::Error::StsError, std::string("cannot create an in-memory file: ") + std::strerror(errno));
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) break;
+    const ssize_t n = ::write(file.fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) CV_Error(cv::Error::StsError, std::string("cannot fill an in-memory file: ") + std::strerror(errno));
     done += static_cast<std::size_t>(n);
   }
-  cv::Mat image;
-  if (done == bytes.size()) image = read("/proc/self/fd/" + std::to_string(fd), messages);
-  ::close(fd);
-  return image;
+  return read("/proc/self/fd/" + std::to_string(file.fd), messages);
 }
 
 bool write(const std::string& path, const cv::Mat& image, std::string& messages) {

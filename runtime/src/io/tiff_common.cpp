@@ -107,13 +107,14 @@ TiffHandle::TiffHandle(const std::string& path, const char* mode) {
   if (!tif_) throw IoError("cannot open '" + path + "' as TIFF: " + take_error());
 }
 
-TiffHandle::TiffHandle(std::shared_ptr<const std::vector<std::uint8_t>> bytes, const std::string& name)
+TiffHandle::TiffHandle(std::shared_ptr<const std::vector<std::uint8_t>> bytes, const std::string& name,
+                       const char* mode)
     : memory_(std::make_unique<Memory>()) {
   if (!bytes) throw UsageError("cannot open '" + name + "' as TIFF: no bytes given");
   memory_->bytes = std::move(bytes);
   TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
   open_options(opts);
-  tif_ = TIFFClientOpenExt(name.c_str(), "r", memory_.get(), Memory::read, Memory::write, Memory::seek,
+  tif_ = TIFFClientOpenExt(name.c_str(), mode, memory_.get(), Memory::read, Memory::write, Memory::seek,
                            Memory::close, Memory::size, Memory::map, Memory::unmap, opts);
   TIFFOpenOptionsFree(opts);
   if (!tif_) throw IoError("cannot open '" + name + "' as TIFF: " + take_error());

@@ -30,9 +30,10 @@ class TiffHandle {
  public:
   /// `mode` as for TIFFOpen ("r", "w", "w8"). Throws IoError "cannot open '<path>': ...".
   TiffHandle(const std::string& path, const char* mode);
-  /// Reads a file held in memory through TIFFClientOpen; `name` is how messages name it. Each
-  /// handle keeps its own position, so several may read the same bytes at once.
-  TiffHandle(std::shared_ptr<const std::vector<std::uint8_t>> bytes, const std::string& name);
+  /// Reads a file held in memory through TIFFClientOpen; `name` is how messages name it, `mode`
+  /// "r" (libtiff reads the bytes in place, as from a mapped file) or "rm" (through the read and
+  /// seek procedures). Each handle keeps its own position, so several may read the same bytes.
+  TiffHandle(std::shared_ptr<const std::vector<std::uint8_t>> bytes, const std::string& name, const char* mode);
   ~TiffHandle();
   TiffHandle(const TiffHandle&) = delete;
   TiffHandle& operator=(const TiffHandle&) = delete;

@@ -117,7 +117,7 @@ struct TiffSource::Impl {
   [[noreturn]] void fail(const std::string& what) const { throw IoError("cannot read " + where() + ": " + what); }
 
   std::unique_ptr<TiffHandle> open_file(const char* mode) const {
-    return bytes ? std::make_unique<TiffHandle>(bytes, path) : std::make_unique<TiffHandle>(path, mode);
+    return bytes ? std::make_unique<TiffHandle>(bytes, path, mode) : std::make_unique<TiffHandle>(path, mode);
   }
   void open(int page);
   std::unique_ptr<Reader> open_reader() const;

@@ -95,7 +95,8 @@ Pipeline Pipeline::parse(const std::string& spec, const Registry& registry) {
     const std::string text = trim(stages[i]);
     if (text.empty()) throw UsageError(where + " is empty (two '|' in a row, or one at an end?)");
     const auto tokens = detail::split_outside_quotes(text, ' ', true, false, where + ": ");
-    const std::string& name = tokens.at(0);
+    if (tokens.empty()) throw UsageError(where + " is empty (two '|' in a row, or one at an end?)");
+    const std::string& name = tokens.front();
     const std::string label = where + " '" + name + "'";
     const auto params = detail::key_values(std::span(tokens).subspan(1), label + ": ");
     std::vector<Step> steps;
