@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -195,6 +196,36 @@ TEST(ImageFiles, DecodeFromMemoryChecksAsReadingAFileDoes) {
   }
   EXPECT_THROW(decode_image({}), IoError);
   EXPECT_THROW(decode_image(std::vector<std::uint8_t>(50, 1)), IoError);
+}
+
+TEST(ImageFiles, DicomIsRefusedBeforeOpenCvsDecoderCanAbortTheProcess) {
+  // Found by fuzz_codecs (tests/fuzz/crashes/codecs/dicom-gdcm-assert): Debian's OpenCV reads
+  // DICOM through GDCM, which fails an assert() -- SIGABRT, the whole process -- on these 135 bytes.
+  std::vector<std::uint8_t> bytes(128, 0);
+  bytes[0] = 0xba;
+  bytes[1] = 0xaf;
+  bytes[127] = 'T';
+  for (const int b : {0x44, 0x49, 0x43, 0x4d, 0xff, 0xd9, 0x46}) bytes.push_back(static_cast<std::uint8_t>(b));  // "DICM", then junk
+  const auto expect_refused = [](const std::function<void()>& decode) {
+    try {
+      decode();
+      ADD_FAILURE() << "a DICOM file was decoded";
+    } catch (const IoError& e) {
+      EXPECT_NE(std::string(e.what()).find("'scan.dcm': DICOM files are not supported"), std::string::npos) << e.what();
+    }
+  };
+  expect_refused([&] { decode_image(bytes, "scan.dcm"); });
+  test::TempDir dir;
+  const std::string path = dir.file("scan.dcm");
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                              static_cast<std::streamsize>(bytes.size()));
+  try {
+    read_image(path);
+    ADD_FAILURE() << "a DICOM file was read";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("DICOM files are not supported"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(count_image_pages(path), IoError);
 }
 
 TEST(ImageFiles, FailedWriteLeavesNothingBehind) {
