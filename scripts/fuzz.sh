@@ -30,10 +30,15 @@ for t in "${targets[@]}"; do
   dict=tests/fuzz/dict/$t.dict
   [ "$t" = spec ] && dict=$out/seeds/spec.dict  # made from the registry
   echo "fuzz: running fuzz_$t for $seconds s"
-  if ! "$out/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -dict="$dict" -timeout=20 -rss_limit_mb=2560 \
+  # The sanitizers' reports go to files too: fuzz_codecs sends stderr to a capture while OpenCV
+  # decodes, so a crash inside a decoder would otherwise leave no report in the log.
+  rm -f "$findings"/sanitizer.*
+  if ! ASAN_OPTIONS="log_path=$findings/sanitizer" UBSAN_OPTIONS="log_path=$findings/sanitizer" \
+        "$out/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -dict="$dict" -timeout=20 -rss_limit_mb=2560 \
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$findings/" "$corpus" "tests/fuzz/crashes/$t" \
         >"$out/fuzz_$t.log" 2>&1; then
     tail -60 "$out/fuzz_$t.log"
+    cat "$findings"/sanitizer.* 2>/dev/null | head -60
     echo "fuzz: fuzz_$t found an input that breaks it, kept in $findings/. Replay it with" \
          "$out/tests/fuzz/fuzz_$t FILE (with the sanitizers); once fixed, add it to" \
          "tests/fuzz/crashes/$t/." >&2
