@@ -107,6 +107,34 @@ inline void patch_bigtiff_count(const std::string& path, std::uint16_t tag, std:
   FAIL() << "tag " << tag << " not found";
 }
 
+/// Writes a w x h YCbCr 4:2:0 LZW striped TIFF, which TiffSource reads through libtiff's RGBA
+/// interface: a gray ramp, Y = (x + y) * 4 with neutral chroma. w, h and rows_per_strip are
+/// even, h a multiple of rows_per_strip.
+inline void write_ycbcr420(const std::string& path, int w, int h, int rows_per_strip) {
+  TIFF* tif = TIFFOpen(path.c_str(), "w");
+  ASSERT_NE(tif, nullptr);
+  TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, w);
+  TIFFSetField(tif, TIFFTAG_IMAGELENGTH, h);
+  TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 3);
+  TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
+  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
+  TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
+  TIFFSetField(tif, TIFFTAG_YCBCRSUBSAMPLING, 2, 2);
+  TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, rows_per_strip);
+  // Each 2x2 block: four Y values, then Cb and Cr.
+  for (int strip = 0; strip < h / rows_per_strip; ++strip) {
+    std::vector<std::uint8_t> data;
+    for (int by = strip * rows_per_strip; by < (strip + 1) * rows_per_strip; by += 2)
+      for (int bx = 0; bx < w; bx += 2) {
+        for (int k = 0; k < 4; ++k) data.push_back(std::uint8_t(((bx + k % 2) + (by + k / 2)) * 4));
+        data.push_back(128);
+        data.push_back(128);
+      }
+    ASSERT_GE(TIFFWriteEncodedStrip(tif, std::uint32_t(strip), data.data(), tmsize_t(data.size())), 0);
+  }
+  TIFFClose(tif);
+}
+
 inline TiffWriteOptions layout(bool tiled, TiffCompression c) {
   TiffWriteOptions o;
   o.tiled = tiled;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -100,14 +99,6 @@ class PeakMemory {
  private:
   bool resettable_ = true;
 };
-
-bool same_bits(const cv::Mat& a, const cv::Mat& b) {
-  if (a.size() != b.size() || a.type() != b.type()) return false;
-  const std::size_t row_bytes = a.cols * a.elemSize();
-  for (int y = 0; y < a.rows; ++y)
-    if (std::memcmp(a.ptr(y), b.ptr(y), row_bytes) != 0) return false;
-  return true;
-}
 
 std::string describe(Size tile, int threads) {
   return "tile " + to_string(tile) + ", " + std::to_string(threads) + " thread" + (threads == 1 ? "" : "s");

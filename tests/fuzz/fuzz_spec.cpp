@@ -8,7 +8,6 @@
 //   bit for bit: DESIGN.md's invariant, for specs nobody wrote by hand.
 // Runs whose images would exceed a quarter of a megapixel anywhere in the chain are skipped
 // (a resize by 1000 is legal, and only slow).
-#include <cstring>
 #include <string>
 
 #include <opencv2/core.hpp>
@@ -24,14 +23,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 namespace {
-
-bool same_bits(const cv::Mat& a, const cv::Mat& b) {
-  if (a.size() != b.size() || a.type() != b.type()) return false;
-  const std::size_t row = a.cols * a.elemSize();
-  for (int y = 0; y < a.rows; ++y)
-    if (std::memcmp(a.ptr(y), b.ptr(y), row) != 0) return false;
-  return true;
-}
 
 /// Pixels from the spec's own bytes, so that a mutation of the spec also varies the image.
 cv::Mat image_for(PixelType type, Size size, const std::string& spec) {

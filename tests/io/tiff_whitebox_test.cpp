@@ -349,28 +349,8 @@ TEST(TiffSource, PaletteAndSeparatePlanes) {
 TEST(TiffSource, YCbCrSubsampledLzwUsesTheRgbaFallback) {
   test::TempDir dir;
   const std::string path = dir.file("ycbcr.tif");
-  TIFF* tif = TIFFOpen(path.c_str(), "w");
   const int w = 32, h = 16;
-  TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, w);
-  TIFFSetField(tif, TIFFTAG_IMAGELENGTH, h);
-  TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 3);
-  TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
-  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
-  TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
-  TIFFSetField(tif, TIFFTAG_YCBCRSUBSAMPLING, 2, 2);
-  TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 8);
-  // Each 2x2 block: four Y values, then Cb and Cr (neutral: a gray image).
-  for (int strip = 0; strip < h / 8; ++strip) {
-    std::vector<std::uint8_t> data;
-    for (int by = strip * 8; by < strip * 8 + 8; by += 2)
-      for (int bx = 0; bx < w; bx += 2) {
-        for (int k = 0; k < 4; ++k) data.push_back(std::uint8_t(((bx + k % 2) + (by + k / 2)) * 4));
-        data.push_back(128);
-        data.push_back(128);
-      }
-    ASSERT_GE(TIFFWriteEncodedStrip(tif, std::uint32_t(strip), data.data(), tmsize_t(data.size())), 0);
-  }
-  TIFFClose(tif);
+  write_ycbcr420(path, w, h, 8);
   const TiffSource source(path);
   EXPECT_EQ(source.type(), (PixelType{CV_8U, 3}));
   cv::Mat want;

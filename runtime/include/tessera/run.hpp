@@ -83,6 +83,10 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
 /// defines it) once on whole images. The oracle that tiled runs are compared with.
 cv::Mat run_reference(const Pipeline& pipeline, const cv::Mat& input);
 
+/// The invariant's comparison: true when `a` and `b` have the same size and type and the same
+/// bytes, row by row (NaNs with the same bits are equal, -0 and +0 are not).
+bool same_bits(const cv::Mat& a, const cv::Mat& b);
+
 /// True when every pass of `pipeline` on an input of `type` and `size` runs fused, row by row
 /// (DESIGN.md, "Execution"): each is tiled, and each of its kernels has row stages for the
 /// type reaching it. Throws UsageError as Pipeline::validate does.

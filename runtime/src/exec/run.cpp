@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -355,6 +356,14 @@ cv::Mat run_reference(const Pipeline& pipeline, const cv::Mat& input) {
     values[id] = pipeline.node(id).kernel->reference(ins);
   }
   return values[pipeline.output()];
+}
+
+bool same_bits(const cv::Mat& a, const cv::Mat& b) {
+  if (a.size() != b.size() || a.type() != b.type()) return false;
+  const std::size_t row_bytes = a.cols * a.elemSize();
+  for (int y = 0; y < a.rows; ++y)
+    if (std::memcmp(a.ptr(y), b.ptr(y), row_bytes) != 0) return false;
+  return true;
 }
 
 }  // namespace tessera
