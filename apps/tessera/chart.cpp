@@ -202,4 +202,55 @@ cv::Mat draw_line_chart(const ChartSpec& spec, cv::Size size) {
   return img;
 }
 
+cv::Mat draw_timeline(const TimelineSpec& spec, int width) {
+  const int row_h = spec.rows.size() > 24 ? 14 : 26, left = 96, right = 150, top = 84, bottom = 70;
+  const int rows = static_cast<int>(std::max<std::size_t>(1, spec.rows.size()));
+  const cv::Rect plot(left, top, std::max(100, width - left - right), rows * row_h);
+  cv::Mat img(plot.br().y + bottom, width, CV_8UC3, kWhite);
+  put_centered(img, spec.title, width / 2, 14, width - 20, 0.75, kBlack, 2);
+  put_centered(img, spec.subtitle, width / 2, 46, width - 20, 0.5, kGray);
+  const double x_max = spec.x_max > 0 ? spec.x_max : 1.0;
+  const auto px = [&](double x) { return plot.x + static_cast<int>(std::lround(x / x_max * plot.width)); };
+  // The x axis: a grid line and a label per "nice" step.
+  const double step = nice_step(x_max, 8);
+  for (int i = 0; i * step <= x_max * (1 + 1e-9); ++i) {
+    const int x = px(i * step);
+    cv::line(img, {x, plot.y}, {x, plot.br().y}, kGrid, 1);
+    cv::line(img, {x, plot.br().y}, {x, plot.br().y + 5}, kBlack, 1);
+    const std::string label = tick_label(i * step, step);
+    put(img, label, x - text_size(label, 0.45, 1).width / 2, plot.br().y + 10, 0.45, kBlack);
+  }
+  put_centered(img, spec.x_title, plot.x + plot.width / 2, plot.br().y + 36, plot.width, 0.55, kBlack);
+  for (int r = 0; r < static_cast<int>(spec.rows.size()); ++r) {
+    const auto [t, sc] = fit(spec.rows[static_cast<std::size_t>(r)], left - 14, row_h > 20 ? 0.5 : 0.4, 1);
+    put(img, t, left - 8 - text_size(t, sc, 1).width, plot.y + r * row_h + (row_h - text_size(t, sc, 1).height) / 2, sc,
+        kBlack);
+  }
+  // Bars fill their row but a pixel above and below; each is at least a pixel wide.
+  for (const TimelineBar& b : spec.bars) {
+    if (b.row < 0 || b.row >= rows) continue;
+    const int y0 = plot.y + b.row * row_h + 1, y1 = y0 + row_h - 3;
+    cv::rectangle(img, {px(b.x0), y0}, {std::max(px(b.x0), px(b.x1) - 1), y1}, palette(static_cast<std::size_t>(b.kind)),
+                  cv::FILLED);
+  }
+  // Marks: a dashed line across the rows and a label above, skipped where it would overlap.
+  int label_end = -1000;
+  for (const auto& [x, label] : spec.marks) {
+    const int mx = px(x);
+    for (int y = plot.y - 4; y < plot.br().y; y += 6) cv::line(img, {mx, y}, {mx, std::min(y + 3, plot.br().y)}, kBlack, 1);
+    const int w = text_size(label, 0.4, 1).width;
+    if (mx - w / 2 < label_end + 6) continue;
+    put(img, label, mx - w / 2, plot.y - 20, 0.4, kGray);
+    label_end = mx + w - w / 2;
+  }
+  cv::rectangle(img, plot, kBlack, 1);
+  for (std::size_t k = 0; k < spec.kinds.size(); ++k) {
+    const int y = plot.y + 6 + static_cast<int>(k) * 22;
+    cv::rectangle(img, {plot.br().x + 16, y}, {plot.br().x + 34, y + 12}, palette(k), cv::FILLED);
+    const auto [t, sc] = fit(spec.kinds[k], right - 44, 0.5, 1);
+    put(img, t, plot.br().x + 40, y, sc, kBlack);
+  }
+  return img;
+}
+
 }  // namespace tessera::cli

@@ -33,4 +33,25 @@ struct ChartSpec {
 /// Draws the chart on a white BGR image of `size`. The y axis starts at 0.
 cv::Mat draw_line_chart(const ChartSpec& spec, cv::Size size = {900, 560});
 
+/// A bar on a timeline: row `row` busy from x0 to x1, in the colour of legend entry `kind`.
+struct TimelineBar {
+  int row = 0;
+  double x0 = 0, x1 = 0;
+  int kind = 0;
+};
+
+/// Rows of bars against a shared x axis (e.g. workers against time), with labelled vertical
+/// marks (e.g. pass boundaries) and a legend. Used by `tessera trace --plot`.
+struct TimelineSpec {
+  std::string title, subtitle, x_title;
+  std::vector<std::string> rows;   ///< row labels, top to bottom
+  std::vector<std::string> kinds;  ///< legend labels; bar kind i has the chart palette's colour i
+  double x_max = 0;
+  std::vector<TimelineBar> bars;
+  std::vector<std::pair<double, std::string>> marks;  ///< x and label
+};
+
+/// Draws the timeline on a white BGR image `width` pixels wide; the height follows the rows.
+cv::Mat draw_timeline(const TimelineSpec& spec, int width = 1200);
+
 }  // namespace tessera::cli

@@ -28,7 +28,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 struct RunArgs {
-  std::string input, output, pipeline, tile = "256", backend = "tbb", memory;
+  std::string input, output, pipeline, tile = "256", backend = "tbb", memory, trace;
   int threads = 0, page = -1;
   bool quiet = false, verbose = false, json = false;
   // TIFF output
@@ -176,6 +176,30 @@ void print_verbose_result(std::ostream& os, const RunStats& stats, const std::op
   os << std::setprecision(1) << ", peak RSS " << peak_rss_mib() << " MiB\n";
 }
 
+/// The trace must not overwrite the run's input or output.
+void check_trace_path(const RunArgs& a) {
+  namespace fs = std::filesystem;
+  const auto same = [](const std::string& x, const std::string& y) {
+    std::error_code ec;
+    return fs::weakly_canonical(x, ec) == fs::weakly_canonical(y, ec) && !ec;
+  };
+  if (same(a.trace, a.output)) throw UsageError("--trace " + a.trace + " is the output image; give the trace its own file");
+  if (same(a.trace, parse_path_page(a.input).path))
+    throw UsageError("--trace " + a.trace + " is the input image; give the trace its own file");
+}
+
+/// A run that failed keeps its trace (status "failed", with the error): it shows what ran
+/// before the failure. Failing to write it is reported but does not replace the run's error.
+void keep_failed_trace(TraceWriter* trace) {
+  if (!trace) return;
+  try {
+    trace->finish();
+    std::cerr << "tessera: the trace of the failed run is in " << trace->path() << "\n";
+  } catch (const Error& e) {
+    std::cerr << "tessera: warning: " << e.what() << "\n";
+  }
+}
+
 /// How long a run goes before the progress bar appears: 1 s, or TESSERA_PROGRESS_DELAY_MS.
 std::chrono::milliseconds progress_delay() {
   const char* env = std::getenv("TESSERA_PROGRESS_DELAY_MS");
@@ -199,6 +223,12 @@ void run_command(const RunArgs& a) {
   } else {
     check_image_output(a.output);
     sink = std::make_unique<MatSink>();
+  }
+  // The trace file too: an unwritable path is refused before anything runs.
+  std::unique_ptr<TraceWriter> trace;
+  if (!a.trace.empty()) {
+    check_trace_path(a);
+    trace = std::make_unique<TraceWriter>(a.trace);
   }
   CancelOnSignal signals;  // from here on, Ctrl-C means "stop and exit 130"
   options.cancel = signals.flag();
@@ -228,11 +258,23 @@ void run_command(const RunArgs& a) {
     options.progress = bar->callback();
   }
   RunStats stats;
-  stats = run(pipeline, *input, *sink, options);  // a TiffSink finishes and renames its file in close()
+  options.observer = trace.get();
+  try {
+    stats = run(pipeline, *input, *sink, options);  // a TiffSink finishes and renames its file in close()
+  } catch (const Cancelled&) {
+    throw;  // Ctrl-C writes nothing: the trace's temporary file goes too
+  } catch (const std::exception&) {
+    keep_failed_trace(trace.get());
+    throw;
+  }
   if (bar) bar->finish();
   if (tiff_out) undo_if_cancelled(a.output, signals);
   else commit_output(a.output, static_cast<MatSink&>(*sink).mat(), signals);
 
+  if (trace) {
+    trace->finish();
+    if (a.verbose) std::cerr << "tessera: wrote the trace " << a.trace << " ('tessera trace " << a.trace << "' sums it up)\n";
+  }
   if (a.verbose) print_verbose_result(std::cerr, stats, choice);
   if (a.json) {
     std::cout << run_json(a, pipeline, shapes, options, stats, choice).dump() << "\n";
@@ -326,6 +368,9 @@ void add_run_command(CLI::App& app) {
                 "On stderr: the run's settings, its tiles, time and peak memory; with --tile auto, the "
                 "candidates and the predicted time next to the measured one");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout instead of the summary line");
+  cmd->add_option("--trace", args->trace,
+                  "Write the schedule to this file as Chrome Trace Event JSON: each tile's read, compute and "
+                  "write on its worker. 'tessera trace FILE' sums it up; Perfetto (ui.perfetto.dev) opens it");
   auto* out = "TIFF output";
   cmd->add_option("--out-tile", args->out_tile, "TIFF tile size, N or WxH, multiples of 16")
       ->capture_default_str()->group(out);
@@ -345,6 +390,7 @@ void add_run_command(CLI::App& app) {
       "  tessera run slide.svs[page=1] out.tif -p \"gray | equalize\" --compression jpeg --quality 85\n"
       "  tessera run slide.svs out.tif --page 1 -p \"invert\"   (the same page as slide.svs[page=1])\n"
       "  tessera run scan.tif eq.png -p \"gray | equalize | stats\" --json   (stats inside the JSON)\n"
+      "  tessera run big.tif out.tif -p \"gaussian sigma=2\" --trace run.json   (then: tessera trace run.json)\n"
       "The output is identical, bit for bit, for every tile size, thread count and backend.\n"
       "It is written to a temporary file and renamed, so a failed run leaves no partial file.\n"
       "Runs over a second show a progress bar when stderr is a terminal. Ctrl-C stops the run\n"

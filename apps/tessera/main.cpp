@@ -8,6 +8,7 @@
 
 #include "bench_command.hpp"
 #include "commands.hpp"
+#include "trace_command.hpp"
 #include "tessera/tessera.hpp"
 
 namespace {
@@ -57,11 +58,13 @@ int main(int argc, char** argv) {
              "  tessera run in.png out.png --pipeline \"gaussian sigma=2 | sobel_mag | threshold t=40\"\n"
              "  tessera kernels gaussian\n"
              "  tessera info in.png\n"
+             "  tessera run in.tif out.tif -p \"median ksize=5\" --trace run.json && tessera trace run.json\n"
              "Run 'tessera COMMAND --help' for a command's options.");
   cli::add_run_command(app);
   cli::add_kernels_command(app);
   cli::add_info_command(app);
   cli::add_bench_command(app);
+  cli::add_trace_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -12,5 +12,6 @@
 #include "tessera/run.hpp"
 #include "tessera/simd.hpp"
 #include "tessera/tiff.hpp"
+#include "tessera/trace.hpp"
 #include "tessera/autotune.hpp"
 #include "tessera/version.hpp"

@@ -10,6 +10,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "tessera/io.hpp"
+#include "tessera/observer.hpp"
 #include "tessera/pipeline.hpp"
 
 namespace tessera {
@@ -40,6 +41,9 @@ struct RunOptions {
   /// Fused row-wise execution for passes whose kernels all offer row stages (DESIGN.md,
   /// "Execution"); false forces tile-at-a-time execution. Same bits either way.
   bool fused = true;
+  /// Told when each pass and each phase of each tile starts and finishes (tessera/observer.hpp;
+  /// TraceWriter in tessera/trace.hpp writes a trace from it). Not owned; null = not observed.
+  RunObserver* observer = nullptr;
 };
 
 /// Half of the machine's physical memory.

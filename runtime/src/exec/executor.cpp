@@ -1,5 +1,6 @@
 #include "executor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <map>
@@ -17,6 +18,7 @@
 #include "cancel.hpp"
 #include "recycled.hpp"
 #include "tessera/error.hpp"
+#include "tile_trace.hpp"
 
 namespace tessera::detail {
 
@@ -72,6 +74,21 @@ class Control {
 
   double busy_seconds() const { return static_cast<double>(busy_ns_.load()) * 1e-9; }
 
+  /// Computes tile i, traced (RunOptions::observer) as the calling worker's.
+  cv::Mat compute(std::int64_t i) const {
+    if (!options_.observer) return job_.compute(i);
+    const TileTrace trace(options_.observer, job_.pass, i, rect(i), worker(), Phase::Read);
+    return job_.compute(i);
+  }
+
+  /// Writes tile i, traced as the calling worker's.
+  void write(std::int64_t i, const cv::Mat& pixels) const {
+    if (!options_.observer) return job_.write(i, pixels);
+    const TileTrace trace(options_.observer, job_.pass, i, rect(i), worker(), Phase::Write);
+    TileTrace::add_bytes(static_cast<std::int64_t>(pixels.total() * pixels.elemSize()));
+    job_.write(i, pixels);
+  }
+
   /// Counts a finished tile and reports it. The count is taken under the lock that
   /// serialises the callback, so the callback sees 1, 2, ..., count in order.
   void tile_done() {
@@ -89,6 +106,19 @@ class Control {
   }
 
  private:
+  /// The calling thread's worker index: its slot in the run's TBB arena, its OpenMP thread
+  /// number (0 outside a parallel region: one-tile passes run serially), or 0.
+  int worker() const {
+    switch (options_.backend) {
+      case Backend::Tbb: return std::max(0, tbb::this_task_arena::current_thread_index());
+      case Backend::Omp: return omp_get_thread_num();
+      case Backend::Serial: return 0;
+    }
+    return 0;
+  }
+
+  Rect rect(std::int64_t i) const { return job_.rect ? job_.rect(i) : Rect{}; }
+
   const TileJob& job_;
   const RunOptions& options_;
   mutable std::atomic<bool> stop_{false};
@@ -135,14 +165,14 @@ void run_tbb(const TileJob& job, const RunOptions& options, int threads, Control
     flow::function_node<std::int64_t, TileOut> work(g, flow::unlimited, [&](std::int64_t i) {
       TileOut t;
       ctl.guarded([&] {
-        t.pixels = ctl.timed([&] { return job.compute(i); });
+        t.pixels = ctl.timed([&] { return ctl.compute(i); });
         t.index = i;
       });
       return t;
     });
     auto store = [&](const TileOut& t) {
       if (t.index >= 0) ctl.guarded([&] {
-          ctl.timed([&] { job.write(t.index, t.pixels); });
+          ctl.timed([&] { ctl.write(t.index, t.pixels); });
           ctl.tile_done();
         });
       return flow::continue_msg();
@@ -163,12 +193,12 @@ void run_omp(const TileJob& job, int threads, Control& ctl) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (std::int64_t i = 0; i < job.count; ++i) {
     ctl.guarded([&] {
-      const cv::Mat pixels = ctl.timed([&] { return job.compute(i); });
+      const cv::Mat pixels = ctl.timed([&] { return ctl.compute(i); });
       if (job.concurrent_write) {
-        ctl.timed([&] { job.write(i, pixels); });
+        ctl.timed([&] { ctl.write(i, pixels); });
       } else {
         std::lock_guard lock(write_mutex);
-        ctl.timed([&] { job.write(i, pixels); });
+        ctl.timed([&] { ctl.write(i, pixels); });
       }
       ctl.tile_done();
     });
@@ -178,7 +208,7 @@ void run_omp(const TileJob& job, int threads, Control& ctl) {
 void run_serial(const TileJob& job, Control& ctl) {
   for (std::int64_t i = 0; i < job.count && !ctl.stopped(); ++i)
     ctl.guarded([&] {
-      ctl.timed([&] { job.write(i, job.compute(i)); });
+      ctl.timed([&] { ctl.write(i, ctl.compute(i)); });
       ctl.tile_done();
     });
 }

@@ -19,6 +19,9 @@ struct TileJob {
   /// Stores tile i. Called concurrently only if `concurrent_write`.
   std::function<void(std::int64_t, const cv::Mat&)> write;
   bool concurrent_write = false;
+  /// For RunOptions::observer: the pass's index and tile i's rectangle.
+  int pass = 0;
+  std::function<Rect(std::int64_t)> rect;
 };
 
 /// Runs every tile of `job` on the backend chosen in `options`. Rethrows the first

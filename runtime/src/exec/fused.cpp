@@ -10,6 +10,7 @@
 #include "cancel.hpp"
 #include "recycled.hpp"
 #include "tessera/error.hpp"
+#include "tile_trace.hpp"
 
 namespace tessera::detail {
 
@@ -79,6 +80,8 @@ std::optional<FusedPass> fuse(const Pipeline& pipeline, const Plan& plan, const 
   if (f.steps.empty() || level_of[pass.target] != static_cast<int>(f.steps.size())) return std::nullopt;
   f.output = pass.target;
   f.nodes = pass.nodes;
+  f.label = "fused:";
+  for (std::size_t i = 0; i < f.nodes.size(); ++i) f.label += (i ? " | " : " ") + pipeline.node(f.nodes[i]).kernel->name();
   return f;
 }
 
@@ -174,7 +177,10 @@ class Runner {
     last.step = out_.step;
     // Level 0 is read in place when its readers need no columns outside the image.
     Level& first = levels_[0];
+    TileTrace::read_begin();
     input.read(first.region, src_);
+    TileTrace::read_end(static_cast<std::int64_t>(src_.total() * src_.elemSize()));
+    TileTrace::compute_begin(f.label);
     if (first.x0 == first.region.x && first.width == first.region.w) {
       first.direct = true;
       first.data = src_.data;

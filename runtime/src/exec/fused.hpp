@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "plan.hpp"
@@ -25,6 +26,7 @@ struct FusedPass {
   NodeId input = 0;   ///< the node the pass reads: materialised, or computed tile at a time
   NodeId output = 0;  ///< the node the last level is
   std::vector<NodeId> nodes;  ///< the nodes it computes, in order
+  std::string label;          ///< "fused: gaussian | sobel_mag", how a trace names its computation
   Size size;         ///< image size, the same for every level (pointwise and stencil only)
   std::vector<int> channels;  ///< per level
   int in_depth = 0;

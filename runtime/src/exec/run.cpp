@@ -17,6 +17,7 @@
 #include "plan.hpp"
 #include "scratch.hpp"
 #include "tile_eval.hpp"
+#include "tile_trace.hpp"
 #include "tessera/cli_support.hpp"
 #include "tessera/error.hpp"
 
@@ -106,14 +107,19 @@ decltype(auto) kernel_call(const std::string& label, const Rect& region, F&& fn)
 /// binary tree as they arrive (level k holds the merge of 2^k partials), so at most
 /// log2(tiles) partials are alive at once.
 cv::Mat reduce(const ReduceKernel& kernel, const std::string& label, const Source& input, Size size,
-               const RunOptions& options, double& busy) {
+               const RunOptions& options, int pass, double& busy) {
   const TileGrid grid(size, options.tile);
   std::vector<cv::Mat> levels;
   detail::TileJob job;
   job.count = grid.count();
+  job.pass = pass;
+  job.rect = [&](std::int64_t i) { return grid.tile(i); };
   job.compute = [&](std::int64_t i) {
     cv::Mat pixels;
+    detail::TileTrace::read_begin();
     input.read(grid.tile(i), pixels);
+    detail::TileTrace::read_end(static_cast<std::int64_t>(pixels.total() * pixels.elemSize()));
+    detail::TileTrace::compute_begin(label);
     return kernel_call(label, grid.tile(i), [&] { return kernel.partial(pixels); });
   };
   job.write = [&](std::int64_t i, const cv::Mat& part) {
@@ -166,25 +172,66 @@ class PassRunner {
   /// Runs one pass; its result goes to the sink if it is the pipeline's output, else it is
   /// kept for the passes that read it.
   void run_pass(const detail::Pass& pass) {
+    if (observer()) {
+      info_ = pass_info(pass);
+      observer()->pass_started(info_);
+    }
     if (pass.kind == detail::Pass::Kind::Reduce) {
       run_reduce_pass(pass);
-      return;
+    } else {
+      const bool final_pass = pass.target == pipeline_.output();
+      cv::Mat result =
+          pass.kind == detail::Pass::Kind::Whole ? run_whole_pass(pass, final_pass) : run_tiled_pass(pass, final_pass);
+      ++stats_.passes;
+      if (!final_pass) materialise(pass.target, result);
     }
-    const bool final_pass = pass.target == pipeline_.output();
-    cv::Mat result =
-        pass.kind == detail::Pass::Kind::Whole ? run_whole_pass(pass, final_pass) : run_tiled_pass(pass, final_pass);
-    ++stats_.passes;
-    if (!final_pass) materialise(pass.target, result);
+    if (observer()) {
+      info_.time = Clock::now();
+      observer()->pass_finished(info_);
+    }
+    ++pass_index_;
   }
 
  private:
+  RunObserver* observer() const { return options_.observer; }
+
+  /// What an observer is told about `pass`.
+  PassInfo pass_info(const detail::Pass& pass) const {
+    PassInfo p;
+    p.index = pass_index_;
+    p.label = pipeline_.node(pass.target).label;
+    p.time = Clock::now();
+    switch (pass.kind) {
+      case detail::Pass::Kind::Tiled:
+        p.kind = "tiled";
+        p.image = shape_.sizes[pass.target];
+        p.fused = options_.fused && detail::fuse(pipeline_, plan_, pass).has_value();
+        break;
+      case detail::Pass::Kind::Reduce:
+        p.kind = "reduce";
+        p.image = shape_.sizes[pipeline_.node(pass.target).inputs.at(0)];
+        break;
+      case detail::Pass::Kind::Whole:
+        p.kind = "whole";
+        p.image = shape_.sizes[pass.target];
+        p.tile = p.image;
+        p.tiles = 1;
+        return p;
+    }
+    const TileGrid grid(p.image, options_.tile);
+    p.tile = grid.tile_size();
+    p.tiles = grid.count();
+    return p;
+  }
+
   /// Reduces the node's input to its merged statistics, and reports them if the kernel
   /// has a result to show.
   void run_reduce_pass(const detail::Pass& pass) {
     const Node& nd = pipeline_.node(pass.target);
     const auto& kernel = static_cast<const ReduceKernel&>(*nd.kernel);
     const NodeId in = nd.inputs.at(0);
-    reduced_[pass.target] = reduce(kernel, nd.label, *values_[in], shape_.sizes[in], options_, stats_.busy_seconds);
+    reduced_[pass.target] =
+        reduce(kernel, nd.label, *values_[in], shape_.sizes[in], options_, pass_index_, stats_.busy_seconds);
     stats_.tiles += TileGrid(shape_.sizes[in], options_.tile).count();
     ++stats_.passes;
     const std::string json = kernel.result_json(reduced_[pass.target]);
@@ -198,17 +245,28 @@ class PassRunner {
     std::vector<cv::Mat> ins(nd.inputs.size());
     std::vector<Rect> rects;
     std::vector<Size> sizes;
-    for (std::size_t i = 0; i < nd.inputs.size(); ++i) {
-      const Size s = shape_.sizes[nd.inputs[i]];
-      values_[nd.inputs[i]]->read(full_rect(s), ins[i]);
-      rects.push_back(full_rect(s));
-      sizes.push_back(s);
-    }
     cv::Mat result;
-    result.create(static_cast<int>(out_size.h), static_cast<int>(out_size.w), shape_.types[pass.target].cv_type());
-    kernel_call(nd.label, full_rect(out_size),
-                [&] { nd.kernel->process(TileIO{ins, rects, sizes, full_rect(out_size), out_size, result}); });
-    if (final_pass) write_whole(sink_, result, options_);
+    {  // the pass is one tile task on the calling thread, worker 0
+      const detail::TileTrace trace(observer(), pass_index_, 0, full_rect(out_size), 0, Phase::Read);
+      detail::TileTrace::read_begin();
+      std::int64_t read_bytes = 0;
+      for (std::size_t i = 0; i < nd.inputs.size(); ++i) {
+        const Size s = shape_.sizes[nd.inputs[i]];
+        values_[nd.inputs[i]]->read(full_rect(s), ins[i]);
+        read_bytes += static_cast<std::int64_t>(ins[i].total() * ins[i].elemSize());
+        rects.push_back(full_rect(s));
+        sizes.push_back(s);
+      }
+      detail::TileTrace::read_end(read_bytes);
+      detail::TileTrace::compute_begin(nd.label);
+      result.create(static_cast<int>(out_size.h), static_cast<int>(out_size.w), shape_.types[pass.target].cv_type());
+      kernel_call(nd.label, full_rect(out_size),
+                  [&] { nd.kernel->process(TileIO{ins, rects, sizes, full_rect(out_size), out_size, result}); });
+      detail::TileTrace::add_bytes(static_cast<std::int64_t>(result.total() * result.elemSize()));
+    }
+    const detail::TileTrace trace(observer(), pass_index_, 0, full_rect(out_size), 0, Phase::Write);
+    detail::TileTrace::add_bytes(static_cast<std::int64_t>(result.total() * result.elemSize()));
+    if (final_pass) write_whole(sink_, result, options_);  // else the pass's "write" keeps it (materialise)
     return result;
   }
 
@@ -221,6 +279,8 @@ class PassRunner {
     target.open(out_size, shape_.types[pass.target]);
     detail::TileJob job;
     job.count = grid.count();
+    job.pass = pass_index_;
+    job.rect = [&](std::int64_t i) { return grid.tile(i); };
     const detail::PassFusion fusion = row_fusion(pass, grid);
     job.compute = [&](std::int64_t i) {
       const Rect r = grid.tile(i);
@@ -231,7 +291,9 @@ class PassRunner {
     stats_.busy_seconds +=
         detail::execute(job, with_memory_limit(options_, tile_bytes(pipeline_, pass, shape_, grid.tile_size())));
     scratch_.clear();  // the next pass's tiles have other sizes; memory goes back now
+    const Clock::time_point close_start = observer() ? Clock::now() : Clock::time_point{};
     target.close();
+    if (observer()) observer()->pass_step(info_, "close", close_start, Clock::now());
     stats_.tiles += grid.count();
     return final_pass ? cv::Mat() : intermediate.mat();
   }
@@ -268,6 +330,8 @@ class PassRunner {
   std::vector<const Source*> values_;
   std::vector<cv::Mat> reduced_;
   std::vector<std::unique_ptr<MatSource>> owned_;
+  int pass_index_ = 0;
+  PassInfo info_;  ///< of the pass running, when observed
   detail::ScratchPool scratch_;  ///< reused by the tile tasks of a pass, emptied after it
 };
 
@@ -281,22 +345,50 @@ void throw_if_cancelled(const RunOptions& options) {
   if (options.cancel && options.cancel->load()) throw Cancelled();
 }
 
+/// What an observer is told about the run.
+RunInfo run_info(const Pipeline& pipeline, const Source& source, const detail::Plan& plan, const RunOptions& options,
+                 Clock::time_point start) {
+  RunInfo r;
+  r.pipeline = pipeline.str();
+  r.input = source.size();
+  r.input_type = source.type().str();
+  r.output = plan.shape.sizes[pipeline.output()];
+  r.output_type = plan.shape.types[pipeline.output()].str();
+  r.tile = options.tile;
+  r.threads = effective_threads(options);
+  r.backend = to_string(options.backend);
+  r.passes = static_cast<int>(plan.passes.size());
+  r.start = start;
+  return r;
+}
+
 }  // namespace
 
 RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const RunOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
+  const Clock::time_point start = Clock::now();
   const PipelineShape shape = pipeline.validate(source.type(), source.size());
   const detail::Plan plan = detail::make_plan(pipeline, shape);
   RunStats stats;
   stats.threads = effective_threads(options);
   check_tile_size(options.tile);
   check_memory(pipeline, plan, options);
-  PassRunner runner(pipeline, shape, plan, source, sink, options, stats);
-  for (const detail::Pass& pass : plan.passes) {
-    throw_if_cancelled(options);
-    runner.run_pass(pass);
+  RunObserver* const observer = options.observer;
+  if (observer) observer->run_started(run_info(pipeline, source, plan, options, start));
+  try {
+    PassRunner runner(pipeline, shape, plan, source, sink, options, stats);
+    for (const detail::Pass& pass : plan.passes) {
+      throw_if_cancelled(options);
+      runner.run_pass(pass);
+    }
+  } catch (const Cancelled& e) {
+    if (observer) observer->run_failed(e.what(), true);
+    throw;
+  } catch (const std::exception& e) {
+    if (observer) observer->run_failed(e.what(), false);
+    throw;
   }
-  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (observer) observer->run_finished(stats);
   return stats;
 }
 

@@ -12,10 +12,13 @@
 #include "scratch.hpp"
 #include "tessera/error.hpp"
 #include "tessera/io.hpp"
+#include "tile_trace.hpp"
 
 namespace tessera::detail {
 
 namespace {
+
+std::int64_t bytes_of(const cv::Mat& m) { return static_cast<std::int64_t>(m.total() * m.elemSize()); }
 
 /// A constant border value clamped to an integer depth's range, so that e.g. DBL_MAX means
 /// "the largest value" for any depth (OpenCV's conversion would turn it into 0 for 8 bits).
@@ -112,7 +115,11 @@ void extract_with_border(const cv::Mat& pixels, const Rect& have, const Rect& wa
 cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pass,
                       const std::vector<const Source*>& values, const std::vector<cv::Mat>& reduced,
                       const Rect& tile, const PassFusion* fusion, cv::Mat dst, ScratchPool* scratch) {
-  if (fusion && fusion->whole) return evaluate_tile_fused(*fusion->whole, *values[fusion->whole->input], tile, dst);
+  if (fusion && fusion->whole) {
+    cv::Mat result = evaluate_tile_fused(*fusion->whole, *values[fusion->whole->input], tile, dst);
+    TileTrace::add_bytes(bytes_of(result));
+    return result;
+  }
   ScratchScope scope(scratch);
   const auto& sizes = plan.shape.sizes;
   const auto& types = plan.shape.types;
@@ -130,8 +137,14 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
   }
   // Forward: read the materialised inputs, then run each node on its region.
   std::vector<cv::Mat> buf(n);
+  TileTrace::read_begin();
+  std::int64_t read_bytes = 0;
   for (NodeId in : pass.inputs)
-    if (!need[in].empty()) values[in]->read(need[in], buf[in]);
+    if (!need[in].empty()) {
+      values[in]->read(need[in], buf[in]);
+      read_bytes += bytes_of(buf[in]);
+    }
+  TileTrace::read_end(read_bytes);
   std::vector<cv::Mat> ins;
   std::vector<Rect> in_rects;
   std::vector<Size> in_sizes;
@@ -139,6 +152,8 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
     if (inside_segment(fusion, id)) continue;  // its segment's last node computes it, row by row
     const Node& nd = pipeline.node(id);
     const Rect& r = need[id];
+    const FusedPass* segment = segment_ending_at(fusion, id);
+    TileTrace::compute_begin(segment ? std::string_view(segment->label) : std::string_view(nd.label));
     const bool into_dst = id == pass.target && !dst.empty();
     // Intermediates live in scratch memory until the tile is done; the target, when there is
     // no destination, in memory of its own that outlives it.
@@ -146,10 +161,11 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
     cv::Mat out = into_dst                ? dst
                   : id == pass.target     ? recycled_mat(rows, cols, types[id].cv_type())
                                           : scratch_mat(rows, cols, types[id].cv_type());
-    if (const FusedPass* segment = segment_ending_at(fusion, id)) {
+    if (segment) {
       const NodeId in = segment->input;
       const RegionSource region(buf[in], need[in], sizes[in]);
       buf[id] = evaluate_tile_fused(*segment, region, r, out);
+      TileTrace::add_bytes(bytes_of(buf[id]));
       continue;
     }
     const std::size_t arity = nd.inputs.size();
@@ -180,6 +196,7 @@ cv::Mat evaluate_tile(const Pipeline& pipeline, const Plan& plan, const Pass& pa
                             types[id].str(), r);
     if (into_dst && out.data != dst.data) out.copyTo(dst);  // the kernel returned a view of its own
     buf[id] = into_dst ? dst : out;
+    TileTrace::add_bytes(bytes_of(out));
   }
   cv::Mat result = buf[static_cast<std::size_t>(pass.target)];
   // A kernel may have returned a view of its input as the tile: when that lies in scratch
