@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <chrono>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -158,6 +160,63 @@ void bm_tessera_reused(benchmark::State& state, tessera::RunOptions options) {
   count_pixels(state);
 }
 
+// The cost of --trace: each iteration runs P1 untraced and traced (a TraceWriter writing its
+// JSON to a new temporary file, finished and renamed as the CLI does), back to back and in
+// alternating order, so that both see the same machine state. The iteration's time is the
+// traced run's; the medians, and the median of the pairs' ratios, go to g_trace_overhead.
+struct TraceOverhead {
+  double untraced_ms = 0, traced_ms = 0, pair_ratio = 0;
+  std::size_t pairs = 0;
+  std::int64_t trace_bytes = 0;
+};
+std::optional<TraceOverhead> g_trace_overhead;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+void bm_trace_overhead(benchmark::State& state, tessera::RunOptions options) {
+  const std::string path = (std::filesystem::temp_directory_path() / "bench_p1_trace.json").string();
+  cv::Mat out;
+  std::vector<double> plain, traced, ratios;
+  std::int64_t bytes = 0;
+  const auto untraced_run = [&] {
+    options.observer = nullptr;
+    const auto t0 = std::chrono::steady_clock::now();
+    tessera::run(g_work.pipeline, g_work.input, out, options);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  const auto traced_run = [&] {
+    std::filesystem::remove(path);  // a rename over an existing file makes ext4 flush it first
+    const auto t0 = std::chrono::steady_clock::now();
+    tessera::TraceWriter trace(path);
+    options.observer = &trace;
+    tessera::run(g_work.pipeline, g_work.input, out, options);
+    trace.finish();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  try {
+    for (auto _ : state) {
+      const bool traced_first = traced.size() % 2 == 1;
+      const double t = traced_first ? traced_run() : 0.0;
+      const double u = untraced_run();
+      const double v = traced_first ? t : traced_run();
+      plain.push_back(u);
+      traced.push_back(v);
+      ratios.push_back(v / u);
+      state.SetIterationTime(v);
+      bytes = static_cast<std::int64_t>(std::filesystem::file_size(path));
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  std::filesystem::remove(path);
+  g_trace_overhead = TraceOverhead{median(plain) * 1e3, median(traced) * 1e3, median(ratios), ratios.size(), bytes};
+  count_pixels(state);
+}
+
 // One benchmark: its Google Benchmark name, its label in the summary, and for tessera
 // cases the options whose output is checked against OpenCV before timing.
 struct Case {
@@ -206,6 +265,11 @@ std::vector<Case> make_cases(int size) {
     const std::string name = size_text(tile);
     cases.push_back({"tessera/tbb/" + name + "/reused_output", "tessera tbb " + name + ", reused output",
                      [o](benchmark::State& s) { bm_tessera_reused(s, o); }, std::nullopt});
+  }
+  {
+    const tessera::RunOptions o = options_for(tessera::Backend::Tbb, {256, 256});
+    cases.push_back({"tessera/tbb/256x256/reused_output/traced", "tessera tbb 256x256, reused output, --trace",
+                     [o](benchmark::State& s) { bm_trace_overhead(s, o); }, std::nullopt});
   }
   for (const tessera::Backend backend : {tessera::Backend::Omp, tessera::Backend::Serial}) {
     const tessera::RunOptions o = options_for(backend, {512, 512});
@@ -282,6 +346,12 @@ void print_summary(const std::vector<Case>& cases, const tessera::bench::Summary
                 ms(reporter.min_ms(c.name)).c_str(), ms(reporter.stddev_ms(c.name)).c_str(),
                 ratio(reused, *t).c_str(), ratio(fresh, *t).c_str());
   }
+  if (g_trace_overhead)
+    std::printf("\nTrace overhead, 256x256 tiles, reused output, %zu pairs of untraced and traced runs: untraced "
+                "%.2f ms, traced %.2f ms (medians; creating, writing and renaming the trace included): median "
+                "of the pairs' ratios %+.1f%%; the trace holds %lld bytes\n",
+                g_trace_overhead->pairs, g_trace_overhead->untraced_ms, g_trace_overhead->traced_ms,
+                100.0 * (g_trace_overhead->pair_ratio - 1.0), static_cast<long long>(g_trace_overhead->trace_bytes));
   for (const auto& [name, message] : reporter.errors()) std::printf("ERROR %s: %s\n", name.c_str(), message.c_str());
 }
 
@@ -364,11 +434,12 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   const auto fastest = [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); };
-  for (const Case& c : cases)
-    benchmark::RegisterBenchmark(c.name.c_str(), c.fn)
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond)
-        ->ComputeStatistics("min", fastest);
+  for (const Case& c : cases) {
+    benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark(c.name.c_str(), c.fn);
+    if (c.name.find("/traced") != std::string::npos) b->UseManualTime();  // the traced run's time only
+    else b->UseRealTime();
+    b->Unit(benchmark::kMillisecond)->ComputeStatistics("min", fastest);
+  }
 
   tessera::bench::SummaryReporter reporter(benchmark::ConsoleReporter::OO_Tabular);
   benchmark::RunSpecifiedBenchmarks(&reporter);

@@ -84,8 +84,11 @@ inline ::testing::AssertionResult valid_trace(const std::string& path) {
     const int tid = e["tid"];
     const std::int64_t ts = trace_ns(e["ts"]);
     by_tid[tid].push_back({ts, ts + trace_ns(e["dur"])});
-    if (e.value("cat", "") != "tile") continue;
     const Json& a = e["args"];
+    if (!a.contains("tile")) {  // a step of a pass: closing its output
+      if (e.value("cat", "") != "pass" || !a.contains("pass")) return fail(at + "a slice neither of a tile nor of a pass");
+      continue;
+    }
     for (const char* k : {"pass", "tile", "x", "y", "w", "h", "bytes", "attempt"})
       if (!a.contains(k) || !a[k].is_number_integer()) return fail(at + "tile slice without args." + k);
     Seen& s = tiles[{a["pass"].get<int>(), a["tile"].get<std::int64_t>()}];

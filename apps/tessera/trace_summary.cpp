@@ -27,8 +27,8 @@ TraceSlice slice_of(const Json& e) {
   s.start = ns(e.at("ts"));
   s.dur = ns(e.at("dur"));
   s.name = e.at("name").get<std::string>();
-  s.tile = e.value("cat", "") == "tile";
   const Json& args = e.at("args");
+  s.tile = args.contains("tile");
   s.pass = args.at("pass").get<int>();
   if (s.tile) {
     s.index = args.at("tile").get<std::int64_t>();

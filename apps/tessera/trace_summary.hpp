@@ -18,7 +18,7 @@ struct TraceSlice {
   int worker = 0;
   std::int64_t start = 0, dur = 0;
   std::string name;  ///< "read", "compute", "write", or a pass step ("close")
-  bool tile = false; ///< a tile's phase (cat "tile"), else a step of its pass
+  bool tile = false; ///< a tile's phase (args.tile is there), else a step of its pass
   int pass = 0;
   std::int64_t index = 0;  ///< the tile's index in its pass
   Rect rect;

@@ -191,9 +191,9 @@ TEST_F(Cli, HelpAndVersion) {
   EXPECT_EQ(h.code, 0);
   EXPECT_NE(h.out.find("--pipeline"), std::string::npos);
   EXPECT_NE(h.out.find("Examples"), std::string::npos);
-  for (const char* option : {"--page", "a quarter of it"}) EXPECT_NE(h.out.find(option), std::string::npos) << option;
+  for (const char* option : {"--page", "a quarter of it", "--trace"}) EXPECT_NE(h.out.find(option), std::string::npos) << option;
   const std::vector<std::string> examples = test::example_pipelines(h.out);
-  EXPECT_EQ(examples.size(), 6u) << h.out;
+  EXPECT_EQ(examples.size(), 7u) << h.out;
   for (const std::string& spec : examples) EXPECT_NO_THROW(Pipeline::parse(spec)) << spec;
   const Result v = tessera_cli(dir_, "--version");
   EXPECT_EQ(v.code, 0);
@@ -226,7 +226,7 @@ TEST_F(Cli, ErrorsExitNonZeroWithOneLineAndNoOutputFile) {
        "the following argument was not expected: --bogus (see 'tessera run --help')"},
       {"info", 2, "file is required (see 'tessera info --help')"},
       {"run " + in + " " + out + " -p invert --quality 300", 2, "--quality: Value 300 not in range"},
-      {"frobnicate", 2, "unknown command 'frobnicate' (commands: run, kernels, info, bench)"},
+      {"frobnicate", 2, "unknown command 'frobnicate' (commands: run, kernels, info, bench, trace)"},
       {"", 2, "no command given"},
       {"run " + in + " " + out + " -p invert --page 1", 2, "pages are only for TIFF files"},
       {"run " + in + " " + out + " -p invert --memory 16K", 2, "does not fit the memory budget of 16.0 KiB"},

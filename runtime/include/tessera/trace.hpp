@@ -3,6 +3,7 @@
 /// `tessera trace` summarises and draws one.
 #pragma once
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -22,14 +23,15 @@ class TempFile;
 ///
 /// - a complete event ("ph":"X") per tile and phase: name "read", "compute" or "write", `pid`
 ///   the process, `tid` the worker, `args` {pass, tile, x, y, w, h, bytes, attempt} (and
-///   `stage` for compute); a worker's events never overlap;
+///   `stage` for compute); a worker's events never overlap; steps of a pass that belong to
+///   no tile (closing the output) have "cat":"pass" and `args` {pass};
 /// - "thread_name" metadata per worker; counters "tiles in flight" and "resident memory"
 ///   (sampled at most once a millisecond); instant events where passes start and end; a
 ///   "close" event where a pass closes its output;
 /// - a "tessera" object after the events: the runs, their passes, and how each ended.
 ///
 /// The file is written as the run goes (a buffer of 256 KiB is flushed when full), so memory
-/// stays bounded whatever the number of tiles; a tile takes about 600 bytes (three events).
+/// stays bounded whatever the number of tiles; a tile takes about 550 bytes (three events).
 /// It is a temporary file beside the destination until finish() renames it into place.
 /// Thread-safe, as an observer must be.
 class TraceWriter final : public RunObserver {
@@ -61,25 +63,32 @@ class TraceWriter final : public RunObserver {
   struct PassRecord;
 
   /// Microseconds since the first run started, as exact decimal text (nanosecond digits).
-  void append_time(Clock::time_point t);
-  void append_event_head(const char* ph, std::string_view name, int tid, Clock::time_point t);
+  void append_time(std::string& out, Clock::time_point t) const;
+  void append_event_head(std::string& out, const char* ph, std::string_view name, int tid, Clock::time_point t) const;
+  /// Counter events, at most once a millisecond unless `force`d.
   void sample_counters(Clock::time_point now, bool force);
-  void flush_if_full();
+  /// Adds `text` to the buffer (under the lock held by `lock`), writing the buffer out when full.
+  void append_locked(std::string_view text, std::unique_lock<std::mutex>& lock);
+  void append(std::string_view text);
   void write_out(const std::string& text);
 
   std::string path_;
   std::unique_ptr<detail::TempFile> temp_;
   std::FILE* file_ = nullptr;
-  std::mutex mutex_;
-  std::string buf_;
+  std::mutex mutex_;     ///< guards buf_ and the records
+  std::mutex io_mutex_;  ///< guards spare_ and the file; taken after mutex_
+  std::string buf_, spare_;
   std::string error_;  ///< the first write error, reported by finish()
   bool started_ = false, finished_ = false;
-  Clock::time_point origin_, last_sample_;
+  Clock::time_point origin_;
   int pid_ = 0;
+  std::string slice_head_;  ///< the start of every tile's event, up to its tid
   int statm_fd_ = -1;
   int workers_named_ = 0;
   int pass_offset_ = 0;  ///< passes of the runs before this one
-  std::int64_t in_flight_ = 0;
+  std::atomic<std::int64_t> in_flight_{0};
+  std::atomic<std::int64_t> next_sample_ns_{0};
+  std::atomic<int> samples_{0};
   std::vector<RunRecord> runs_;
   std::vector<PassRecord> passes_;
 };

@@ -2,7 +2,7 @@
 #include "tessera/trace.hpp"
 
 #include <cerrno>
-#include <cinttypes>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 
@@ -19,7 +19,7 @@ namespace tessera {
 namespace {
 
 constexpr std::size_t kFlushBytes = 256 << 10;
-constexpr auto kSampleEvery = std::chrono::milliseconds(1);
+constexpr std::int64_t kSampleNs = 1'000'000;  // counters at most once a millisecond
 
 /// `text` as a JSON string, quotes included.
 void append_json_string(std::string& out, std::string_view text) {
@@ -45,8 +45,16 @@ void append_json_string(std::string& out, std::string_view text) {
 
 void append_int(std::string& out, std::int64_t v) {
   char b[24];
-  const int n = std::snprintf(b, sizeof b, "%" PRId64, v);
-  out.append(b, static_cast<std::size_t>(n));
+  out.append(b, std::to_chars(b, b + sizeof b, v).ptr);
+}
+
+/// Nanoseconds as microseconds with three decimals, exactly ("1234.567").
+void append_us(std::string& out, std::int64_t ns) {
+  append_int(out, ns / 1000);
+  const auto frac = static_cast<int>(ns % 1000);
+  const char digits[4] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                          static_cast<char>('0' + frac % 10)};
+  out.append(digits, 4);
 }
 
 void append_size(std::string& out, Size s) {
@@ -101,7 +109,9 @@ TraceWriter::TraceWriter(const std::string& path) : path_(path) {
   }
   statm_fd_ = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
   pid_ = static_cast<int>(::getpid());
+  slice_head_ = ",\n{\"ph\":\"X\",\"pid\":" + std::to_string(pid_) + ",\"tid\":";
   buf_.reserve(kFlushBytes + 4096);
+  spare_.reserve(kFlushBytes + 4096);
   buf_ += "{\"otherData\":{\"tool\":\"tessera\",\"version\":\"";
   buf_ += version();
   buf_ += "\",\"format\":1},\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
@@ -121,167 +131,198 @@ void TraceWriter::write_out(const std::string& text) {
     error_ = std::strerror(errno);
 }
 
-void TraceWriter::flush_if_full() {
+void TraceWriter::append_locked(std::string_view text, std::unique_lock<std::mutex>& lock) {
+  buf_.append(text);
   if (buf_.size() < kFlushBytes) return;
-  write_out(buf_);
-  buf_.clear();
+  // The full buffer is written while other threads go on appending to the (empty) spare one;
+  // the I/O lock, taken before the buffer lock is let go, keeps the chunks in order.
+  const std::lock_guard io(io_mutex_);
+  buf_.swap(spare_);
+  lock.unlock();
+  write_out(spare_);
+  spare_.clear();
 }
 
-void TraceWriter::append_time(Clock::time_point t) {
-  const std::int64_t ns = std::max<std::int64_t>(0, ns_between(origin_, t));
-  char b[40];
-  const int n = std::snprintf(b, sizeof b, "%" PRId64 ".%03" PRId64, ns / 1000, ns % 1000);
-  buf_.append(b, static_cast<std::size_t>(n));
+void TraceWriter::append(std::string_view text) {
+  std::unique_lock lock(mutex_);
+  append_locked(text, lock);
 }
 
-void TraceWriter::append_event_head(const char* ph, std::string_view name, int tid, Clock::time_point t) {
-  buf_ += ",\n{\"ph\":\"";
-  buf_ += ph;
-  buf_ += "\",\"pid\":";
-  append_int(buf_, pid_);
-  buf_ += ",\"tid\":";
-  append_int(buf_, tid);
-  buf_ += ",\"name\":";
-  append_json_string(buf_, name);
-  buf_ += ",\"ts\":";
-  append_time(t);
+void TraceWriter::append_time(std::string& out, Clock::time_point t) const {
+  append_us(out, std::max<std::int64_t>(0, ns_between(origin_, t)));
+}
+
+void TraceWriter::append_event_head(std::string& out, const char* ph, std::string_view name, int tid,
+                                    Clock::time_point t) const {
+  out += ",\n{\"ph\":\"";
+  out += ph;
+  out += "\",\"pid\":";
+  append_int(out, pid_);
+  out += ",\"tid\":";
+  append_int(out, tid);
+  out += ",\"name\":";
+  append_json_string(out, name);
+  out += ",\"ts\":";
+  append_time(out, t);
 }
 
 void TraceWriter::sample_counters(Clock::time_point now, bool force) {
-  if (!force && now - last_sample_ < kSampleEvery) return;
-  last_sample_ = now;
-  append_event_head("C", "tiles in flight", 0, now);
-  buf_ += ",\"args\":{\"tiles\":";
-  append_int(buf_, in_flight_);
-  buf_ += "}}";
-  const double mib = resident_mib(statm_fd_);
-  if (mib < 0) return;
-  append_event_head("C", "resident memory", 0, now);
-  char b[48];
-  std::snprintf(b, sizeof b, ",\"args\":{\"MiB\":%.1f}}", mib);
-  buf_ += b;
+  const std::int64_t at = ns_between(origin_, now);
+  std::int64_t next = next_sample_ns_.load(std::memory_order_relaxed);
+  if (!force && (at < next || !next_sample_ns_.compare_exchange_strong(next, at + kSampleNs))) return;
+  if (force) next_sample_ns_.store(at + kSampleNs, std::memory_order_relaxed);
+  std::string text;
+  append_event_head(text, "C", "tiles in flight", 0, now);
+  text += ",\"args\":{\"tiles\":";
+  append_int(text, in_flight_.load(std::memory_order_relaxed));
+  text += "}}";
+  // Resident memory every tenth sample (reading /proc costs microseconds).
+  if (force || samples_.fetch_add(1, std::memory_order_relaxed) % 10 == 0) {
+    const double mib = resident_mib(statm_fd_);
+    if (mib >= 0) {
+      append_event_head(text, "C", "resident memory", 0, now);
+      text += ",\"args\":{\"MiB\":";
+      append_int(text, std::llround(mib));
+      text += "}}";
+    }
+  }
+  append(text);
 }
 
 void TraceWriter::run_started(const RunInfo& run) {
-  const std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (!started_) {
     origin_ = run.start;
     started_ = true;
   }
   if (!runs_.empty()) pass_offset_ += runs_.back().info.passes;
   runs_.push_back({run, run.start, "running", {}});
+  std::string text;
   for (; workers_named_ < run.threads; ++workers_named_) {
-    buf_ += ",\n{\"ph\":\"M\",\"pid\":";
-    append_int(buf_, pid_);
-    buf_ += ",\"tid\":";
-    append_int(buf_, workers_named_);
-    buf_ += ",\"name\":\"thread_name\",\"args\":{\"name\":\"worker ";
-    append_int(buf_, workers_named_);
-    buf_ += "\"}},\n{\"ph\":\"M\",\"pid\":";
-    append_int(buf_, pid_);
-    buf_ += ",\"tid\":";
-    append_int(buf_, workers_named_);
-    buf_ += ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":";
-    append_int(buf_, workers_named_);
-    buf_ += "}}";
+    text += ",\n{\"ph\":\"M\",\"pid\":";
+    append_int(text, pid_);
+    text += ",\"tid\":";
+    append_int(text, workers_named_);
+    text += ",\"name\":\"thread_name\",\"args\":{\"name\":\"worker ";
+    append_int(text, workers_named_);
+    text += "\"}},\n{\"ph\":\"M\",\"pid\":";
+    append_int(text, pid_);
+    text += ",\"tid\":";
+    append_int(text, workers_named_);
+    text += ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":";
+    append_int(text, workers_named_);
+    text += "}}";
   }
-  append_event_head("i", "run start", 0, run.start);
-  buf_ += ",\"s\":\"g\",\"args\":{\"pipeline\":";
-  append_json_string(buf_, run.pipeline);
-  buf_ += ",\"threads\":";
-  append_int(buf_, run.threads);
-  buf_ += ",\"backend\":";
-  append_json_string(buf_, run.backend);
-  buf_ += "}}";
-  flush_if_full();
+  append_event_head(text, "i", "run start", 0, run.start);
+  text += ",\"s\":\"g\",\"args\":{\"pipeline\":";
+  append_json_string(text, run.pipeline);
+  text += ",\"threads\":";
+  append_int(text, run.threads);
+  text += ",\"backend\":";
+  append_json_string(text, run.backend);
+  text += "}}";
+  append_locked(text, lock);
 }
 
 void TraceWriter::pass_started(const PassInfo& pass) {
-  const std::lock_guard lock(mutex_);
-  const int index = pass_offset_ + pass.index;
-  passes_.push_back({pass, static_cast<int>(runs_.size()) - 1, pass.time, pass.time, false});
-  passes_.back().info.index = index;
-  append_event_head("i", "pass " + std::to_string(index) + " start: " + pass.label, 0, pass.time);
-  buf_ += ",\"s\":\"g\",\"args\":{\"pass\":";
-  append_int(buf_, index);
-  buf_ += ",\"kind\":";
-  append_json_string(buf_, pass.kind);
-  buf_ += ",\"tiles\":";
-  append_int(buf_, pass.tiles);
-  buf_ += ",\"fused\":";
-  buf_ += pass.fused ? "true" : "false";
-  buf_ += "}}";
+  std::string text;
+  {
+    std::unique_lock lock(mutex_);
+    const int index = pass_offset_ + pass.index;
+    passes_.push_back({pass, static_cast<int>(runs_.size()) - 1, pass.time, pass.time, false});
+    passes_.back().info.index = index;
+    append_event_head(text, "i", "pass " + std::to_string(index) + " start: " + pass.label, 0, pass.time);
+    text += ",\"s\":\"g\",\"args\":{\"pass\":";
+    append_int(text, index);
+    text += ",\"kind\":";
+    append_json_string(text, pass.kind);
+    text += ",\"tiles\":";
+    append_int(text, pass.tiles);
+    text += ",\"fused\":";
+    text += pass.fused ? "true" : "false";
+    text += "}}";
+    append_locked(text, lock);
+  }
   sample_counters(pass.time, true);
-  flush_if_full();
 }
 
 void TraceWriter::tile_started(const TileEvent& event) {
-  if (event.phase != Phase::Read) return;  // a tile is in flight from its read to its write's end
-  const std::lock_guard lock(mutex_);
-  ++in_flight_;
+  // A tile is in flight from the start of its read to the end of its write.
+  if (event.phase == Phase::Read) in_flight_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void TraceWriter::tile_finished(const TileEvent& event) {
-  const std::lock_guard lock(mutex_);
-  append_event_head("X", to_string(event.phase), event.worker, event.start);
-  buf_ += ",\"dur\":";
-  const std::int64_t ns = std::max<std::int64_t>(0, ns_between(event.start, event.end));
-  char b[40];
-  const int n = std::snprintf(b, sizeof b, "%" PRId64 ".%03" PRId64, ns / 1000, ns % 1000);
-  buf_.append(b, static_cast<std::size_t>(n));
-  buf_ += ",\"cat\":\"tile\",\"args\":{\"pass\":";
-  append_int(buf_, pass_offset_ + event.pass);
-  buf_ += ",\"tile\":";
-  append_int(buf_, event.tile);
-  buf_ += ",\"x\":";
-  append_int(buf_, event.rect.x);
-  buf_ += ",\"y\":";
-  append_int(buf_, event.rect.y);
-  buf_ += ",\"w\":";
-  append_int(buf_, event.rect.w);
-  buf_ += ",\"h\":";
-  append_int(buf_, event.rect.h);
-  buf_ += ",\"bytes\":";
-  append_int(buf_, event.bytes);
-  buf_ += ",\"attempt\":";
-  append_int(buf_, event.attempt);
+  // Formatted into this thread's own line, outside the lock; appended under it. The stage's
+  // JSON text is kept from the thread's last event: a worker computes the same stages over
+  // and over.
+  static constexpr std::string_view kNames[] = {"\"read\",\"ts\":", "\"compute\",\"ts\":", "\"write\",\"ts\":"};
+  thread_local std::string line, stage, stage_json;
+  line.clear();
+  line += slice_head_;
+  append_int(line, event.worker);
+  line += ",\"name\":";
+  line += kNames[static_cast<int>(event.phase)];
+  append_time(line, event.start);
+  line += ",\"dur\":";
+  append_us(line, std::max<std::int64_t>(0, ns_between(event.start, event.end)));
+  line += ",\"args\":{\"pass\":";
+  append_int(line, pass_offset_ + event.pass);
+  line += ",\"tile\":";
+  append_int(line, event.tile);
+  line += ",\"x\":";
+  append_int(line, event.rect.x);
+  line += ",\"y\":";
+  append_int(line, event.rect.y);
+  line += ",\"w\":";
+  append_int(line, event.rect.w);
+  line += ",\"h\":";
+  append_int(line, event.rect.h);
+  line += ",\"bytes\":";
+  append_int(line, event.bytes);
+  line += ",\"attempt\":";
+  append_int(line, event.attempt);
   if (event.phase == Phase::Compute) {
-    buf_ += ",\"stage\":";
-    append_json_string(buf_, event.stage);
+    if (stage != event.stage || stage_json.empty()) {
+      stage = event.stage;
+      stage_json.clear();
+      append_json_string(stage_json, stage);
+    }
+    line += ",\"stage\":";
+    line += stage_json;
   }
-  buf_ += "}}";
-  if (event.phase == Phase::Write) --in_flight_;
+  line += "}}";
+  append(line);
+  if (event.phase == Phase::Write) in_flight_.fetch_sub(1, std::memory_order_relaxed);
   sample_counters(event.end, false);
-  flush_if_full();
 }
 
 void TraceWriter::pass_step(const PassInfo& pass, std::string_view name, Clock::time_point start,
                             Clock::time_point end) {
-  const std::lock_guard lock(mutex_);
-  append_event_head("X", name, 0, start);
-  buf_ += ",\"dur\":";
-  const std::int64_t ns = std::max<std::int64_t>(0, ns_between(start, end));
-  char b[80];
-  std::snprintf(b, sizeof b, "%" PRId64 ".%03" PRId64 ",\"cat\":\"pass\",\"args\":{\"pass\":%d}}", ns / 1000, ns % 1000,
-                pass_offset_ + pass.index);
-  buf_ += b;
-  flush_if_full();
+  std::string text;
+  append_event_head(text, "X", name, 0, start);
+  text += ",\"dur\":";
+  append_us(text, std::max<std::int64_t>(0, ns_between(start, end)));
+  text += ",\"cat\":\"pass\",\"args\":{\"pass\":";
+  append_int(text, pass_offset_ + pass.index);
+  text += "}}";
+  append(text);
 }
 
 void TraceWriter::pass_finished(const PassInfo& pass) {
-  const std::lock_guard lock(mutex_);
+  sample_counters(pass.time, true);
+  std::unique_lock lock(mutex_);
   const int index = pass_offset_ + pass.index;
   for (PassRecord& p : passes_)
     if (p.info.index == index) {
       p.end = pass.time;
       p.ended = true;
     }
-  sample_counters(pass.time, true);
-  append_event_head("i", "pass " + std::to_string(index) + " end", 0, pass.time);
-  buf_ += ",\"s\":\"g\",\"args\":{\"pass\":";
-  append_int(buf_, index);
-  buf_ += "}}";
-  flush_if_full();
+  std::string text;
+  append_event_head(text, "i", "pass " + std::to_string(index) + " end", 0, pass.time);
+  text += ",\"s\":\"g\",\"args\":{\"pass\":";
+  append_int(text, index);
+  text += "}}";
+  append_locked(text, lock);
 }
 
 void TraceWriter::run_finished(const RunStats&) {
@@ -307,6 +348,7 @@ void TraceWriter::run_failed(std::string_view what, bool cancelled) {
 
 void TraceWriter::finish() {
   const std::lock_guard lock(mutex_);
+  const std::lock_guard io(io_mutex_);
   if (finished_) return;
   finished_ = true;
   buf_ += "\n],\n\"tessera\":{\"format\":1,\"runs\":[";
@@ -330,9 +372,9 @@ void TraceWriter::finish() {
     buf_ += ",\"backend\":";
     append_json_string(buf_, r.info.backend);
     buf_ += ",\"start_us\":";
-    append_time(r.info.start);
+    append_time(buf_, r.info.start);
     buf_ += ",\"end_us\":";
-    append_time(r.end);
+    append_time(buf_, r.end);
     buf_ += ",\"status\":";
     append_json_string(buf_, r.status);
     if (!r.error.empty()) {
@@ -362,9 +404,9 @@ void TraceWriter::finish() {
     buf_ += ",\"fused\":";
     buf_ += p.info.fused ? "true" : "false";
     buf_ += ",\"start_us\":";
-    append_time(p.start);
+    append_time(buf_, p.start);
     buf_ += ",\"end_us\":";
-    append_time(p.end);
+    append_time(buf_, p.end);
     buf_ += '}';
   }
   buf_ += "]}}\n";
