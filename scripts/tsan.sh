@@ -56,7 +56,8 @@ fi
 
 # 2. tessera with TSan, linked to that oneTBB; only the tests that run below.
 targets=(invariance_test fused_whitebox_test dag_whitebox_test run_control_test memory_test
-         recycled_whitebox_test embedding_test io_whitebox_test tiff_whitebox_test tiff_errors_test)
+         recycled_whitebox_test embedding_test io_whitebox_test tiff_whitebox_test tiff_errors_test
+         observer_test)
 cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=thread" \
       -DTBB_DIR="$tbb_prefix/lib/cmake/TBB" -DTESSERA_BUILD_BENCH=OFF -DTESSERA_BUILD_APPS=OFF >/dev/null
 cmake --build "$out" --parallel --target "${targets[@]}"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <numeric>
 #include <sstream>
 
 #include <opencv2/core.hpp>
@@ -226,13 +227,31 @@ cv::Mat draw_timeline(const TimelineSpec& spec, int width) {
     put(img, t, left - 8 - text_size(t, sc, 1).width, plot.y + r * row_h + (row_h - text_size(t, sc, 1).height) / 2, sc,
         kBlack);
   }
-  // Bars fill their row but a pixel above and below; each is at least a pixel wide.
+  // Bars are binned by pixel column: a column takes the colour of the kind that fills most of
+  // it, faded towards white by the share of it left empty, so that thousands of bars narrower
+  // than a pixel still show which phase dominates and where the gaps are.
+  const std::size_t kinds = std::max<std::size_t>(1, spec.kinds.size());
+  std::vector<double> fill(static_cast<std::size_t>(rows) * static_cast<std::size_t>(plot.width) * kinds, 0.0);
+  const double px_per_x = plot.width / x_max;
   for (const TimelineBar& b : spec.bars) {
-    if (b.row < 0 || b.row >= rows) continue;
-    const int y0 = plot.y + b.row * row_h + 1, y1 = y0 + row_h - 3;
-    cv::rectangle(img, {px(b.x0), y0}, {std::max(px(b.x0), px(b.x1) - 1), y1}, palette(static_cast<std::size_t>(b.kind)),
-                  cv::FILLED);
+    if (b.row < 0 || b.row >= rows || b.kind < 0 || static_cast<std::size_t>(b.kind) >= kinds) continue;
+    const double a = std::clamp(b.x0 * px_per_x, 0.0, double(plot.width)), z = std::clamp(b.x1 * px_per_x, 0.0, double(plot.width));
+    for (int c = static_cast<int>(a); c < plot.width && c < z; ++c) {
+      const double covered = std::min(z, c + 1.0) - std::max(a, double(c));
+      fill[(static_cast<std::size_t>(b.row) * plot.width + c) * kinds + static_cast<std::size_t>(b.kind)] += covered;
+    }
   }
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < plot.width; ++c) {
+      const double* f = &fill[(static_cast<std::size_t>(r) * plot.width + c) * kinds];
+      const std::size_t most = static_cast<std::size_t>(std::max_element(f, f + kinds) - f);
+      const double busy = std::min(1.0, std::accumulate(f, f + kinds, 0.0));
+      if (busy < 0.02) continue;
+      const double alpha = std::max(0.3, busy);
+      const cv::Scalar colour = palette(most) * alpha + kWhite * (1.0 - alpha);
+      const int y0 = plot.y + r * row_h + 1;
+      cv::line(img, {plot.x + c, y0}, {plot.x + c, y0 + row_h - 3}, colour, 1);
+    }
   // Marks: a dashed line across the rows and a label above, skipped where it would overlap.
   int label_end = -1000;
   for (const auto& [x, label] : spec.marks) {

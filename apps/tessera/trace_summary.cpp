@@ -149,7 +149,7 @@ TraceSummary summarize_trace(const std::string& path, std::size_t top) {
   TraceSummary s;
   std::vector<std::int64_t> last_end;  // per worker
   std::vector<TraceTile> current;      // per worker: the tile task being assembled
-  std::map<int, std::vector<std::int64_t>> pass_last_end;  // per pass, per worker: its last tile event's end
+  std::map<int, std::vector<std::int64_t>> pass_last_end;  // per pass, per worker: its last event's end
   const auto slower = [](const TraceTile& a, const TraceTile& b) { return a.task.dur > b.task.dur; };
   std::priority_queue<TraceTile, std::vector<TraceTile>, decltype(slower)> fastest_first(slower);
   const auto grow = [&](std::size_t workers) {
@@ -174,13 +174,13 @@ TraceSummary summarize_trace(const std::string& path, std::size_t top) {
     s.idle[w] += std::max<std::int64_t>(0, e.start - last_end[w]);
     last_end[w] = std::max(last_end[w], e.end());
     ++s.slices[w];
+    std::vector<std::int64_t>& ends = pass_last_end[e.pass];
+    if (ends.size() <= w) ends.resize(w + 1, -1);
+    ends[w] = std::max(ends[w], e.end());
     if (!e.tile) {
       s.steps += e.dur;
       return;
     }
-    std::vector<std::int64_t>& ends = pass_last_end[e.pass];
-    if (ends.size() <= w) ends.resize(w + 1, -1);
-    ends[w] = std::max(ends[w], e.end());
     TraceTile& t = current[w];
     if (e.name == "write") {
       s.write += e.dur;

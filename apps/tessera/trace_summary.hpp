@@ -59,8 +59,8 @@ struct TraceTile {
 
 struct TracePassSummary {
   TracePass pass;
-  std::int64_t tail = 0;       ///< ns from the first worker running out of its tiles to the pass's end
-  std::int64_t tail_idle = 0;  ///< ns idle at the end of the pass, summed over the workers
+  std::int64_t tail = 0;       ///< ns from the first worker running out of work to the pass's end
+  std::int64_t tail_idle = 0;  ///< ns idle at the end of the pass (after each worker's last event), summed
 };
 
 /// What `tessera trace` reports. Times in ns.

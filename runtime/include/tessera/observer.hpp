@@ -64,8 +64,10 @@ struct TileEvent {
 /// Receives a run's events. The tile callbacks are called concurrently from the worker
 /// threads and must be thread-safe; the others come from the thread that called run(), in
 /// order: run_started, then per pass pass_started, its tiles, pass_finished; then
-/// run_finished or run_failed. An observer must not throw. Without one (the default) a run
-/// makes no calls and reads no clocks for it.
+/// run_finished or run_failed (a run refused before it starts, e.g. by its memory check, makes
+/// no calls). An observer must not throw. Without one (the default) a run makes no calls and
+/// reads no clocks for it. Worker indices are per run: runs going on at the same time (from
+/// several application threads) should each have their own observer.
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
