@@ -28,7 +28,8 @@ inline std::int64_t trace_ns(const nlohmann::json& us) { return std::llround(us.
 ///   args pass, tile, x, y, w, h, bytes, attempt; C: a numeric args value; i: a scope; M: a name);
 /// - every tid with slices has a thread_name; the slices of one tid never overlap;
 /// - every tile of every pass appears exactly once as read and as write and at least once as
-///   compute (once per stage), always with the tile's own rectangle, and no other tile appears.
+///   compute (once per stage), always with the tile's own rectangle, and no other tile appears;
+/// - the count of tiles in flight is never negative, and ends at 0 when every run succeeded.
 inline ::testing::AssertionResult valid_trace(const std::string& path) {
   using Json = nlohmann::json;
   std::ifstream in(path);
@@ -54,6 +55,7 @@ inline ::testing::AssertionResult valid_trace(const std::string& path) {
     std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t>> rects;
   };
   std::map<std::pair<int, std::int64_t>, Seen> tiles;
+  std::pair<std::int64_t, std::int64_t> last_in_flight{-1, 0};  // time and value of the last count
   std::size_t index = 0;
   for (const Json& e : doc["traceEvents"]) {
     const std::string at = "event " + std::to_string(index++) + " " + e.dump().substr(0, 160) + ": ";
@@ -71,6 +73,11 @@ inline ::testing::AssertionResult valid_trace(const std::string& path) {
     if (ph == "C") {
       if (!e.contains("args") || !e["args"].is_object() || e["args"].empty() || !e["args"].begin()->is_number())
         return fail(at + "counter without a numeric value");
+      if (e["name"] == "tiles in flight") {
+        const std::int64_t n = e["args"].begin()->get<std::int64_t>();
+        if (n < 0) return fail(at + "negative tiles in flight");
+        if (trace_ns(e["ts"]) >= last_in_flight.first) last_in_flight = {trace_ns(e["ts"]), n};
+      }
       continue;
     }
     if (ph == "i") {
@@ -108,6 +115,10 @@ inline ::testing::AssertionResult valid_trace(const std::string& path) {
         return fail("slices overlap on tid " + std::to_string(tid) + ": [" + std::to_string(spans[i - 1].first) + ", " +
                     std::to_string(spans[i - 1].second) + ") and one starting at " + std::to_string(spans[i].first));
   }
+  bool ok = true;
+  for (const Json& r : doc["tessera"]["runs"]) ok = ok && r.value("status", "") == "ok";
+  if (ok && last_in_flight.second != 0)
+    return fail("a finished run still has " + std::to_string(last_in_flight.second) + " tiles in flight at its end");
   std::int64_t expected = 0;
   for (const Json& p : doc["tessera"]["passes"]) {
     const int pass = p.at("pass");

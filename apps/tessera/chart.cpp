@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <numeric>
 #include <sstream>
 
 #include <opencv2/core.hpp>
@@ -203,11 +202,39 @@ cv::Mat draw_line_chart(const ChartSpec& spec, cv::Size size) {
   return img;
 }
 
-cv::Mat draw_timeline(const TimelineSpec& spec, int width) {
-  const int row_h = spec.rows.size() > 24 ? 14 : 26, left = 96, right = 150, top = 84, bottom = 70;
+namespace {
+
+// The timeline's layout: the plot's margins and the height of a row.
+constexpr int kTimelineLeft = 96, kTimelineRight = 150, kTimelineTop = 84, kTimelineBottom = 70;
+int timeline_columns(int width) { return std::max(100, width - kTimelineLeft - kTimelineRight); }
+int timeline_row_height(const TimelineSpec& spec) { return spec.rows.size() > 24 ? 14 : 26; }
+
+}  // namespace
+
+TimelineBins::TimelineBins(const TimelineSpec& spec, int width)
+    : rows_(static_cast<int>(std::max<std::size_t>(1, spec.rows.size()))),
+      kinds_(static_cast<int>(std::max<std::size_t>(1, spec.kinds.size()))),
+      columns_(timeline_columns(width)),
+      px_per_x_(columns_ / (spec.x_max > 0 ? spec.x_max : 1.0)),
+      fill_(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(columns_) * static_cast<std::size_t>(kinds_), 0.0) {}
+
+void TimelineBins::add(int row, double x0, double x1, int kind) {
+  if (row < 0 || row >= rows_ || kind < 0 || kind >= kinds_) return;
+  const double a = std::clamp(x0 * px_per_x_, 0.0, double(columns_)), z = std::clamp(x1 * px_per_x_, 0.0, double(columns_));
+  for (int c = static_cast<int>(a); c < columns_ && c < z; ++c)
+    fill_[(static_cast<std::size_t>(row) * columns_ + c) * kinds_ + kind] += std::min(z, c + 1.0) - std::max(a, double(c));
+}
+
+double TimelineBins::at(int row, int column, int kind) const {
+  return fill_[(static_cast<std::size_t>(row) * columns_ + column) * kinds_ + kind];
+}
+
+cv::Mat draw_timeline(const TimelineSpec& spec, const TimelineBins& bins, int width) {
+  const int row_h = timeline_row_height(spec), left = kTimelineLeft, right = kTimelineRight, top = kTimelineTop;
   const int rows = static_cast<int>(std::max<std::size_t>(1, spec.rows.size()));
-  const cv::Rect plot(left, top, std::max(100, width - left - right), rows * row_h);
-  cv::Mat img(plot.br().y + bottom, width, CV_8UC3, kWhite);
+  const int kinds = static_cast<int>(std::max<std::size_t>(1, spec.kinds.size()));
+  const cv::Rect plot(left, top, bins.columns(), rows * row_h);
+  cv::Mat img(plot.br().y + kTimelineBottom, width, CV_8UC3, kWhite);
   put_centered(img, spec.title, width / 2, 14, width - 20, 0.75, kBlack, 2);
   put_centered(img, spec.subtitle, width / 2, 46, width - 20, 0.5, kGray);
   const double x_max = spec.x_max > 0 ? spec.x_max : 1.0;
@@ -227,28 +254,17 @@ cv::Mat draw_timeline(const TimelineSpec& spec, int width) {
     put(img, t, left - 8 - text_size(t, sc, 1).width, plot.y + r * row_h + (row_h - text_size(t, sc, 1).height) / 2, sc,
         kBlack);
   }
-  // Bars are binned by pixel column: a column takes the colour of the kind that fills most of
-  // it, faded towards white by the share of it left empty, so that thousands of bars narrower
-  // than a pixel still show which phase dominates and where the gaps are.
-  const std::size_t kinds = std::max<std::size_t>(1, spec.kinds.size());
-  std::vector<double> fill(static_cast<std::size_t>(rows) * static_cast<std::size_t>(plot.width) * kinds, 0.0);
-  const double px_per_x = plot.width / x_max;
-  for (const TimelineBar& b : spec.bars) {
-    if (b.row < 0 || b.row >= rows || b.kind < 0 || static_cast<std::size_t>(b.kind) >= kinds) continue;
-    const double a = std::clamp(b.x0 * px_per_x, 0.0, double(plot.width)), z = std::clamp(b.x1 * px_per_x, 0.0, double(plot.width));
-    for (int c = static_cast<int>(a); c < plot.width && c < z; ++c) {
-      const double covered = std::min(z, c + 1.0) - std::max(a, double(c));
-      fill[(static_cast<std::size_t>(b.row) * plot.width + c) * kinds + static_cast<std::size_t>(b.kind)] += covered;
-    }
-  }
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < plot.width; ++c) {
-      const double* f = &fill[(static_cast<std::size_t>(r) * plot.width + c) * kinds];
-      const std::size_t most = static_cast<std::size_t>(std::max_element(f, f + kinds) - f);
-      const double busy = std::min(1.0, std::accumulate(f, f + kinds, 0.0));
+      int most = 0;
+      double busy = 0;
+      for (int k = 0; k < kinds; ++k) {
+        busy += bins.at(r, c, k);
+        if (bins.at(r, c, k) > bins.at(r, c, most)) most = k;
+      }
       if (busy < 0.02) continue;
-      const double alpha = std::max(0.3, busy);
-      const cv::Scalar colour = palette(most) * alpha + kWhite * (1.0 - alpha);
+      const double alpha = std::max(0.3, std::min(1.0, busy));
+      const cv::Scalar colour = palette(static_cast<std::size_t>(most)) * alpha + kWhite * (1.0 - alpha);
       const int y0 = plot.y + r * row_h + 1;
       cv::line(img, {plot.x + c, y0}, {plot.x + c, y0 + row_h - 3}, colour, 1);
     }

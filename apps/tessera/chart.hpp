@@ -33,13 +33,6 @@ struct ChartSpec {
 /// Draws the chart on a white BGR image of `size`. The y axis starts at 0.
 cv::Mat draw_line_chart(const ChartSpec& spec, cv::Size size = {900, 560});
 
-/// A bar on a timeline: row `row` busy from x0 to x1, in the colour of legend entry `kind`.
-struct TimelineBar {
-  int row = 0;
-  double x0 = 0, x1 = 0;
-  int kind = 0;
-};
-
 /// Rows of bars against a shared x axis (e.g. workers against time), with labelled vertical
 /// marks (e.g. pass boundaries) and a legend. Used by `tessera trace --plot`.
 struct TimelineSpec {
@@ -47,11 +40,31 @@ struct TimelineSpec {
   std::vector<std::string> rows;   ///< row labels, top to bottom
   std::vector<std::string> kinds;  ///< legend labels; bar kind i has the chart palette's colour i
   double x_max = 0;
-  std::vector<TimelineBar> bars;
   std::vector<std::pair<double, std::string>> marks;  ///< x and label
 };
 
+/// The bars of a timeline, binned as they come by row and pixel column: how much of each
+/// column each kind fills. Memory is rows x columns x kinds, whatever the number of bars.
+class TimelineBins {
+ public:
+  /// For `spec` drawn `width` pixels wide.
+  TimelineBins(const TimelineSpec& spec, int width);
+  /// A bar on `row` from x0 to x1 (clipped to 0..x_max), of legend entry `kind`.
+  void add(int row, double x0, double x1, int kind);
+  /// The share of column `column` of `row` that `kind` fills.
+  double at(int row, int column, int kind) const;
+  int columns() const { return columns_; }
+
+ private:
+  int rows_, kinds_, columns_;
+  double px_per_x_;
+  std::vector<double> fill_;
+};
+
 /// Draws the timeline on a white BGR image `width` pixels wide; the height follows the rows.
-cv::Mat draw_timeline(const TimelineSpec& spec, int width = 1200);
+/// A column takes the colour of the kind that fills most of it, faded towards white by the
+/// share of it left empty, so that thousands of bars narrower than a pixel still show which
+/// kind dominates and where the gaps are.
+cv::Mat draw_timeline(const TimelineSpec& spec, const TimelineBins& bins, int width);
 
 }  // namespace tessera::cli

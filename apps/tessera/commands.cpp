@@ -180,8 +180,9 @@ void print_verbose_result(std::ostream& os, const RunStats& stats, const std::op
 void check_trace_path(const RunArgs& a) {
   namespace fs = std::filesystem;
   const auto same = [](const std::string& x, const std::string& y) {
-    std::error_code ec;
-    return fs::weakly_canonical(x, ec) == fs::weakly_canonical(y, ec) && !ec;
+    std::error_code ex, ey;
+    const fs::path px = fs::weakly_canonical(x, ex), py = fs::weakly_canonical(y, ey);
+    return !ex && !ey && px == py;
   };
   if (same(a.trace, a.output)) throw UsageError("--trace " + a.trace + " is the output image; give the trace its own file");
   if (same(a.trace, parse_path_page(a.input).path))
@@ -189,12 +190,24 @@ void check_trace_path(const RunArgs& a) {
 }
 
 /// A run that failed keeps its trace (status "failed", with the error): it shows what ran
-/// before the failure. Failing to write it is reported but does not replace the run's error.
-void keep_failed_trace(TraceWriter* trace) {
-  if (!trace) return;
+/// before the failure. A run refused before it started has nothing to show: no trace. Failing
+/// to write it does not replace the run's error. (The error stays one line; --verbose says
+/// where the trace is.)
+void keep_failed_trace(TraceWriter* trace, bool verbose) {
+  if (!trace || !trace->has_run()) return;
   try {
     trace->finish();
-    std::cerr << "tessera: the trace of the failed run is in " << trace->path() << "\n";
+    if (verbose) std::cerr << "tessera: the trace of the failed run is in " << trace->path() << "\n";
+  } catch (const Error&) {
+  }
+}
+
+/// After a run that succeeded: the output is in place, so a trace that cannot be written is a
+/// warning, not a failure that would undo it.
+void finish_trace(TraceWriter& trace, bool verbose) {
+  try {
+    trace.finish();
+    if (verbose) std::cerr << "tessera: wrote the trace " << trace.path() << " ('tessera trace " << trace.path() << "' sums it up)\n";
   } catch (const Error& e) {
     std::cerr << "tessera: warning: " << e.what() << "\n";
   }
@@ -264,17 +277,14 @@ void run_command(const RunArgs& a) {
   } catch (const Cancelled&) {
     throw;  // Ctrl-C writes nothing: the trace's temporary file goes too
   } catch (const std::exception&) {
-    keep_failed_trace(trace.get());
+    keep_failed_trace(trace.get(), a.verbose);
     throw;
   }
   if (bar) bar->finish();
   if (tiff_out) undo_if_cancelled(a.output, signals);
   else commit_output(a.output, static_cast<MatSink&>(*sink).mat(), signals);
 
-  if (trace) {
-    trace->finish();
-    if (a.verbose) std::cerr << "tessera: wrote the trace " << a.trace << " ('tessera trace " << a.trace << "' sums it up)\n";
-  }
+  if (trace) finish_trace(*trace, a.verbose);
   if (a.verbose) print_verbose_result(std::cerr, stats, choice);
   if (a.json) {
     std::cout << run_json(a, pipeline, shapes, options, stats, choice).dump() << "\n";

@@ -53,11 +53,6 @@ void write_timeline(const TraceArgs& a, const TraceSummary& s) {
   spec.x_max = to - from;
   const auto ms = [&, from = from](std::int64_t t) { return static_cast<double>(t - s.header.start) / 1e6 - from; };
   for (std::size_t w = 0; w < s.busy.size(); ++w) spec.rows.push_back("worker " + std::to_string(w));
-  read_trace(a.trace, [&](const TraceSlice& e) {
-    int kind = 3;
-    if (e.tile) kind = e.name == "read" ? 0 : e.name == "compute" ? 1 : 2;
-    if (ms(e.end()) >= 0 && ms(e.start) <= spec.x_max) spec.bars.push_back({e.worker, ms(e.start), ms(e.end()), kind});
-  });
   const auto mark = [&](double x, const std::string& label) {
     if (x >= 0 && x <= spec.x_max) spec.marks.push_back({x, label});
   };
@@ -65,7 +60,13 @@ void write_timeline(const TraceArgs& a, const TraceSummary& s) {
     mark(ms(p.pass.start), "pass " + std::to_string(p.pass.pass));
     if (&p == &s.passes.back()) mark(ms(p.pass.end), "end");
   }
-  write_image_atomic(a.plot, draw_timeline(spec, a.width));
+  TimelineBins bins(spec, a.width);  // the trace is read again, its events binned as they come
+  read_trace(a.trace, [&](const TraceSlice& e) {
+    int kind = 3;
+    if (e.tile) kind = e.name == "read" ? 0 : e.name == "compute" ? 1 : 2;
+    bins.add(e.worker, ms(e.start), ms(e.end()), kind);
+  });
+  write_image_atomic(a.plot, draw_timeline(spec, bins, a.width));
 }
 
 void trace_command(const TraceArgs& a) {

@@ -36,7 +36,7 @@ TraceSlice slice_of(const Json& e) {
               args.at("h").get<std::int64_t>()};
     s.stage = args.value("stage", "");
   }
-  if (s.worker < 0 || s.dur < 0) throw std::out_of_range("negative tid or dur");
+  if (s.worker < 0 || s.worker > 4096 || s.dur < 0) throw std::out_of_range("tid not in 0..4096, or a negative dur");
   return s;
 }
 
@@ -44,6 +44,7 @@ TraceHeader header_of(const Json& t) {
   TraceHeader h;
   const Json& runs = t.at("runs");
   h.runs = static_cast<int>(runs.size());
+  if (runs.empty()) throw std::out_of_range("it records no run");
   h.status = "ok";
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const Json& r = runs[i];
@@ -96,13 +97,13 @@ TraceHeader read_trace(const std::string& path, const std::function<void(const T
       return true;
     }
     if (depth == 1 && event == Json::parse_event_t::object_end && top_key == "otherData") {
-      ours = value.is_object() && value.value("tool", "") == "tessera";
+      ours = value.is_object() && value.contains("tool") && value["tool"] == "tessera";
       if (!ours) throw not_ours("its \"otherData\" does not name tessera as the tool");
       return true;
     }
     if (depth == 2 && event == Json::parse_event_t::object_end && top_key == "traceEvents") {
       ++events;
-      if (value.value("ph", "") == "X") {
+      if (value.is_object() && value.contains("ph") && value["ph"] == "X") {
         try {
           on_slice(slice_of(value));
         } catch (const Json::exception& e) {
@@ -130,6 +131,8 @@ TraceHeader read_trace(const std::string& path, const std::function<void(const T
     return header_of(doc.at("tessera"));
   } catch (const Json::exception& e) {
     throw not_ours(std::string("its \"tessera\" object is malformed: ") + e.what());
+  } catch (const std::out_of_range& e) {
+    throw IoError("the trace '" + path + "' " + e.what());
   }
 }
 
@@ -150,6 +153,7 @@ TraceSummary summarize_trace(const std::string& path, std::size_t top) {
   std::vector<std::int64_t> last_end;  // per worker
   std::vector<TraceTile> current;      // per worker: the tile task being assembled
   std::map<int, std::vector<std::int64_t>> pass_last_end;  // per pass, per worker: its last event's end
+  std::map<int, std::int64_t> pass_write;                  // per pass: time in its writes
   const auto slower = [](const TraceTile& a, const TraceTile& b) { return a.task.dur > b.task.dur; };
   std::priority_queue<TraceTile, std::vector<TraceTile>, decltype(slower)> fastest_first(slower);
   const auto grow = [&](std::size_t workers) {
@@ -184,6 +188,7 @@ TraceSummary summarize_trace(const std::string& path, std::size_t top) {
     TraceTile& t = current[w];
     if (e.name == "write") {
       s.write += e.dur;
+      pass_write[e.pass] += e.dur;
       done(t);
       return;
     }
@@ -202,12 +207,13 @@ TraceSummary summarize_trace(const std::string& path, std::size_t top) {
   s.wall = s.header.end - s.header.start;
   for (std::size_t w = 0; w < s.idle.size(); ++w) s.idle[w] += std::max<std::int64_t>(0, s.header.end - last_end[w]);
   for (const TracePass& p : s.header.passes) {
-    TracePassSummary ps{p, 0, 0};
-    std::vector<std::int64_t> ends = pass_last_end.count(p.pass) ? pass_last_end[p.pass] : std::vector<std::int64_t>{};
-    ends.resize(s.busy.size(), -1);
+    TracePassSummary ps{p, 0, 0, pass_write[p.pass]};
+    // The tail, over the workers that ran some of the pass: from the first of them running out
+    // of work to the pass's end.
     std::int64_t first_out = p.end;
-    for (std::int64_t e : ends) {
-      const std::int64_t last = std::clamp<std::int64_t>(e < 0 ? p.start : e, p.start, p.end);
+    for (const std::int64_t e : pass_last_end[p.pass]) {
+      if (e < 0) continue;
+      const std::int64_t last = std::clamp<std::int64_t>(e, p.start, p.end);
       ps.tail_idle += p.end - last;
       first_out = std::min(first_out, last);
     }
@@ -247,8 +253,7 @@ std::string to_text(const TraceSummary& s) {
      << pct(capacity - s.busy_total(), capacity) << "%)\n"
      << std::setprecision(2);
   os << "time by phase: read " << ms(s.read) << " ms, compute " << ms(s.compute) << " ms, write " << ms(s.write)
-     << " ms (" << std::setprecision(1) << pct(s.write, s.wall) << "% of the wall time; serial for TIFF outputs)"
-     << std::setprecision(2) << ", closing outputs " << ms(s.steps) << " ms\n";
+     << " ms, closing outputs " << ms(s.steps) << " ms\n";
   os << "workers:\n";
   for (std::size_t w = 0; w < s.busy.size(); ++w)
     os << "  worker " << std::setw(2) << w << "  busy " << std::setw(9) << ms(s.busy[w]) << " ms ("
@@ -258,7 +263,9 @@ std::string to_text(const TraceSummary& s) {
   for (const TracePassSummary& p : s.passes)
     os << "  pass " << p.pass.pass << "  " << p.pass.kind << "  " << p.pass.label << ": " << p.pass.tiles << " tile"
        << (p.pass.tiles == 1 ? "" : "s") << " of " << to_string(p.pass.tile) << (p.pass.fused ? ", fused" : "") << ", "
-       << ms(p.pass.end - p.pass.start) << " ms; tail " << ms(p.tail) << " ms (idle at the end " << ms(p.tail_idle)
+       << ms(p.pass.end - p.pass.start) << " ms; writing " << ms(p.write) << " ms (" << std::setprecision(1)
+       << pct(p.write, p.pass.end - p.pass.start) << "% of the pass: one tile at a time for a TIFF output)"
+       << std::setprecision(2) << "; tail " << ms(p.tail) << " ms (idle at the end " << ms(p.tail_idle)
        << " ms over the workers)\n";
   os << "slowest tiles (read + compute):\n";
   for (std::size_t i = 0; i < s.slowest.size(); ++i) {
@@ -283,7 +290,9 @@ nlohmann::ordered_json to_json(const TraceSummary& s) {
     tail_idle += p.tail_idle;
     passes.push_back({{"pass", p.pass.pass}, {"kind", p.pass.kind}, {"label", p.pass.label}, {"tiles", p.pass.tiles},
                       {"tile", {p.pass.tile.w, p.pass.tile.h}}, {"fused", p.pass.fused},
-                      {"ms", ms(p.pass.end - p.pass.start)}, {"tail_ms", ms(p.tail)}, {"tail_idle_ms", ms(p.tail_idle)}});
+                      {"ms", ms(p.pass.end - p.pass.start)}, {"write_ms", ms(p.write)},
+                      {"write_pct", pct(p.write, p.pass.end - p.pass.start)}, {"tail_ms", ms(p.tail)},
+                      {"tail_idle_ms", ms(p.tail_idle)}});
   }
   J slowest = J::array();
   for (const TraceTile& t : s.slowest)
@@ -307,7 +316,6 @@ nlohmann::ordered_json to_json(const TraceSummary& s) {
           {"read_ms", ms(s.read)},
           {"compute_ms", ms(s.compute)},
           {"write_ms", ms(s.write)},
-          {"write_pct_of_wall", pct(s.write, s.wall)},
           {"close_ms", ms(s.steps)},
           {"tile_tasks", s.tiles},
           {"workers", std::move(workers)},

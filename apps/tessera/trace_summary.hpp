@@ -59,8 +59,9 @@ struct TraceTile {
 
 struct TracePassSummary {
   TracePass pass;
-  std::int64_t tail = 0;       ///< ns from the first worker running out of work to the pass's end
+  std::int64_t tail = 0;       ///< ns from the first worker (of those that ran some of it) running out of work to its end
   std::int64_t tail_idle = 0;  ///< ns idle at the end of the pass (after each worker's last event), summed
+  std::int64_t write = 0;      ///< ns writing its tiles (one at a time for a TIFF output: the serial writer)
 };
 
 /// What `tessera trace` reports. Times in ns.

@@ -2,6 +2,7 @@
 // adds up, the timeline is drawn, and bad paths and files are refused.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -107,6 +108,61 @@ TEST_F(CliTrace, TheSummaryAddsUp) {
     EXPECT_NE(text.out.find(what), std::string::npos) << what << "\n" << text.out;
 }
 
+/// A trace written by hand, times in microseconds: one pass of three tiles on two workers.
+///   worker 0: tile 0 read 0-10, compute 10-40, write 40-50; idle 50-52; tile 2 read 52-55,
+///             compute 55-95, write 95-100
+///   worker 1: tile 1 read 0-20, compute 20-60, write 60-70; idle 70-100
+constexpr char kHandTrace[] = R"({"otherData":{"tool":"tessera","version":"0","format":1},"traceEvents":[
+{"ph":"M","pid":1,"tid":0,"name":"thread_name","args":{"name":"worker 0"}},
+{"ph":"M","pid":1,"tid":1,"name":"thread_name","args":{"name":"worker 1"}},
+{"ph":"X","pid":1,"tid":0,"name":"read","ts":0,"dur":10,"args":{"pass":0,"tile":0,"x":0,"y":0,"w":10,"h":10,"bytes":100,"attempt":1}},
+{"ph":"X","pid":1,"tid":1,"name":"read","ts":0,"dur":20,"args":{"pass":0,"tile":1,"x":10,"y":0,"w":10,"h":10,"bytes":100,"attempt":1}},
+{"ph":"X","pid":1,"tid":0,"name":"compute","ts":10,"dur":30,"args":{"pass":0,"tile":0,"x":0,"y":0,"w":10,"h":10,"bytes":100,"attempt":1,"stage":"a"}},
+{"ph":"X","pid":1,"tid":0,"name":"write","ts":40,"dur":10,"args":{"pass":0,"tile":0,"x":0,"y":0,"w":10,"h":10,"bytes":100,"attempt":1}},
+{"ph":"X","pid":1,"tid":0,"name":"read","ts":52,"dur":3,"args":{"pass":0,"tile":2,"x":20,"y":0,"w":10,"h":10,"bytes":100,"attempt":1}},
+{"ph":"X","pid":1,"tid":1,"name":"compute","ts":20,"dur":40,"args":{"pass":0,"tile":1,"x":10,"y":0,"w":10,"h":10,"bytes":100,"attempt":1,"stage":"a"}},
+{"ph":"X","pid":1,"tid":1,"name":"write","ts":60,"dur":10,"args":{"pass":0,"tile":1,"x":10,"y":0,"w":10,"h":10,"bytes":100,"attempt":1}},
+{"ph":"X","pid":1,"tid":0,"name":"compute","ts":55,"dur":40,"args":{"pass":0,"tile":2,"x":20,"y":0,"w":10,"h":10,"bytes":100,"attempt":1,"stage":"a"}},
+{"ph":"X","pid":1,"tid":0,"name":"write","ts":95,"dur":5,"args":{"pass":0,"tile":2,"x":20,"y":0,"w":10,"h":10,"bytes":100,"attempt":1}}
+],"tessera":{"format":1,"runs":[{"pipeline":"invert","input":[30,10],"input_type":"u8x1","output":[30,10],
+"output_type":"u8x1","tile":[10,10],"threads":2,"backend":"tbb","start_us":0,"end_us":100,"status":"ok"}],
+"passes":[{"pass":0,"run":0,"kind":"tiled","label":"stage 1 'invert'","tiles":3,"image":[30,10],"tile":[10,10],
+"fused":true,"start_us":0,"end_us":100}]}})";
+
+TEST_F(CliTrace, TheSummaryOfAKnownTraceHasItsFigures) {
+  std::ofstream(dir_.file("hand.json")) << kHandTrace;
+  ASSERT_TRUE(test::valid_trace(dir_.file("hand.json")));
+  const Result r = tessera_cli(dir_, "trace " + dir_.file("hand.json") + " --json --top 3");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Json s = Json::parse(r.out);
+  const auto near = [](const Json& v, double want) { EXPECT_NEAR(v.get<double>(), want, 1e-9) << want; };
+  near(s["wall_ms"], 0.100);
+  EXPECT_EQ(s["threads"], 2);
+  near(s["busy_ms"], 0.168);
+  near(s["idle_ms"], 0.032);  // 2 us between worker 0's tiles, 30 us after worker 1's last
+  near(s["tail_idle_ms"], 0.030);
+  near(s["scheduling_overhead_ms"], 0.032);
+  near(s["read_ms"], 0.033);
+  near(s["compute_ms"], 0.110);
+  near(s["write_ms"], 0.025);
+  near(s["workers"][0]["busy_ms"], 0.098);
+  near(s["workers"][1]["busy_ms"], 0.070);
+  near(s["workers"][1]["idle_ms"], 0.030);
+  near(s["passes"][0]["tail_ms"], 0.030);
+  near(s["passes"][0]["write_pct"], 25.0);
+  EXPECT_EQ(s["tile_tasks"], 3);
+  ASSERT_EQ(s["slowest_tiles"].size(), 3u);
+  const int order[] = {1, 2, 0};                // read + compute: 60, 43 and 40 us
+  const double task_ms[] = {0.060, 0.043, 0.040};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(s["slowest_tiles"][i]["tile"], order[i]);
+    near(s["slowest_tiles"][i]["ms"], task_ms[i]);
+  }
+  EXPECT_EQ(s["slowest_tiles"][0]["x"], 10);
+  EXPECT_EQ(s["slowest_tiles"][0]["worker"], 1);
+  near(s["slowest_tiles"][1]["read_ms"], 0.003);
+}
+
 TEST_F(CliTrace, PlotDrawsTheTimeline) {
   ASSERT_EQ(run("out.tif", "box ksize=5 | canny low=50 high=150", "--tile 64 --trace " + dir_.file("run.json")).code, 0);
   const Result r = tessera_cli(dir_, "trace " + dir_.file("run.json") + " --plot " + dir_.file("timeline.png") +
@@ -135,11 +191,16 @@ TEST_F(CliTrace, AnUnwritableTracePathIsRefusedBeforeTheRun) {
 }
 
 TEST_F(CliTrace, AFailedRunKeepsItsTraceWithTheError) {
-  // canny needs its whole image in memory: with 64 KiB it is refused before anything runs ...
-  Result r = run("out.tif", "canny low=50 high=150", "--memory 64K --trace " + dir_.file("run.json"));
+  // canny needs its whole image in memory: with 100 KiB it is refused before anything runs,
+  // and there is nothing to trace ...
+  TiffWriteOptions small;
+  small.tile = {16, 16};
+  tifftest::write_tiff(dir_.file("small.tif"), input_, small);
+  Result r = tessera_cli(dir_, "run -q " + dir_.file("small.tif") + " " + dir_.file("out.tif") +
+                                   " -p 'canny low=50 high=150' --memory 100K --trace " + dir_.file("run.json"));
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("memory budget"), std::string::npos) << r.err;
-  EXPECT_EQ(dir_.files(), (std::set<std::string>{"in.tif"}));
+  EXPECT_NE(r.err.find("a global kernel needs its whole input and output in memory"), std::string::npos) << r.err;
+  EXPECT_EQ(dir_.files(), (std::set<std::string>{"in.tif", "small.tif"}));
   // ... while a damaged tile fails the run in the middle: the trace says what ran, and how it ended.
   const std::string path = dir_.file("corrupt.tif");
   tifftest::write_tiff(path, test::random_image(100, 100, CV_8UC1, 2), tifftest::layout(true, TiffCompression::Deflate));
@@ -150,6 +211,7 @@ TEST_F(CliTrace, AFailedRunKeepsItsTraceWithTheError) {
   r = tessera_cli(dir_, "run -q " + path + " " + dir_.file("o.tif") + " -p invert --tile 16 --trace " +
                             dir_.file("failed.json"));
   ASSERT_EQ(r.code, 3) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // the error, one line, as always
   EXPECT_FALSE(std::filesystem::exists(dir_.file("o.tif")));
   std::ifstream is(dir_.file("failed.json"));
   const Json doc = Json::parse(is);
@@ -174,6 +236,14 @@ TEST_F(CliTrace, WhatIsNotATesseraTraceExits3) {
       {write("array.json", "[1, 2, 3]"), "not a tessera trace"},
       {write("text.json", "hello"), "not a tessera trace"},
       {write("empty.json", ""), "not a tessera trace"},
+      {write("tool.json", R"({"otherData":{"tool":7},"traceEvents":[]})"), "not a tessera trace"},
+      {write("dur.json", std::string(kHandTrace).replace(std::string(kHandTrace).find("\"dur\":10"), 8, "\"dur\":\"ten\"")),
+       "not a tessera trace"},
+      {write("tid.json", std::string(kHandTrace).replace(std::string(kHandTrace).find("\"tid\":1,\"name\":\"read\""), 7,
+                                                         "\"tid\":99999")),
+       "not a tessera trace"},
+      {write("norun.json", R"({"otherData":{"tool":"tessera"},"traceEvents":[],"tessera":{"runs":[],"passes":[]}})"),
+       "records no run"},
       {dir_.file("in.tif"), "not a tessera trace"},
       {dir_.file("missing.json"), "cannot read"},
   };

@@ -6,12 +6,17 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
 
 #include "tessera/tessera.hpp"
 #include "temp_dir.hpp"
@@ -232,6 +237,99 @@ TEST(Observer, AFailedOrCancelledRunIsReported) {
   }
 }
 
+/// A kernel whose every tile runs its own tbb::parallel_for (as an application's kernel may):
+/// a worker waiting in it must not start another tile meanwhile, whose phases would nest in
+/// this one's.
+KernelPtr kernel_with_its_own_tbb_loop() {
+  return make_op_kernel({.name = "tbb_invert",
+                         .kernel_class = KernelClass::Pointwise,
+                         .apply = [](std::span<const cv::Mat> in, cv::Mat& out, int) {
+                           out.create(in[0].size(), in[0].type());
+                           // One task per row, so that the worker waits for the others to steal them.
+                           tbb::parallel_for(
+                               tbb::blocked_range<int>(0, in[0].rows, 1),
+                               [&](const tbb::blocked_range<int>& rows) {
+                                 for (int y = rows.begin(); y < rows.end(); ++y)
+                                   for (int x = 0; x < in[0].cols; ++x) out.at<uchar>(y, x) = 255 - in[0].at<uchar>(y, x);
+                               },
+                               tbb::simple_partitioner());
+                         }});
+}
+
+TEST(Observer, AKernelsOwnTbbLoopDoesNotNestTilesOnAWorker) {
+  Pipeline p;
+  p.add(kernel_with_its_own_tbb_loop(), {Pipeline::kInput});
+  // (Unobserved, such runs do start tiles inside tiles: dozens of times in a few runs of
+  // this size.)
+  const cv::Mat in = test::random_image(2048, 1024, CV_8UC1, 4);
+  for (int i = 0; i < 3; ++i) {
+    RunOptions o = test::options(Backend::Tbb, {64, 64}, 4);
+    o.fused = false;
+    Recorder rec;
+    o.observer = &rec;
+    const cv::Mat out = run(p, in, o);
+    EXPECT_TRUE(test::identical(out, 255 - in));
+    expect_every_tile_once_per_phase(rec, o);
+  }
+}
+
+/// Throws, with a message that JSON must escape (quotes, a newline, bytes that are not UTF-8),
+/// on the tile holding pixel (40, 40).
+KernelPtr kernel_that_fails() {
+  return make_op_kernel({.name = "fails",
+                         .kernel_class = KernelClass::Pointwise,
+                         .apply = [](std::span<const cv::Mat> in, cv::Mat& out, int) {
+                           in[0].copyTo(out);
+                           if (in[0].cols == 8 && in[0].rows == 8 && in[0].at<uchar>(0, 0) == 77)
+                             throw std::runtime_error("bad \"tile\"\n\xff\xfe here");
+                         }});
+}
+
+TEST(TraceWriter, AFailedRunIsRecordedWithItsErrorAsValidJson) {
+  const TempDir dir;
+  Pipeline p;
+  p.add(kernel_that_fails(), {Pipeline::kInput});
+  cv::Mat in(64, 64, CV_8UC1, cv::Scalar(1));
+  in.at<uchar>(40, 40) = 77;
+  for (Backend b : test::kBackends) {
+    SCOPED_TRACE(to_string(b));
+    const std::string path = dir.file(to_string(b) + ".json");
+    TraceWriter trace(path);
+    Recorder rec;
+    RunOptions o = test::options(b, {8, 8}, 2);
+    o.observer = &trace;
+    EXPECT_THROW(run(p, in, o), KernelError);
+    o.observer = &rec;
+    EXPECT_THROW(run(p, in, o), KernelError);
+    ASSERT_FALSE(rec.order.empty());
+    EXPECT_EQ(rec.order.back().rfind("failed: ", 0), 0u) << rec.order.back();
+    EXPECT_NE(rec.order.back().find("bad \"tile\""), std::string::npos) << rec.order.back();
+    trace.finish();
+    std::ifstream is(path);
+    const nlohmann::json doc = nlohmann::json::parse(is);  // throws if not valid JSON (UTF-8)
+    const auto& r = doc["tessera"]["runs"][0];
+    EXPECT_EQ(r["status"], "failed");
+    EXPECT_NE(r["error"].get<std::string>().find("bad \"tile\"\n\xEF\xBF\xBD\xEF\xBF\xBD here"), std::string::npos)
+        << r["error"];
+  }
+}
+
+TEST(TraceWriter, ATraceLargerThanItsBufferIsWrittenInOrder) {
+  // 4096 tiles on 4 threads: about 2 MB of events, so the 256 KiB buffer is written out
+  // several times while workers go on adding to it.
+  const TempDir dir;
+  const std::string path = dir.file("big.json");
+  TraceWriter trace(path);
+  RunOptions o = test::options(Backend::Tbb, {8, 8}, 4);
+  o.observer = &trace;
+  const cv::Mat in = test::random_image(512, 512, CV_8UC1, 9);
+  const Pipeline p = Pipeline::parse("gaussian sigma=1 | threshold t=100");
+  EXPECT_TRUE(test::identical(run(p, in, o), run_reference(p, in)));
+  trace.finish();
+  EXPECT_GT(std::filesystem::file_size(path), 4u * 256 * 1024);
+  EXPECT_TRUE(test::valid_trace(path));
+}
+
 TEST(TraceWriter, WritesAValidTraceOfEveryPass) {
   const TempDir dir;
   const cv::Mat in = test::random_image(203, 157, CV_8UC3, 11);
@@ -287,7 +385,7 @@ TEST(TraceWriter, AnUnwritablePathIsAUsageErrorAndAnUnfinishedTraceLeavesNothing
   EXPECT_TRUE(dir.files().empty());
 }
 
-TEST(TraceWriter, AFailedRunIsRecordedWithItsError) {
+TEST(TraceWriter, ACancelledRunIsRecordedAsSuch) {
   const TempDir dir;
   const std::string path = dir.file("failed.json");
   TraceWriter trace(path);

@@ -33,7 +33,7 @@ class TempFile;
 /// The file is written as the run goes (a buffer of 256 KiB is flushed when full), so memory
 /// stays bounded whatever the number of tiles; a tile takes about 550 bytes (three events).
 /// It is a temporary file beside the destination until finish() renames it into place.
-/// Thread-safe, as an observer must be.
+/// Thread-safe, as an observer must be, for one run at a time: worker indices are per run.
 class TraceWriter final : public RunObserver {
  public:
   /// Creates the temporary file; throws UsageError naming the problem when it cannot be
@@ -48,6 +48,8 @@ class TraceWriter final : public RunObserver {
   /// failed or was cancelled is recorded as such ("status"), so its trace can be kept too.
   void finish();
   const std::string& path() const { return path_; }
+  /// Whether a run has started: a trace of none tells nothing (the CLI drops it).
+  bool has_run() const;
 
   void run_started(const RunInfo& run) override;
   void pass_started(const PassInfo& pass) override;
@@ -71,11 +73,14 @@ class TraceWriter final : public RunObserver {
   void append_locked(std::string_view text, std::unique_lock<std::mutex>& lock);
   void append(std::string_view text);
   void write_out(const std::string& text);
+  /// Runs `fn`, keeping what it throws as the error finish() reports: an observer must not throw.
+  template <class F>
+  void guarded(F&& fn) noexcept;
 
   std::string path_;
   std::unique_ptr<detail::TempFile> temp_;
   std::FILE* file_ = nullptr;
-  std::mutex mutex_;     ///< guards buf_ and the records
+  mutable std::mutex mutex_;  ///< guards buf_ and the records
   std::mutex io_mutex_;  ///< guards spare_ and the file; taken after mutex_
   std::string buf_, spare_;
   std::string error_;  ///< the first write error, reported by finish()

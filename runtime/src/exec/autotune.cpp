@@ -176,6 +176,7 @@ double time_tile(const Pipeline& p, const cv::Mat& input, Size t, const RunOptio
   RunOptions o = run_options;
   o.tile = t;
   o.progress = nullptr;
+  o.observer = nullptr;  // the trial runs are not the run an observer watches
   double best = 1e300;
   cv::Mat out;  // reused: the second run pays no page faults for a fresh output
   const CopyingSource source(crop);

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 
 #include <omp.h>
 #include <tbb/flow_graph.h>
@@ -77,16 +78,20 @@ class Control {
   /// Computes tile i, traced (RunOptions::observer) as the calling worker's.
   cv::Mat compute(std::int64_t i) const {
     if (!options_.observer) return job_.compute(i);
-    const TileTrace trace(options_.observer, job_.pass, i, rect(i), worker(), Phase::Read);
-    return job_.compute(i);
+    return observed([&] {
+      const TileTrace trace(options_.observer, job_.pass, i, rect(i), worker(), Phase::Read);
+      return job_.compute(i);
+    });
   }
 
   /// Writes tile i, traced as the calling worker's.
   void write(std::int64_t i, const cv::Mat& pixels) const {
     if (!options_.observer) return job_.write(i, pixels);
-    const TileTrace trace(options_.observer, job_.pass, i, rect(i), worker(), Phase::Write);
-    TileTrace::add_bytes(static_cast<std::int64_t>(pixels.total() * pixels.elemSize()));
-    job_.write(i, pixels);
+    observed([&] {
+      const TileTrace trace(options_.observer, job_.pass, i, rect(i), worker(), Phase::Write);
+      TileTrace::add_bytes(static_cast<std::int64_t>(pixels.total() * pixels.elemSize()));
+      job_.write(i, pixels);
+    });
   }
 
   /// Counts a finished tile and reports it. The count is taken under the lock that
@@ -106,6 +111,15 @@ class Control {
   }
 
  private:
+  /// Runs `fn`, on the Tbb backend isolated: a thread that waits inside it (a kernel's own
+  /// tbb::parallel_for) then takes no other tile task meanwhile, whose phases would nest
+  /// inside this one's on the same worker. Only observed runs pay for it.
+  template <class F>
+  std::invoke_result_t<F&> observed(F&& fn) const {
+    if (options_.backend == Backend::Tbb) return tbb::this_task_arena::isolate(fn);
+    return fn();
+  }
+
   /// The calling thread's worker index: its slot in the run's TBB arena, its OpenMP thread
   /// number (0 outside a parallel region: one-tile passes run serially), or 0.
   int worker() const {

@@ -205,7 +205,7 @@ class PassRunner {
       case detail::Pass::Kind::Tiled:
         p.kind = "tiled";
         p.image = shape_.sizes[pass.target];
-        p.fused = options_.fused && detail::fuse(pipeline_, plan_, pass).has_value();
+        p.fused = row_fusion(pass, TileGrid(p.image, options_.tile)).whole.has_value();
         break;
       case detail::Pass::Kind::Reduce:
         p.kind = "reduce";
@@ -345,6 +345,14 @@ void throw_if_cancelled(const RunOptions& options) {
   if (options.cancel && options.cancel->load()) throw Cancelled();
 }
 
+/// Tells `observer` the run failed; an observer that throws there does not replace the error.
+void tell_failed(RunObserver& observer, const std::exception& e) {
+  try {
+    observer.run_failed(e.what(), dynamic_cast<const Cancelled*>(&e) != nullptr);
+  } catch (...) {
+  }
+}
+
 /// What an observer is told about the run.
 RunInfo run_info(const Pipeline& pipeline, const Source& source, const detail::Plan& plan, const RunOptions& options,
                  Clock::time_point start) {
@@ -380,11 +388,8 @@ RunStats run(const Pipeline& pipeline, const Source& source, Sink& sink, const R
       throw_if_cancelled(options);
       runner.run_pass(pass);
     }
-  } catch (const Cancelled& e) {
-    if (observer) observer->run_failed(e.what(), true);
-    throw;
   } catch (const std::exception& e) {
-    if (observer) observer->run_failed(e.what(), false);
+    if (observer) tell_failed(*observer, e);
     throw;
   }
   stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();

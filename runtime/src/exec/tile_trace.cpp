@@ -21,10 +21,15 @@ TileTrace::TileTrace(RunObserver* observer, int pass, std::int64_t tile, const R
 
 TileTrace::~TileTrace() {
   if (!observer_) return;
-  const Clock::time_point now = Clock::now();
-  if (!open_) open(Phase::Compute, {}, event_.start);  // nothing marked: the task was one computation
-  close(now);
   t_current = outer_;
+  // Observers must not throw; one that does loses this event rather than end the process
+  // (a destructor may run while an exception unwinds the tile task).
+  try {
+    const Clock::time_point now = Clock::now();
+    if (!opened_) open(Phase::Compute, {}, event_.start);  // nothing marked: the task was one computation
+    if (open_) close(now);
+  } catch (...) {
+  }
 }
 
 void TileTrace::open(Phase phase, std::string_view stage, Clock::time_point at) {
@@ -33,7 +38,7 @@ void TileTrace::open(Phase phase, std::string_view stage, Clock::time_point at) 
   event_.bytes = 0;
   event_.start = at;
   event_.end = at;
-  open_ = true;
+  open_ = opened_ = true;
   observer_->tile_started(event_);
 }
 
@@ -45,7 +50,7 @@ void TileTrace::close(Clock::time_point at) {
 
 void TileTrace::read_begin() {
   TileTrace* t = t_current;
-  if (!t || t->open_) return;
+  if (!t || t->opened_) return;
   t->open(Phase::Read, {}, t->event_.start);
 }
 
@@ -56,13 +61,13 @@ void TileTrace::read_end(std::int64_t bytes) {
 void TileTrace::compute_begin(std::string_view stage) {
   TileTrace* t = t_current;
   if (!t) return;
-  if (!t->open_) {
+  if (!t->opened_) {
     t->open(Phase::Compute, stage, t->event_.start);
     return;
   }
-  if (t->event_.phase == Phase::Compute && t->event_.stage == stage) return;
+  if (t->open_ && t->event_.phase == Phase::Compute && t->event_.stage == stage) return;
   const Clock::time_point now = Clock::now();
-  t->close(now);
+  if (t->open_) t->close(now);
   t->open(Phase::Compute, stage, now);
 }
 

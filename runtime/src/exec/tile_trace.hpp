@@ -13,7 +13,9 @@ namespace tessera::detail {
 
 /// The tile task running on this thread, while it lives (RAII; nests, restoring the outer
 /// one). Phases are contiguous: each begins where the previous one ended, the first where
-/// the TileTrace began, the last ends where it is destroyed.
+/// the TileTrace began, the last ends where it is destroyed. (Observed TBB runs isolate each
+/// tile task, executor.cpp, so that a task waiting inside a kernel's own TBB loop never runs
+/// another tile on the same thread: a worker's phases never nest.)
 class TileTrace {
  public:
   /// With a null observer, does nothing. `first` = Phase::Write opens the write at once;
@@ -42,7 +44,8 @@ class TileTrace {
   RunObserver* observer_;
   TileTrace* outer_ = nullptr;
   TileEvent event_;
-  bool open_ = false;
+  bool open_ = false;    ///< a phase is open (started, not finished)
+  bool opened_ = false;  ///< some phase was opened
 };
 
 }  // namespace tessera::detail

@@ -21,20 +21,51 @@ namespace {
 constexpr std::size_t kFlushBytes = 256 << 10;
 constexpr std::int64_t kSampleNs = 1'000'000;  // counters at most once a millisecond
 
-/// `text` as a JSON string, quotes included.
+/// Length of the valid UTF-8 sequence at text[i], or 0 when it is not one.
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
+  const unsigned c = byte(i);
+  const auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return byte(k) >= lo && byte(k) <= hi; };
+  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;  // no overlong forms, no surrogates
+    return cont(i + 1, lo, hi) && cont(i + 2) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return cont(i + 1, lo, hi) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/// `text` as a JSON string, quotes included; bytes that are not UTF-8 (a path in another
+/// encoding, in an error message) become U+FFFD, so that the file stays valid JSON.
 void append_json_string(std::string& out, std::string_view text) {
   out += '"';
-  for (const char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      const std::size_t n = utf8_length(text, i);
+      if (n == 0) {
+        out += "\\ufffd";
+      } else {
+        out.append(text.substr(i, n));
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char esc[8];
-          std::snprintf(esc, sizeof esc, "\\u%04x", c);
-          out += esc;
+        if (u < 0x20) {
+          static constexpr char hex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[u >> 4];
+          out += hex[u & 15];
         } else {
           out += c;
         }
@@ -131,7 +162,21 @@ void TraceWriter::write_out(const std::string& text) {
     error_ = std::strerror(errno);
 }
 
+template <class F>
+void TraceWriter::guarded(F&& fn) noexcept {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    const std::lock_guard io(io_mutex_);
+    if (error_.empty()) error_ = e.what();
+  } catch (...) {
+    const std::lock_guard io(io_mutex_);
+    if (error_.empty()) error_ = "an unknown error while tracing";
+  }
+}
+
 void TraceWriter::append_locked(std::string_view text, std::unique_lock<std::mutex>& lock) {
+  if (finished_) return;  // events after finish() have nowhere to go
   buf_.append(text);
   if (buf_.size() < kFlushBytes) return;
   // The full buffer is written while other threads go on appending to the (empty) spare one;
@@ -190,60 +235,64 @@ void TraceWriter::sample_counters(Clock::time_point now, bool force) {
 }
 
 void TraceWriter::run_started(const RunInfo& run) {
-  std::unique_lock lock(mutex_);
-  if (!started_) {
-    origin_ = run.start;
-    started_ = true;
-  }
-  if (!runs_.empty()) pass_offset_ += runs_.back().info.passes;
-  runs_.push_back({run, run.start, "running", {}});
-  std::string text;
-  for (; workers_named_ < run.threads; ++workers_named_) {
-    text += ",\n{\"ph\":\"M\",\"pid\":";
-    append_int(text, pid_);
-    text += ",\"tid\":";
-    append_int(text, workers_named_);
-    text += ",\"name\":\"thread_name\",\"args\":{\"name\":\"worker ";
-    append_int(text, workers_named_);
-    text += "\"}},\n{\"ph\":\"M\",\"pid\":";
-    append_int(text, pid_);
-    text += ",\"tid\":";
-    append_int(text, workers_named_);
-    text += ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":";
-    append_int(text, workers_named_);
+  guarded([&] {
+    std::unique_lock lock(mutex_);
+    if (!started_) {
+      origin_ = run.start;
+      started_ = true;
+    }
+    if (!runs_.empty()) pass_offset_ += runs_.back().info.passes;
+    runs_.push_back({run, run.start, "running", {}});
+    std::string text;
+    for (; workers_named_ < run.threads; ++workers_named_) {
+      text += ",\n{\"ph\":\"M\",\"pid\":";
+      append_int(text, pid_);
+      text += ",\"tid\":";
+      append_int(text, workers_named_);
+      text += ",\"name\":\"thread_name\",\"args\":{\"name\":\"worker ";
+      append_int(text, workers_named_);
+      text += "\"}},\n{\"ph\":\"M\",\"pid\":";
+      append_int(text, pid_);
+      text += ",\"tid\":";
+      append_int(text, workers_named_);
+      text += ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":";
+      append_int(text, workers_named_);
+      text += "}}";
+    }
+    append_event_head(text, "i", "run start", 0, run.start);
+    text += ",\"s\":\"g\",\"args\":{\"pipeline\":";
+    append_json_string(text, run.pipeline);
+    text += ",\"threads\":";
+    append_int(text, run.threads);
+    text += ",\"backend\":";
+    append_json_string(text, run.backend);
     text += "}}";
-  }
-  append_event_head(text, "i", "run start", 0, run.start);
-  text += ",\"s\":\"g\",\"args\":{\"pipeline\":";
-  append_json_string(text, run.pipeline);
-  text += ",\"threads\":";
-  append_int(text, run.threads);
-  text += ",\"backend\":";
-  append_json_string(text, run.backend);
-  text += "}}";
-  append_locked(text, lock);
+    append_locked(text, lock);
+  });
 }
 
 void TraceWriter::pass_started(const PassInfo& pass) {
-  std::string text;
-  {
-    std::unique_lock lock(mutex_);
-    const int index = pass_offset_ + pass.index;
-    passes_.push_back({pass, static_cast<int>(runs_.size()) - 1, pass.time, pass.time, false});
-    passes_.back().info.index = index;
-    append_event_head(text, "i", "pass " + std::to_string(index) + " start: " + pass.label, 0, pass.time);
-    text += ",\"s\":\"g\",\"args\":{\"pass\":";
-    append_int(text, index);
-    text += ",\"kind\":";
-    append_json_string(text, pass.kind);
-    text += ",\"tiles\":";
-    append_int(text, pass.tiles);
-    text += ",\"fused\":";
-    text += pass.fused ? "true" : "false";
-    text += "}}";
-    append_locked(text, lock);
-  }
-  sample_counters(pass.time, true);
+  guarded([&] {
+    std::string text;
+    {
+      std::unique_lock lock(mutex_);
+      const int index = pass_offset_ + pass.index;
+      passes_.push_back({pass, static_cast<int>(runs_.size()) - 1, pass.time, pass.time, false});
+      passes_.back().info.index = index;
+      append_event_head(text, "i", "pass " + std::to_string(index) + " start: " + pass.label, 0, pass.time);
+      text += ",\"s\":\"g\",\"args\":{\"pass\":";
+      append_int(text, index);
+      text += ",\"kind\":";
+      append_json_string(text, pass.kind);
+      text += ",\"tiles\":";
+      append_int(text, pass.tiles);
+      text += ",\"fused\":";
+      text += pass.fused ? "true" : "false";
+      text += "}}";
+      append_locked(text, lock);
+    }
+    sample_counters(pass.time, true);
+  });
 }
 
 void TraceWriter::tile_started(const TileEvent& event) {
@@ -252,98 +301,113 @@ void TraceWriter::tile_started(const TileEvent& event) {
 }
 
 void TraceWriter::tile_finished(const TileEvent& event) {
-  // Formatted into this thread's own line, outside the lock; appended under it. The stage's
-  // JSON text is kept from the thread's last event: a worker computes the same stages over
-  // and over.
-  static constexpr std::string_view kNames[] = {"\"read\",\"ts\":", "\"compute\",\"ts\":", "\"write\",\"ts\":"};
-  thread_local std::string line, stage, stage_json;
-  line.clear();
-  line += slice_head_;
-  append_int(line, event.worker);
-  line += ",\"name\":";
-  line += kNames[static_cast<int>(event.phase)];
-  append_time(line, event.start);
-  line += ",\"dur\":";
-  append_us(line, std::max<std::int64_t>(0, ns_between(event.start, event.end)));
-  line += ",\"args\":{\"pass\":";
-  append_int(line, pass_offset_ + event.pass);
-  line += ",\"tile\":";
-  append_int(line, event.tile);
-  line += ",\"x\":";
-  append_int(line, event.rect.x);
-  line += ",\"y\":";
-  append_int(line, event.rect.y);
-  line += ",\"w\":";
-  append_int(line, event.rect.w);
-  line += ",\"h\":";
-  append_int(line, event.rect.h);
-  line += ",\"bytes\":";
-  append_int(line, event.bytes);
-  line += ",\"attempt\":";
-  append_int(line, event.attempt);
-  if (event.phase == Phase::Compute) {
-    if (stage != event.stage || stage_json.empty()) {
-      stage = event.stage;
-      stage_json.clear();
-      append_json_string(stage_json, stage);
+  guarded([&] {
+    // Formatted into this thread's own line, outside the lock; appended under it. The stage's
+    // JSON text is kept from the thread's last event: a worker computes the same stages over
+    // and over.
+    static constexpr std::string_view kNames[] = {"\"read\",\"ts\":", "\"compute\",\"ts\":", "\"write\",\"ts\":"};
+    thread_local std::string line, stage, stage_json;
+    line.clear();
+    line += slice_head_;
+    append_int(line, event.worker);
+    line += ",\"name\":";
+    line += kNames[static_cast<int>(event.phase)];
+    append_time(line, event.start);
+    line += ",\"dur\":";
+    append_us(line, std::max<std::int64_t>(0, ns_between(event.start, event.end)));
+    line += ",\"args\":{\"pass\":";
+    append_int(line, pass_offset_ + event.pass);
+    line += ",\"tile\":";
+    append_int(line, event.tile);
+    line += ",\"x\":";
+    append_int(line, event.rect.x);
+    line += ",\"y\":";
+    append_int(line, event.rect.y);
+    line += ",\"w\":";
+    append_int(line, event.rect.w);
+    line += ",\"h\":";
+    append_int(line, event.rect.h);
+    line += ",\"bytes\":";
+    append_int(line, event.bytes);
+    line += ",\"attempt\":";
+    append_int(line, event.attempt);
+    if (event.phase == Phase::Compute) {
+      if (stage != event.stage || stage_json.empty()) {
+        stage = event.stage;
+        stage_json.clear();
+        append_json_string(stage_json, stage);
+      }
+      line += ",\"stage\":";
+      line += stage_json;
     }
-    line += ",\"stage\":";
-    line += stage_json;
-  }
-  line += "}}";
-  append(line);
-  if (event.phase == Phase::Write) in_flight_.fetch_sub(1, std::memory_order_relaxed);
-  sample_counters(event.end, false);
+    line += "}}";
+    append(line);
+    if (event.phase == Phase::Write) in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    sample_counters(event.end, false);
+  });
 }
 
 void TraceWriter::pass_step(const PassInfo& pass, std::string_view name, Clock::time_point start,
                             Clock::time_point end) {
-  std::string text;
-  append_event_head(text, "X", name, 0, start);
-  text += ",\"dur\":";
-  append_us(text, std::max<std::int64_t>(0, ns_between(start, end)));
-  text += ",\"cat\":\"pass\",\"args\":{\"pass\":";
-  append_int(text, pass_offset_ + pass.index);
-  text += "}}";
-  append(text);
+  guarded([&] {
+    std::string text;
+    append_event_head(text, "X", name, 0, start);
+    text += ",\"dur\":";
+    append_us(text, std::max<std::int64_t>(0, ns_between(start, end)));
+    text += ",\"cat\":\"pass\",\"args\":{\"pass\":";
+    append_int(text, pass_offset_ + pass.index);
+    text += "}}";
+    append(text);
+  });
 }
 
 void TraceWriter::pass_finished(const PassInfo& pass) {
-  sample_counters(pass.time, true);
-  std::unique_lock lock(mutex_);
-  const int index = pass_offset_ + pass.index;
-  for (PassRecord& p : passes_)
-    if (p.info.index == index) {
-      p.end = pass.time;
-      p.ended = true;
-    }
-  std::string text;
-  append_event_head(text, "i", "pass " + std::to_string(index) + " end", 0, pass.time);
-  text += ",\"s\":\"g\",\"args\":{\"pass\":";
-  append_int(text, index);
-  text += "}}";
-  append_locked(text, lock);
+  guarded([&] {
+    sample_counters(pass.time, true);
+    std::unique_lock lock(mutex_);
+    const int index = pass_offset_ + pass.index;
+    for (PassRecord& p : passes_)
+      if (p.info.index == index) {
+        p.end = pass.time;
+        p.ended = true;
+      }
+    std::string text;
+    append_event_head(text, "i", "pass " + std::to_string(index) + " end", 0, pass.time);
+    text += ",\"s\":\"g\",\"args\":{\"pass\":";
+    append_int(text, index);
+    text += "}}";
+    append_locked(text, lock);
+  });
 }
 
 void TraceWriter::run_finished(const RunStats&) {
-  const std::lock_guard lock(mutex_);
-  if (runs_.empty()) return;
-  runs_.back().end = Clock::now();
-  runs_.back().status = "ok";
+  guarded([&] {
+    const std::lock_guard lock(mutex_);
+    if (runs_.empty()) return;
+    runs_.back().end = Clock::now();
+    runs_.back().status = "ok";
+  });
 }
 
 void TraceWriter::run_failed(std::string_view what, bool cancelled) {
+  guarded([&] {
+    const std::lock_guard lock(mutex_);
+    if (runs_.empty()) return;
+    RunRecord& r = runs_.back();
+    r.end = Clock::now();
+    r.status = cancelled ? "cancelled" : "failed";
+    r.error = what;
+    for (PassRecord& p : passes_)
+      if (!p.ended) {
+        p.end = r.end;
+        p.ended = true;
+      }
+  });
+}
+
+bool TraceWriter::has_run() const {
   const std::lock_guard lock(mutex_);
-  if (runs_.empty()) return;
-  RunRecord& r = runs_.back();
-  r.end = Clock::now();
-  r.status = cancelled ? "cancelled" : "failed";
-  r.error = what;
-  for (PassRecord& p : passes_)
-    if (!p.ended) {
-      p.end = r.end;
-      p.ended = true;
-    }
+  return !runs_.empty();
 }
 
 void TraceWriter::finish() {
