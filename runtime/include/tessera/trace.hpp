@@ -30,7 +30,7 @@ class TempFile;
 ///   "close" event where a pass closes its output;
 /// - a "tessera" object after the events: the runs, their passes, and how each ended.
 ///
-/// The file is written as the run goes (a buffer of 256 KiB is flushed when full), so memory
+/// The file is written as the run goes (a buffer of 64 KiB is flushed when full), so memory
 /// stays bounded whatever the number of tiles; a tile takes about 550 bytes (three events).
 /// It is a temporary file beside the destination until finish() renames it into place.
 /// Thread-safe, as an observer must be, for one run at a time: worker indices are per run.

@@ -18,7 +18,7 @@ namespace tessera {
 
 namespace {
 
-constexpr std::size_t kFlushBytes = 256 << 10;
+constexpr std::size_t kFlushBytes = 64 << 10;
 constexpr std::int64_t kSampleNs = 1'000'000;  // counters at most once a millisecond
 
 /// Length of the valid UTF-8 sequence at text[i], or 0 when it is not one.
