@@ -14,6 +14,7 @@
 
 #include "tessera/tessera.hpp"
 #include "tessera/tiff.hpp"
+#include "test_util.hpp"
 
 namespace tessera::tifftest {
 
@@ -142,6 +143,16 @@ inline TiffWriteOptions layout(bool tiled, TiffCompression c) {
   o.rows_per_strip = 13;
   o.compression = c;
   return o;
+}
+
+/// A 100x100 u8 deflate TIFF (tifftest::layout tiles) at `path` whose tile 3 starts with bytes
+/// deflate cannot decode: reading it fails in the middle of a run.
+inline void write_corrupt_tile3(const std::string& path) {
+  write_tiff(path, test::random_image(100, 100, CV_8UC1, 2), layout(true, TiffCompression::Deflate));
+  TIFF* tif = TIFFOpen(path.c_str(), "r");
+  const std::uint64_t tile3 = TIFFGetStrileOffset(tif, 3);
+  TIFFClose(tif);
+  std::fstream(path, std::ios::in | std::ios::out | std::ios::binary).seekp(std::streamoff(tile3)).write("\xff\xff\xff\xff", 4);
 }
 
 /// A striped layout of `rows` rows per strip: one strip for an image of at most that many rows.

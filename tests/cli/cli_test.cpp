@@ -414,11 +414,7 @@ TEST_F(Cli, InfoDescribesWhatItCannotProcess) {
 
 TEST_F(Cli, CorruptTiffExits3WithOneLineNamingTheFileAndTile) {
   const std::string path = dir_.file("corrupt.tif");
-  tifftest::write_tiff(path, test::random_image(100, 100, CV_8UC1, 2), tifftest::layout(true, TiffCompression::Deflate));
-  TIFF* tif = TIFFOpen(path.c_str(), "r");
-  const std::uint64_t tile3 = TIFFGetStrileOffset(tif, 3);
-  TIFFClose(tif);
-  std::fstream(path, std::ios::in | std::ios::out | std::ios::binary).seekp(std::streamoff(tile3)).write("\xff\xff\xff\xff", 4);
+  tifftest::write_corrupt_tile3(path);
   const Result r = tessera_cli(dir_, "run " + path + " " + dir_.file("out.tif") + " -p invert");
   EXPECT_EQ(r.code, 3) << r.err;
   EXPECT_NE(r.err.find("cannot read '" + path + "': tile 3 at (x=0, y=32)"), std::string::npos) << r.err;

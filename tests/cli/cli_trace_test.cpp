@@ -203,11 +203,7 @@ TEST_F(CliTrace, AFailedRunKeepsItsTraceWithTheError) {
   EXPECT_EQ(dir_.files(), (std::set<std::string>{"in.tif", "small.tif"}));
   // ... while a damaged tile fails the run in the middle: the trace says what ran, and how it ended.
   const std::string path = dir_.file("corrupt.tif");
-  tifftest::write_tiff(path, test::random_image(100, 100, CV_8UC1, 2), tifftest::layout(true, TiffCompression::Deflate));
-  TIFF* tif = TIFFOpen(path.c_str(), "r");
-  const std::uint64_t tile3 = TIFFGetStrileOffset(tif, 3);
-  TIFFClose(tif);
-  std::fstream(path, std::ios::in | std::ios::out | std::ios::binary).seekp(std::streamoff(tile3)).write("\xff\xff\xff\xff", 4);
+  tifftest::write_corrupt_tile3(path);
   r = tessera_cli(dir_, "run -q " + path + " " + dir_.file("o.tif") + " -p invert --tile 16 --trace " +
                             dir_.file("failed.json"));
   ASSERT_EQ(r.code, 3) << r.err;

@@ -209,6 +209,16 @@ TEST(Observer, ComputeStepsNameTheFusedChainOrEachStage) {
   }
 }
 
+/// Options (TBB, 16x16 tiles, 2 threads) for a run that raises `cancel` after `tiles` tiles.
+RunOptions cancelled_after(std::int64_t tiles, std::atomic<bool>& cancel) {
+  RunOptions o = test::options(Backend::Tbb, {16, 16}, 2);
+  o.cancel = &cancel;
+  o.progress = [&cancel, tiles](std::int64_t done, std::int64_t) {
+    if (done == tiles) cancel = true;
+  };
+  return o;
+}
+
 TEST(Observer, AFailedOrCancelledRunIsReported) {
   const cv::Mat in = test::random_image(128, 128, CV_8UC1, 5);
   {
@@ -224,12 +234,8 @@ TEST(Observer, AFailedOrCancelledRunIsReported) {
   {
     Recorder rec;
     std::atomic<bool> cancel{false};
-    RunOptions o = test::options(Backend::Tbb, {16, 16}, 2);
+    RunOptions o = cancelled_after(3, cancel);
     o.observer = &rec;
-    o.cancel = &cancel;
-    o.progress = [&](std::int64_t done, std::int64_t) {
-      if (done == 3) cancel = true;
-    };
     EXPECT_THROW(run(Pipeline::parse("gaussian sigma=2"), in, o), Cancelled);
     ASSERT_FALSE(rec.order.empty());
     EXPECT_EQ(rec.order.back(), "cancelled: cancelled");
@@ -390,12 +396,8 @@ TEST(TraceWriter, ACancelledRunIsRecordedAsSuch) {
   const std::string path = dir.file("failed.json");
   TraceWriter trace(path);
   std::atomic<bool> cancel{false};
-  RunOptions o = test::options(Backend::Tbb, {16, 16}, 2);
+  RunOptions o = cancelled_after(5, cancel);
   o.observer = &trace;
-  o.cancel = &cancel;
-  o.progress = [&](std::int64_t done, std::int64_t) {
-    if (done == 5) cancel = true;
-  };
   EXPECT_THROW(run(Pipeline::parse("gaussian sigma=2"), test::random_image(128, 128, CV_8UC1, 5), o), Cancelled);
   trace.finish();
   std::ifstream is(path);

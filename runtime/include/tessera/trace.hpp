@@ -66,6 +66,8 @@ class TraceWriter final : public RunObserver {
 
   /// Microseconds since the first run started, as exact decimal text (nanosecond digits).
   void append_time(std::string& out, Clock::time_point t) const;
+  /// `key` (as written: `,"name":`) and the time `t`.
+  void time_field(std::string& out, std::string_view key, Clock::time_point t) const;
   void append_event_head(std::string& out, const char* ph, std::string_view name, int tid, Clock::time_point t) const;
   /// Counter events, at most once a millisecond unless `force`d.
   void sample_counters(Clock::time_point now, bool force);

@@ -89,7 +89,7 @@ class Control {
     if (!options_.observer) return job_.write(i, pixels);
     observed([&] {
       const TileTrace trace(options_.observer, job_.pass, i, rect(i), worker(), Phase::Write);
-      TileTrace::add_bytes(static_cast<std::int64_t>(pixels.total() * pixels.elemSize()));
+      TileTrace::add_bytes(bytes_of(pixels));
       job_.write(i, pixels);
     });
   }

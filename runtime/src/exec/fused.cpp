@@ -179,7 +179,7 @@ class Runner {
     Level& first = levels_[0];
     TileTrace::read_begin();
     input.read(first.region, src_);
-    TileTrace::read_end(static_cast<std::int64_t>(src_.total() * src_.elemSize()));
+    TileTrace::read_end(bytes_of(src_));
     TileTrace::compute_begin(f.label);
     if (first.x0 == first.region.x && first.width == first.region.w) {
       first.direct = true;

@@ -118,7 +118,7 @@ cv::Mat reduce(const ReduceKernel& kernel, const std::string& label, const Sourc
     cv::Mat pixels;
     detail::TileTrace::read_begin();
     input.read(grid.tile(i), pixels);
-    detail::TileTrace::read_end(static_cast<std::int64_t>(pixels.total() * pixels.elemSize()));
+    detail::TileTrace::read_end(detail::bytes_of(pixels));
     detail::TileTrace::compute_begin(label);
     return kernel_call(label, grid.tile(i), [&] { return kernel.partial(pixels); });
   };
@@ -253,7 +253,7 @@ class PassRunner {
       for (std::size_t i = 0; i < nd.inputs.size(); ++i) {
         const Size s = shape_.sizes[nd.inputs[i]];
         values_[nd.inputs[i]]->read(full_rect(s), ins[i]);
-        read_bytes += static_cast<std::int64_t>(ins[i].total() * ins[i].elemSize());
+        read_bytes += detail::bytes_of(ins[i]);
         rects.push_back(full_rect(s));
         sizes.push_back(s);
       }
@@ -262,10 +262,10 @@ class PassRunner {
       result.create(static_cast<int>(out_size.h), static_cast<int>(out_size.w), shape_.types[pass.target].cv_type());
       kernel_call(nd.label, full_rect(out_size),
                   [&] { nd.kernel->process(TileIO{ins, rects, sizes, full_rect(out_size), out_size, result}); });
-      detail::TileTrace::add_bytes(static_cast<std::int64_t>(result.total() * result.elemSize()));
+      detail::TileTrace::add_bytes(detail::bytes_of(result));
     }
     const detail::TileTrace trace(observer(), pass_index_, 0, full_rect(out_size), 0, Phase::Write);
-    detail::TileTrace::add_bytes(static_cast<std::int64_t>(result.total() * result.elemSize()));
+    detail::TileTrace::add_bytes(detail::bytes_of(result));
     if (final_pass) write_whole(sink_, result, options_);  // else the pass's "write" keeps it (materialise)
     return result;
   }

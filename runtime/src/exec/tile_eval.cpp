@@ -18,8 +18,6 @@ namespace tessera::detail {
 
 namespace {
 
-std::int64_t bytes_of(const cv::Mat& m) { return static_cast<std::int64_t>(m.total() * m.elemSize()); }
-
 /// A constant border value clamped to an integer depth's range, so that e.g. DBL_MAX means
 /// "the largest value" for any depth (OpenCV's conversion would turn it into 0 for 8 bits).
 double fill_value(double v, int depth) {

@@ -7,9 +7,14 @@
 #include <cstdint>
 #include <string_view>
 
+#include <opencv2/core/mat.hpp>
+
 #include "tessera/observer.hpp"
 
 namespace tessera::detail {
+
+/// The pixel bytes of `m`, as a phase counts them.
+inline std::int64_t bytes_of(const cv::Mat& m) { return static_cast<std::int64_t>(m.total() * m.elemSize()); }
 
 /// The tile task running on this thread, while it lives (RAII; nests, restoring the outer
 /// one). Phases are contiguous: each begins where the previous one ended, the first where

@@ -88,12 +88,38 @@ void append_us(std::string& out, std::int64_t ns) {
   out.append(digits, 4);
 }
 
+/// `key` (as written: `,"name":`) and a value: an integer, a JSON string, or a size [w,h].
+void int_field(std::string& out, std::string_view key, std::int64_t v) {
+  out += key;
+  append_int(out, v);
+}
+
+void str_field(std::string& out, std::string_view key, std::string_view v) {
+  out += key;
+  append_json_string(out, v);
+}
+
 void append_size(std::string& out, Size s) {
   out += '[';
   append_int(out, s.w);
   out += ',';
   append_int(out, s.h);
   out += ']';
+}
+
+void size_field(std::string& out, std::string_view key, Size s) {
+  out += key;
+  append_size(out, s);
+}
+
+/// A metadata event ("ph":"M") `name` for thread `tid`, with `args` (a JSON object).
+void append_metadata(std::string& out, int pid, int tid, std::string_view name, std::string_view args) {
+  int_field(out, ",\n{\"ph\":\"M\",\"pid\":", pid);
+  int_field(out, ",\"tid\":", tid);
+  str_field(out, ",\"name\":", name);
+  out += ",\"args\":";
+  out += args;
+  out += '}';
 }
 
 /// Resident memory in MiB from /proc/self/statm (open as `fd`), or a negative value.
@@ -146,8 +172,7 @@ TraceWriter::TraceWriter(const std::string& path) : path_(path) {
   buf_ += "{\"otherData\":{\"tool\":\"tessera\",\"version\":\"";
   buf_ += version();
   buf_ += "\",\"format\":1},\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
-  buf_ += "{\"ph\":\"M\",\"pid\":";
-  append_int(buf_, pid_);
+  int_field(buf_, "{\"ph\":\"M\",\"pid\":", pid_);
   buf_ += ",\"tid\":0,\"name\":\"process_name\",\"args\":{\"name\":\"tessera\"}}";
 }
 
@@ -197,18 +222,19 @@ void TraceWriter::append_time(std::string& out, Clock::time_point t) const {
   append_us(out, std::max<std::int64_t>(0, ns_between(origin_, t)));
 }
 
+void TraceWriter::time_field(std::string& out, std::string_view key, Clock::time_point t) const {
+  out += key;
+  append_time(out, t);
+}
+
 void TraceWriter::append_event_head(std::string& out, const char* ph, std::string_view name, int tid,
                                     Clock::time_point t) const {
   out += ",\n{\"ph\":\"";
   out += ph;
-  out += "\",\"pid\":";
-  append_int(out, pid_);
-  out += ",\"tid\":";
-  append_int(out, tid);
-  out += ",\"name\":";
-  append_json_string(out, name);
-  out += ",\"ts\":";
-  append_time(out, t);
+  int_field(out, "\",\"pid\":", pid_);
+  int_field(out, ",\"tid\":", tid);
+  str_field(out, ",\"name\":", name);
+  time_field(out, ",\"ts\":", t);
 }
 
 void TraceWriter::sample_counters(Clock::time_point now, bool force) {
@@ -218,16 +244,14 @@ void TraceWriter::sample_counters(Clock::time_point now, bool force) {
   if (force) next_sample_ns_.store(at + kSampleNs, std::memory_order_relaxed);
   std::string text;
   append_event_head(text, "C", "tiles in flight", 0, now);
-  text += ",\"args\":{\"tiles\":";
-  append_int(text, in_flight_.load(std::memory_order_relaxed));
+  int_field(text, ",\"args\":{\"tiles\":", in_flight_.load(std::memory_order_relaxed));
   text += "}}";
   // Resident memory every tenth sample (reading /proc costs microseconds).
   if (force || samples_.fetch_add(1, std::memory_order_relaxed) % 10 == 0) {
     const double mib = resident_mib(statm_fd_);
     if (mib >= 0) {
       append_event_head(text, "C", "resident memory", 0, now);
-      text += ",\"args\":{\"MiB\":";
-      append_int(text, std::llround(mib));
+      int_field(text, ",\"args\":{\"MiB\":", std::llround(mib));
       text += "}}";
     }
   }
@@ -245,27 +269,14 @@ void TraceWriter::run_started(const RunInfo& run) {
     runs_.push_back({run, run.start, "running", {}});
     std::string text;
     for (; workers_named_ < run.threads; ++workers_named_) {
-      text += ",\n{\"ph\":\"M\",\"pid\":";
-      append_int(text, pid_);
-      text += ",\"tid\":";
-      append_int(text, workers_named_);
-      text += ",\"name\":\"thread_name\",\"args\":{\"name\":\"worker ";
-      append_int(text, workers_named_);
-      text += "\"}},\n{\"ph\":\"M\",\"pid\":";
-      append_int(text, pid_);
-      text += ",\"tid\":";
-      append_int(text, workers_named_);
-      text += ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":";
-      append_int(text, workers_named_);
-      text += "}}";
+      const std::string w = std::to_string(workers_named_);
+      append_metadata(text, pid_, workers_named_, "thread_name", "{\"name\":\"worker " + w + "\"}");
+      append_metadata(text, pid_, workers_named_, "thread_sort_index", "{\"sort_index\":" + w + "}");
     }
     append_event_head(text, "i", "run start", 0, run.start);
-    text += ",\"s\":\"g\",\"args\":{\"pipeline\":";
-    append_json_string(text, run.pipeline);
-    text += ",\"threads\":";
-    append_int(text, run.threads);
-    text += ",\"backend\":";
-    append_json_string(text, run.backend);
+    str_field(text, ",\"s\":\"g\",\"args\":{\"pipeline\":", run.pipeline);
+    int_field(text, ",\"threads\":", run.threads);
+    str_field(text, ",\"backend\":", run.backend);
     text += "}}";
     append_locked(text, lock);
   });
@@ -280,12 +291,9 @@ void TraceWriter::pass_started(const PassInfo& pass) {
       passes_.push_back({pass, static_cast<int>(runs_.size()) - 1, pass.time, pass.time, false});
       passes_.back().info.index = index;
       append_event_head(text, "i", "pass " + std::to_string(index) + " start: " + pass.label, 0, pass.time);
-      text += ",\"s\":\"g\",\"args\":{\"pass\":";
-      append_int(text, index);
-      text += ",\"kind\":";
-      append_json_string(text, pass.kind);
-      text += ",\"tiles\":";
-      append_int(text, pass.tiles);
+      int_field(text, ",\"s\":\"g\",\"args\":{\"pass\":", index);
+      str_field(text, ",\"kind\":", pass.kind);
+      int_field(text, ",\"tiles\":", pass.tiles);
       text += ",\"fused\":";
       text += pass.fused ? "true" : "false";
       text += "}}";
@@ -315,22 +323,14 @@ void TraceWriter::tile_finished(const TileEvent& event) {
     append_time(line, event.start);
     line += ",\"dur\":";
     append_us(line, std::max<std::int64_t>(0, ns_between(event.start, event.end)));
-    line += ",\"args\":{\"pass\":";
-    append_int(line, pass_offset_ + event.pass);
-    line += ",\"tile\":";
-    append_int(line, event.tile);
-    line += ",\"x\":";
-    append_int(line, event.rect.x);
-    line += ",\"y\":";
-    append_int(line, event.rect.y);
-    line += ",\"w\":";
-    append_int(line, event.rect.w);
-    line += ",\"h\":";
-    append_int(line, event.rect.h);
-    line += ",\"bytes\":";
-    append_int(line, event.bytes);
-    line += ",\"attempt\":";
-    append_int(line, event.attempt);
+    int_field(line, ",\"args\":{\"pass\":", pass_offset_ + event.pass);
+    int_field(line, ",\"tile\":", event.tile);
+    int_field(line, ",\"x\":", event.rect.x);
+    int_field(line, ",\"y\":", event.rect.y);
+    int_field(line, ",\"w\":", event.rect.w);
+    int_field(line, ",\"h\":", event.rect.h);
+    int_field(line, ",\"bytes\":", event.bytes);
+    int_field(line, ",\"attempt\":", event.attempt);
     if (event.phase == Phase::Compute) {
       if (stage != event.stage || stage_json.empty()) {
         stage = event.stage;
@@ -354,8 +354,7 @@ void TraceWriter::pass_step(const PassInfo& pass, std::string_view name, Clock::
     append_event_head(text, "X", name, 0, start);
     text += ",\"dur\":";
     append_us(text, std::max<std::int64_t>(0, ns_between(start, end)));
-    text += ",\"cat\":\"pass\",\"args\":{\"pass\":";
-    append_int(text, pass_offset_ + pass.index);
+    int_field(text, ",\"cat\":\"pass\",\"args\":{\"pass\":", pass_offset_ + pass.index);
     text += "}}";
     append(text);
   });
@@ -373,8 +372,7 @@ void TraceWriter::pass_finished(const PassInfo& pass) {
       }
     std::string text;
     append_event_head(text, "i", "pass " + std::to_string(index) + " end", 0, pass.time);
-    text += ",\"s\":\"g\",\"args\":{\"pass\":";
-    append_int(text, index);
+    int_field(text, ",\"s\":\"g\",\"args\":{\"pass\":", index);
     text += "}}";
     append_locked(text, lock);
   });
@@ -419,31 +417,19 @@ void TraceWriter::finish() {
   for (std::size_t i = 0; i < runs_.size(); ++i) {
     const RunRecord& r = runs_[i];
     buf_ += i ? ",\n" : "\n";
-    buf_ += "{\"pipeline\":";
-    append_json_string(buf_, r.info.pipeline);
-    buf_ += ",\"input\":";
-    append_size(buf_, r.info.input);
-    buf_ += ",\"input_type\":";
-    append_json_string(buf_, r.info.input_type);
-    buf_ += ",\"output\":";
-    append_size(buf_, r.info.output);
-    buf_ += ",\"output_type\":";
-    append_json_string(buf_, r.info.output_type);
-    buf_ += ",\"tile\":";
-    append_size(buf_, r.info.tile);
-    buf_ += ",\"threads\":";
-    append_int(buf_, r.info.threads);
-    buf_ += ",\"backend\":";
-    append_json_string(buf_, r.info.backend);
-    buf_ += ",\"start_us\":";
-    append_time(buf_, r.info.start);
-    buf_ += ",\"end_us\":";
-    append_time(buf_, r.end);
-    buf_ += ",\"status\":";
-    append_json_string(buf_, r.status);
+    str_field(buf_, "{\"pipeline\":", r.info.pipeline);
+    size_field(buf_, ",\"input\":", r.info.input);
+    str_field(buf_, ",\"input_type\":", r.info.input_type);
+    size_field(buf_, ",\"output\":", r.info.output);
+    str_field(buf_, ",\"output_type\":", r.info.output_type);
+    size_field(buf_, ",\"tile\":", r.info.tile);
+    int_field(buf_, ",\"threads\":", r.info.threads);
+    str_field(buf_, ",\"backend\":", r.info.backend);
+    time_field(buf_, ",\"start_us\":", r.info.start);
+    time_field(buf_, ",\"end_us\":", r.end);
+    str_field(buf_, ",\"status\":", r.status);
     if (!r.error.empty()) {
-      buf_ += ",\"error\":";
-      append_json_string(buf_, r.error);
+      str_field(buf_, ",\"error\":", r.error);
     }
     buf_ += '}';
   }
@@ -451,26 +437,17 @@ void TraceWriter::finish() {
   for (std::size_t i = 0; i < passes_.size(); ++i) {
     const PassRecord& p = passes_[i];
     buf_ += i ? ",\n" : "\n";
-    buf_ += "{\"pass\":";
-    append_int(buf_, p.info.index);
-    buf_ += ",\"run\":";
-    append_int(buf_, p.run);
-    buf_ += ",\"kind\":";
-    append_json_string(buf_, p.info.kind);
-    buf_ += ",\"label\":";
-    append_json_string(buf_, p.info.label);
-    buf_ += ",\"tiles\":";
-    append_int(buf_, p.info.tiles);
-    buf_ += ",\"image\":";
-    append_size(buf_, p.info.image);
-    buf_ += ",\"tile\":";
-    append_size(buf_, p.info.tile);
+    int_field(buf_, "{\"pass\":", p.info.index);
+    int_field(buf_, ",\"run\":", p.run);
+    str_field(buf_, ",\"kind\":", p.info.kind);
+    str_field(buf_, ",\"label\":", p.info.label);
+    int_field(buf_, ",\"tiles\":", p.info.tiles);
+    size_field(buf_, ",\"image\":", p.info.image);
+    size_field(buf_, ",\"tile\":", p.info.tile);
     buf_ += ",\"fused\":";
     buf_ += p.info.fused ? "true" : "false";
-    buf_ += ",\"start_us\":";
-    append_time(buf_, p.start);
-    buf_ += ",\"end_us\":";
-    append_time(buf_, p.end);
+    time_field(buf_, ",\"start_us\":", p.start);
+    time_field(buf_, ",\"end_us\":", p.end);
     buf_ += '}';
   }
   buf_ += "]}}\n";
